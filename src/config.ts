@@ -1,0 +1,85 @@
+// The only reader of the process environment: validates it with valibot into a typed Config,
+// with the seed's defaults, and one readable error message listing every bad value.
+import * as v from "valibot";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const portSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(/^\d+$/, "must be an integer between 0 and 65535"),
+  v.transform(Number),
+  v.maxValue(65535, "must be an integer between 0 and 65535"),
+);
+
+const postgresUrl = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL"),
+);
+
+const httpOrigin = v.pipe(
+  v.string(),
+  v.trim(),
+  v.check((s) => s.split(",").every((o) => /^https?:\/\/[^\s/]+$/.test(o.trim())), "must be one or more http(s) origins separated by commas, without a path"),
+  v.transform((s) => s.split(",").map((o) => o.trim())),
+);
+
+const envSchema = v.object({
+  PORT: v.optional(portSchema, "5000"),
+  HOST: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty")), "0.0.0.0"),
+  DATABASE_URL: v.optional(postgresUrl),
+  DATA_DIR: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty")), "./data"),
+  JWT_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))),
+  FRONTEND_URL: v.optional(httpOrigin, "http://localhost:3000"),
+  LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
+  NODE_ENV: v.optional(v.picklist(["development", "production", "test"], "must be development, production or test"), "development"),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  /** Postgres connection string; undefined selects the embedded PGlite database. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Undefined until resolved: see resolveJwtSecret in src/auth/secret-file.ts. */
+  jwtSecret: string | undefined;
+  frontendOrigins: string[];
+  logLevel: LogLevel;
+  production: boolean;
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, as in most twelve-factor tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = v.safeParse(envSchema, present);
+  if (!parsed.success) {
+    const lines = parsed.issues.map((issue) => {
+      const key = v.getDotPath(issue) ?? "environment";
+      const got = typeof issue.input === "string" && key !== "JWT_SECRET" ? ` (got "${issue.input}")` : "";
+      return `  ${key} ${issue.message}${got}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const out = parsed.output;
+  const production = out.NODE_ENV === "production";
+  if (production && out.JWT_SECRET === undefined) {
+    throw new ConfigError("Invalid configuration:\n  JWT_SECRET is required when NODE_ENV=production");
+  }
+  return {
+    port: out.PORT,
+    host: out.HOST,
+    databaseUrl: out.DATABASE_URL,
+    dataDir: out.DATA_DIR,
+    jwtSecret: out.JWT_SECRET,
+    frontendOrigins: out.FRONTEND_URL,
+    logLevel: out.LOG_LEVEL,
+    production,
+  };
+}
