@@ -23,10 +23,10 @@ export async function migrate(db: Db, migrations: Migration[] = embeddedMigratio
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
     for (const statement of ensureTable) await tx.execute(statement);
-    const rows = await tx.execute<{ created_at: string | number | null }>(
+    const rows = await tx.execute(
       sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`,
     );
-    const last = Number(rowsOf(rows)[0]?.created_at ?? 0);
+    const last = Number(rowsOf<{ created_at: string | number | null }>(rows)[0]?.created_at ?? 0);
     const applied: string[] = [];
     for (const migration of migrations) {
       if (migration.createdAt <= last) continue;
@@ -42,13 +42,13 @@ export async function migrate(db: Db, migrations: Migration[] = embeddedMigratio
 
 /** Number of embedded migrations not yet applied (0 means the schema is current). */
 export async function pendingMigrations(db: Db, migrations: Migration[] = embeddedMigrations): Promise<number> {
-  const exists = await db.execute<{ present: boolean }>(
+  const exists = await db.execute(
     sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`,
   );
-  if (!rowsOf(exists)[0]?.present) return migrations.length;
-  const rows = await db.execute<{ created_at: string | number | null }>(
+  if (!rowsOf<{ present: boolean }>(exists)[0]?.present) return migrations.length;
+  const rows = await db.execute(
     sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`,
   );
-  const last = Number(rowsOf(rows)[0]?.created_at ?? 0);
+  const last = Number(rowsOf<{ created_at: string | number | null }>(rows)[0]?.created_at ?? 0);
   return migrations.filter((m) => m.createdAt > last).length;
 }
