@@ -1,0 +1,57 @@
+// One migrated database per test process: in-memory PGlite by default (a fresh one costs seconds,
+// so it is shared), or a throwaway Postgres database when DATABASE_URL is set (dropped at exit).
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { openDatabase, type Database } from "../../src/db/database.ts";
+import { migrate } from "../../src/db/migrate.ts";
+
+let shared: Promise<Database> | undefined;
+let cleanup: (() => Promise<void>) | undefined;
+
+/** The driver the suite runs on, for test names and skips. */
+export const testDriver: "pglite" | "postgres" = process.env.DATABASE_URL ? "postgres" : "pglite";
+
+export function testDatabase(): Promise<Database> {
+  shared ??= open();
+  return shared;
+}
+
+async function open(): Promise<Database> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const database = await openDatabase({ driver: "pglite" });
+    await migrate(database.db);
+    return database;
+  }
+  // A database of its own per test process, so parallel runs and leftovers never collide.
+  const name = `studyconnect_test_${process.pid}_${Date.now().toString(36)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const database = await openDatabase({ driver: "postgres", url: target.toString(), maxConnections: 5 });
+  await migrate(database.db);
+  cleanup = async () => {
+    await database.close();
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.end();
+  };
+  return database;
+}
+
+/** Closes the shared database (and drops a Postgres one); called once by test/support/setup.ts. */
+export async function closeTestDatabase(): Promise<void> {
+  if (!shared) return;
+  const database = await shared;
+  shared = undefined;
+  if (cleanup) await cleanup();
+  else await database.close();
+  cleanup = undefined;
+}
+
+/** Empties every table, for tests that need a clean slate. */
+export async function resetDatabase(database: Database): Promise<void> {
+  await database.db.execute(
+    sql`truncate users, user_presence, study_rooms, room_participants, messages restart identity cascade`,
+  );
+}
