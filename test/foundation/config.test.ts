@@ -1,0 +1,72 @@
+// Configuration parsing: the seed's defaults, and one readable error naming every bad value.
+import { describe, expect, test } from "bun:test";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+
+describe("loadConfig", () => {
+  test("defaults match the seed (port 5000, frontend on :3000, embedded database)", () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(5000);
+    expect(config.host).toBe("0.0.0.0");
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.dataDir).toBe("./data");
+    expect(config.frontendOrigins).toEqual(["http://localhost:3000"]);
+    expect(config.logLevel).toBe("info");
+    expect(config.jwtSecret).toBeUndefined();
+    expect(config.production).toBe(false);
+  });
+
+  test("reads every variable", () => {
+    const config = loadConfig({
+      PORT: "8080",
+      HOST: "127.0.0.1",
+      DATABASE_URL: "postgres://u@db:5432/app",
+      DATA_DIR: "/var/lib/sc",
+      JWT_SECRET: "x".repeat(40),
+      FRONTEND_URL: "https://a.example, https://b.example:8443",
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: "127.0.0.1",
+      databaseUrl: "postgres://u@db:5432/app",
+      dataDir: "/var/lib/sc",
+      jwtSecret: "x".repeat(40),
+      frontendOrigins: ["https://a.example", "https://b.example:8443"],
+      logLevel: "warn",
+      production: true,
+    });
+  });
+
+  test("empty strings count as unset", () => {
+    expect(loadConfig({ PORT: "", DATABASE_URL: "" }).port).toBe(5000);
+  });
+
+  test("one error lists every bad value", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "70000", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud", FRONTEND_URL: "not a url" });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain("PORT must be an integer between 0 and 65535");
+    expect(message).toContain("DATABASE_URL must be a postgres:// or postgresql:// URL");
+    expect(message).toContain("LOG_LEVEL must be one of debug, info, warn, error, silent");
+    expect(message).toContain("FRONTEND_URL must be one or more http(s) origins");
+  });
+
+  test.each([["abc"], ["-1"], ["1.5"], ["65536"]])("PORT=%s is refused", (port) => {
+    expect(() => loadConfig({ PORT: port })).toThrow(ConfigError);
+  });
+
+  test("a short JWT_SECRET is refused without echoing it", () => {
+    expect(() => loadConfig({ JWT_SECRET: "short-secret" })).toThrow(/JWT_SECRET must be at least 32 characters$/m);
+    expect(() => loadConfig({ JWT_SECRET: "short-secret" })).not.toThrow(/short-secret/);
+  });
+
+  test("production refuses to start without JWT_SECRET", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
+  });
+});
