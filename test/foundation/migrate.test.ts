@@ -1,0 +1,52 @@
+// The embedded migrator: applies every migration once, reports what is pending, and on Postgres
+// lets two nodes migrate the same fresh database at once without racing (advisory lock).
+import { describe, expect, test } from "bun:test";
+import postgres from "postgres";
+import { openDatabase } from "../../src/db/database.ts";
+import { embeddedMigrations, migrate, pendingMigrations } from "../../src/db/migrate.ts";
+
+describe("migrate", () => {
+  test("the build embeds the migrations from drizzle/", () => {
+    expect(embeddedMigrations.length).toBeGreaterThan(0);
+    expect(embeddedMigrations[0]?.tag).toMatch(/^0000_/);
+    expect(embeddedMigrations[0]?.statements.some((s) => s.startsWith('CREATE TABLE "users"'))).toBe(true);
+  });
+
+  test("on a fresh PGlite database: everything pending, applied once, then nothing", async () => {
+    const database = await openDatabase({ driver: "pglite" });
+    try {
+      expect(await pendingMigrations(database.db)).toBe(embeddedMigrations.length);
+      const first = await migrate(database.db);
+      expect(first.applied).toEqual(embeddedMigrations.map((m) => m.tag));
+      const second = await migrate(database.db);
+      expect(second.applied).toEqual([]);
+      expect(await pendingMigrations(database.db)).toBe(0);
+    } finally {
+      await database.close();
+    }
+  });
+
+  const url = process.env.DATABASE_URL;
+  test.skipIf(!url)("on Postgres two nodes migrating one fresh database together apply each migration once", async () => {
+    const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}`;
+    const admin = postgres(url ?? "", { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database "${name}"`);
+    const target = new URL(url ?? "");
+    target.pathname = `/${name}`;
+    const [a, b] = await Promise.all([
+      openDatabase({ driver: "postgres", url: target.toString(), maxConnections: 2 }),
+      openDatabase({ driver: "postgres", url: target.toString(), maxConnections: 2 }),
+    ]);
+    try {
+      const reports = await Promise.all([migrate(a.db), migrate(b.db)]);
+      const applied = reports.flatMap((r) => r.applied).sort();
+      expect(applied).toEqual(embeddedMigrations.map((m) => m.tag).sort());
+      expect(await pendingMigrations(a.db)).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
+});
