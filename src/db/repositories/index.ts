@@ -1,0 +1,13 @@
+// The repositories as one bundle over one database handle, for the composition root to hand out.
+import type { Db } from "../database.ts";
+import { createUsersRepository } from "./users.ts";
+
+export type Repositories = ReturnType<typeof createRepositories>;
+
+export function createRepositories(db: Db) {
+  return {
+    users: createUsersRepository(db),
+  };
+}
+
+export * from "./users.ts";
