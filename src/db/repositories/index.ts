@@ -1,5 +1,6 @@
 // The repositories as one bundle over one database handle, for the composition root to hand out.
 import type { Db } from "../database.ts";
+import { createPresenceRepository } from "./presence.ts";
 import { createUsersRepository } from "./users.ts";
 
 export type Repositories = ReturnType<typeof createRepositories>;
@@ -7,7 +8,9 @@ export type Repositories = ReturnType<typeof createRepositories>;
 export function createRepositories(db: Db) {
   return {
     users: createUsersRepository(db),
+    presence: createPresenceRepository(db),
   };
 }
 
+export * from "./presence.ts";
 export * from "./users.ts";

@@ -1,0 +1,51 @@
+import { beforeEach, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { rowsOf } from "../../src/db/database.ts";
+import { testDriver } from "../support/database.ts";
+import { freshFixture, makeUser, UNKNOWN_UUID, type Fixture } from "./fixtures.ts";
+
+let fx: Fixture;
+beforeEach(async () => {
+  fx = await freshFixture();
+});
+
+const t0 = new Date("2026-01-01T10:00:00.000Z");
+const later = (ms: number) => new Date(t0.getTime() + ms);
+
+async function presenceRows(): Promise<number> {
+  const rows = rowsOf<{ n: number }>(await fx.database.db.execute(sql`select count(*)::int as n from user_presence`));
+  return rows[0]?.n ?? -1;
+}
+
+describe(`presence repository (${testDriver})`, () => {
+  test("a user with no presence row has none", async () => {
+    const user = await makeUser(fx.repos);
+    expect(await fx.repos.presence.get(user.id)).toBeUndefined();
+    expect(await fx.repos.presence.get(UNKNOWN_UUID)).toBeUndefined();
+    expect(await fx.repos.presence.get("not-a-uuid")).toBeUndefined();
+  });
+
+  test("setStatus inserts, then updates the same row", async () => {
+    const user = await makeUser(fx.repos);
+    expect(await fx.repos.presence.setStatus(user.id, "online", t0)).toBe(true);
+    expect(await fx.repos.presence.get(user.id)).toEqual({ status: "online", lastActivity: t0 });
+    expect(await fx.repos.presence.setStatus(user.id, "offline", later(1000))).toBe(true);
+    expect(await fx.repos.presence.get(user.id)).toEqual({ status: "offline", lastActivity: later(1000) });
+    expect(await presenceRows()).toBe(1);
+  });
+
+  test("an older observation does not overwrite a newer one", async () => {
+    const user = await makeUser(fx.repos);
+    await fx.repos.presence.setStatus(user.id, "online", later(5000));
+    expect(await fx.repos.presence.setStatus(user.id, "offline", t0)).toBe(false);
+    expect(await fx.repos.presence.get(user.id)).toEqual({ status: "online", lastActivity: later(5000) });
+    // Same instant: the later call wins, so a reconnect in the same millisecond still lands.
+    expect(await fx.repos.presence.setStatus(user.id, "offline", later(5000))).toBe(true);
+    expect((await fx.repos.presence.get(user.id))?.status).toBe("offline");
+  });
+
+  test("presence for a user that does not exist is an error, not a silent row", async () => {
+    await expect(fx.repos.presence.setStatus(UNKNOWN_UUID, "online", t0)).rejects.toThrow();
+    expect(await presenceRows()).toBe(0);
+  });
+});
