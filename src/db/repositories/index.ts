@@ -1,6 +1,7 @@
 // The repositories as one bundle over one database handle, for the composition root to hand out.
 import type { Db } from "../database.ts";
 import { createPresenceRepository } from "./presence.ts";
+import { createRoomsRepository } from "./rooms.ts";
 import { createUsersRepository } from "./users.ts";
 
 export type Repositories = ReturnType<typeof createRepositories>;
@@ -9,8 +10,10 @@ export function createRepositories(db: Db) {
   return {
     users: createUsersRepository(db),
     presence: createPresenceRepository(db),
+    rooms: createRoomsRepository(db),
   };
 }
 
 export * from "./presence.ts";
+export * from "./rooms.ts";
 export * from "./users.ts";

@@ -1,0 +1,150 @@
+// Study rooms and their participants: creation (room plus its admin, atomically), visibility,
+// and membership. Who may see or join a room is decided by the chat layer from these facts.
+import { and, asc, desc, eq, exists, or, sql } from "drizzle-orm";
+import type { Db } from "../database.ts";
+import { roomParticipants, studyRooms, users, type RoomParticipantRow } from "../schema.ts";
+import type { UserRole } from "./users.ts";
+import { isUuid } from "./uuid.ts";
+
+export type ParticipantRole = RoomParticipantRow["role"];
+
+export type Room = {
+  id: string;
+  name: string;
+  description: string;
+  isPublic: boolean;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export type RoomSummary = Room & { participantCount: number };
+
+export type NewRoom = { name: string; description?: string; isPublic?: boolean; createdBy: string };
+
+export type Membership = { role: ParticipantRole; joinedAt: Date };
+
+/** The public face of a participant: what room:userJoined and room listings show. */
+export type ParticipantUser = {
+  id: string;
+  firstName: string;
+  lastName: string;
+  avatar: string | null;
+  role: UserRole;
+};
+
+export type Participant = Membership & { user: ParticipantUser };
+
+export type RoomsRepository = ReturnType<typeof createRoomsRepository>;
+
+const roomColumns = {
+  id: studyRooms.id,
+  name: studyRooms.name,
+  description: studyRooms.description,
+  isPublic: studyRooms.isPublic,
+  createdBy: studyRooms.createdBy,
+  createdAt: studyRooms.createdAt,
+  updatedAt: studyRooms.updatedAt,
+};
+
+export function createRoomsRepository(db: Db) {
+  return {
+    /** Inserts the room and its creator as admin in one transaction: no room is ever left without one. */
+    async create(input: NewRoom): Promise<Room> {
+      return db.transaction(async (tx) => {
+        const [room] = await tx
+          .insert(studyRooms)
+          .values({
+            name: input.name,
+            description: input.description,
+            isPublic: input.isPublic,
+            createdBy: input.createdBy,
+          })
+          .returning(roomColumns);
+        if (!room) throw new Error("insert into study_rooms returned no row");
+        await tx.insert(roomParticipants).values({ roomId: room.id, userId: input.createdBy, role: "admin" });
+        return room;
+      });
+    },
+
+    async findById(id: string): Promise<Room | undefined> {
+      if (!isUuid(id)) return undefined;
+      const [room] = await db.select(roomColumns).from(studyRooms).where(eq(studyRooms.id, id)).limit(1);
+      return room;
+    },
+
+    /** Public rooms plus the private rooms `userId` takes part in, newest first. */
+    async listVisibleTo(userId: string): Promise<RoomSummary[]> {
+      const participantCount = sql<number>`(select count(*) from ${roomParticipants} where ${roomParticipants.roomId} = ${studyRooms.id})`.mapWith(Number);
+      const isMember = isUuid(userId)
+        ? exists(
+            db
+              .select({ one: sql`1` })
+              .from(roomParticipants)
+              .where(and(eq(roomParticipants.roomId, studyRooms.id), eq(roomParticipants.userId, userId))),
+          )
+        : undefined;
+      return db
+        .select({ ...roomColumns, participantCount })
+        .from(studyRooms)
+        .where(or(eq(studyRooms.isPublic, true), isMember))
+        // The id tie-break keeps the order stable for rooms created in the same microsecond.
+        .orderBy(desc(studyRooms.createdAt), desc(studyRooms.id));
+    },
+
+    /** Everyone in the room, earliest joiner first. */
+    async participants(roomId: string): Promise<Participant[]> {
+      if (!isUuid(roomId)) return [];
+      const rows = await db
+        .select({
+          role: roomParticipants.role,
+          joinedAt: roomParticipants.joinedAt,
+          user: {
+            id: users.id,
+            firstName: users.firstName,
+            lastName: users.lastName,
+            avatar: users.avatar,
+            role: users.role,
+          },
+        })
+        .from(roomParticipants)
+        .innerJoin(users, eq(users.id, roomParticipants.userId))
+        .where(eq(roomParticipants.roomId, roomId))
+        .orderBy(asc(roomParticipants.joinedAt), asc(roomParticipants.userId));
+      return rows.map(({ user, role, joinedAt }) => ({ user, role, joinedAt }));
+    },
+
+    async getParticipant(roomId: string, userId: string): Promise<Membership | undefined> {
+      if (!isUuid(roomId) || !isUuid(userId)) return undefined;
+      const [membership] = await db
+        .select({ role: roomParticipants.role, joinedAt: roomParticipants.joinedAt })
+        .from(roomParticipants)
+        .where(and(eq(roomParticipants.roomId, roomId), eq(roomParticipants.userId, userId)))
+        .limit(1);
+      return membership;
+    },
+
+    /**
+     * Adds `userId` to the room; a no-op (returning false) when already a participant, so a
+     * re-join neither fails nor demotes an admin. A missing room or user is an error (foreign key).
+     */
+    async addParticipant(roomId: string, userId: string, role: ParticipantRole = "member"): Promise<boolean> {
+      const rows = await db
+        .insert(roomParticipants)
+        .values({ roomId, userId, role })
+        .onConflictDoNothing({ target: [roomParticipants.roomId, roomParticipants.userId] })
+        .returning({ userId: roomParticipants.userId });
+      return rows.length > 0;
+    },
+
+    /** Returns whether the user was a participant. */
+    async removeParticipant(roomId: string, userId: string): Promise<boolean> {
+      if (!isUuid(roomId) || !isUuid(userId)) return false;
+      const rows = await db
+        .delete(roomParticipants)
+        .where(and(eq(roomParticipants.roomId, roomId), eq(roomParticipants.userId, userId)))
+        .returning({ userId: roomParticipants.userId });
+      return rows.length > 0;
+    },
+  };
+}
