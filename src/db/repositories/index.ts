@@ -1,5 +1,6 @@
 // The repositories as one bundle over one database handle, for the composition root to hand out.
 import type { Db } from "../database.ts";
+import { createMessagesRepository } from "./messages.ts";
 import { createPresenceRepository } from "./presence.ts";
 import { createRoomsRepository } from "./rooms.ts";
 import { createUsersRepository } from "./users.ts";
@@ -11,9 +12,11 @@ export function createRepositories(db: Db) {
     users: createUsersRepository(db),
     presence: createPresenceRepository(db),
     rooms: createRoomsRepository(db),
+    messages: createMessagesRepository(db),
   };
 }
 
+export * from "./messages.ts";
 export * from "./presence.ts";
 export * from "./rooms.ts";
 export * from "./users.ts";
