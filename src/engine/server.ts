@@ -1,0 +1,259 @@
+// The Engine.IO server: validates every request in the reference's order, opens sessions over
+// polling or WebSocket, routes requests and frames to them, and fans topic broadcasts out.
+// It never sees Bun directly: the binding (bun-binding.ts) adapts Bun.serve to HttpPort.
+import { corsHeaders, preflightResponse } from "./cors.ts";
+import { EngineErrorCode, engineErrorResponse } from "./errors.ts";
+import { randomId } from "./ids.ts";
+import { Session, type SessionHost, type WsConnection } from "./session.ts";
+import {
+  resolveEngineOptions,
+  type EngineHandler,
+  type EngineOptions,
+  type EngineSession,
+  type HandshakeRequest,
+  type MessageData,
+} from "./types.ts";
+
+/** What the server needs of the HTTP server under it. */
+export interface HttpPort {
+  /** Upgrades the request to a WebSocket carrying `data`; false when it is not a valid upgrade. */
+  upgrade(request: Request, data: WsData): boolean;
+  requestIP(request: Request): string | undefined;
+  /** Lifts the idle timeout for one request: a long-poll is held for up to pingInterval. */
+  disableTimeout(request: Request): void;
+  /** Publishes one frame to every WebSocket subscribed to the topic. */
+  publish(topic: string, frame: string | Uint8Array): void;
+}
+
+/** Per-WebSocket state, set at upgrade time and carried by Bun as `ws.data`. */
+export type WsData =
+  | { kind: "new"; handshake: HandshakeRequest; session?: Session }
+  | { kind: "upgrade"; session: Session }
+  | { kind: "refused" };
+
+const TRANSPORTS = new Set(["polling", "websocket"]);
+
+export class EngineServer implements SessionHost {
+  readonly options: EngineOptions;
+  private readonly sessions = new Map<string, Session>();
+  private readonly pollingTopics = new Map<string, Set<Session>>();
+  private http: HttpPort | undefined;
+  private closing = false;
+
+  constructor(
+    options: Partial<EngineOptions>,
+    private readonly handler: EngineHandler,
+  ) {
+    this.options = resolveEngineOptions(options);
+  }
+
+  get clientsCount(): number {
+    return this.sessions.size;
+  }
+
+  /** True when the path belongs to this engine (with or without the trailing slash). */
+  matches(pathname: string): boolean {
+    return pathname === this.options.path || pathname === this.options.path.slice(0, -1);
+  }
+
+  /** Handles an Engine.IO request; undefined after a successful WebSocket upgrade. */
+  handleRequest(request: Request, http: HttpPort): Response | undefined | Promise<Response | undefined> {
+    this.http ??= http;
+    const url = new URL(request.url);
+    const cors = corsHeaders(this.options.cors, request.headers.get("origin"));
+    if (request.method === "OPTIONS" && this.options.cors) return preflightResponse(this.options.cors, request);
+
+    const query = url.searchParams;
+    const transport = query.get("transport");
+    // A Set of names, not an object lookup: `transport=__proto__` must be "unknown" (CVE-2023-31125).
+    if (transport === null || !TRANSPORTS.has(transport) || !this.options.transports.includes(transport as "polling")) {
+      return engineErrorResponse(EngineErrorCode.UNKNOWN_TRANSPORT, cors);
+    }
+    const isUpgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+    const sid = query.get("sid");
+    if (sid !== null) {
+      const session = this.sessions.get(sid);
+      if (!session) return engineErrorResponse(EngineErrorCode.UNKNOWN_SID, cors);
+      if (query.get("EIO") !== "4") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+      if (transport === "websocket") return this.upgradeExisting(request, http, session, isUpgrade, cors);
+      if (session.transport !== "polling") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+      if (request.method === "GET") {
+        http.disableTimeout(request);
+        return session.poll(request.signal, cors);
+      }
+      if (request.method === "POST") return session.receive(request, cors);
+      return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    }
+
+    if (request.method !== "GET") return engineErrorResponse(EngineErrorCode.BAD_HANDSHAKE_METHOD, cors);
+    if (transport === "websocket" && !isUpgrade) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    if (this.closing) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    const handshake = handshakeOf(request, url, http);
+    const open = () => {
+      if (query.get("EIO") !== "4") return engineErrorResponse(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors);
+      if (transport === "websocket") {
+        return http.upgrade(request, { kind: "new", handshake })
+          ? undefined
+          : engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+      }
+      return this.openPolling(handshake, cors);
+    };
+    const allowRequest = this.options.allowRequest;
+    if (!allowRequest) return open();
+    return new Promise<Response | undefined>((resolve) => {
+      let answered = false;
+      try {
+        allowRequest(handshake, (error, success) => {
+          if (answered) return;
+          answered = true;
+          resolve(success ? open() : engineErrorResponse(EngineErrorCode.FORBIDDEN, cors, error || undefined));
+        });
+      } catch (error) {
+        this.reportError(error, "allowRequest");
+        if (!answered) resolve(engineErrorResponse(EngineErrorCode.FORBIDDEN, cors));
+        answered = true;
+      }
+    });
+  }
+
+  private openPolling(handshake: HandshakeRequest, cors: Record<string, string>): Response {
+    const session = new Session(randomId(), handshake, this);
+    this.sessions.set(session.id, session);
+    const body = this.openPacket(session.id, this.options.allowUpgrades && this.options.transports.includes("websocket"));
+    this.announce(session);
+    return new Response(body, {
+      headers: { ...cors, "content-type": "text/plain; charset=UTF-8", "cache-control": "no-store" },
+    });
+  }
+
+  private upgradeExisting(
+    request: Request,
+    http: HttpPort,
+    session: Session,
+    isUpgrade: boolean,
+    cors: Record<string, string>,
+  ): Response | undefined {
+    if (!isUpgrade) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    // A second WebSocket for a session that already has (or is getting) one is accepted and then
+    // closed: answering 400 makes the Node client throw instead of just dropping it.
+    const data: WsData =
+      session.transport === "polling" && !session.isUpgrading && this.options.allowUpgrades
+        ? { kind: "upgrade", session }
+        : { kind: "refused" };
+    return http.upgrade(request, data) ? undefined : engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+  }
+
+  private openPacket(sid: string, upgradable: boolean): string {
+    const { pingInterval, pingTimeout, maxHttpBufferSize } = this.options;
+    const upgrades = upgradable ? ["websocket"] : [];
+    return `0${JSON.stringify({ sid, upgrades, pingInterval, pingTimeout, maxPayload: maxHttpBufferSize })}`;
+  }
+
+  private announce(session: Session): void {
+    try {
+      this.handler.connection(session);
+    } catch (error) {
+      this.reportError(error, "connection handler");
+    }
+  }
+
+  // ---- WebSocket events (called by the binding) ----------------------------------------------
+
+  websocketOpened(ws: WsConnection, data: WsData): void {
+    if (data.kind === "refused") {
+      ws.close(1000, "session already has a websocket");
+      return;
+    }
+    if (data.kind === "upgrade") {
+      if (!data.session.attachProbe(ws)) ws.close(1000, "upgrade not possible");
+      return;
+    }
+    if (this.closing) {
+      ws.close(1001, "server shutting down");
+      return;
+    }
+    const session = new Session(randomId(), data.handshake, this, ws);
+    data.session = session;
+    this.sessions.set(session.id, session);
+    ws.send(this.openPacket(session.id, false));
+    this.announce(session);
+  }
+
+  websocketMessage(ws: WsConnection, data: WsData, frame: string | Uint8Array): void {
+    if (data.kind === "upgrade") {
+      if (data.session.websocket === ws) data.session.frame(frame);
+      else data.session.probeFrame(ws, frame);
+    } else if (data.kind === "new") {
+      data.session?.frame(frame);
+    }
+  }
+
+  websocketClosed(ws: WsConnection, data: WsData, code: number): void {
+    if (data.kind === "upgrade" || data.kind === "new") data.session?.websocketClosed(ws, code);
+  }
+
+  websocketDrained(data: WsData): void {
+    if (data.kind === "upgrade" || data.kind === "new") data.session?.drained();
+  }
+
+  // ---- topics ----------------------------------------------------------------------------------
+
+  /**
+   * Sends messages to every session subscribed to the topic, except `except`: one native publish
+   * per frame for WebSocket sessions, a JS loop over the (few) sessions still on polling.
+   */
+  publish(topic: string, messages: readonly MessageData[], except?: EngineSession): void {
+    const exceptWs = except instanceof Session ? except.websocket : undefined;
+    const http = this.http;
+    if (http) {
+      for (const message of messages) {
+        const frame = typeof message === "string" ? `4${message}` : message;
+        // ws.publish reaches every subscriber but the sender itself.
+        if (exceptWs) exceptWs.publish(topic, frame);
+        else http.publish(topic, frame);
+      }
+    }
+    const polling = this.pollingTopics.get(topic);
+    if (polling) for (const session of polling) if (session !== except) session.send(...messages);
+  }
+
+  pollingSubscribe(session: Session, topic: string): void {
+    let members = this.pollingTopics.get(topic);
+    if (!members) this.pollingTopics.set(topic, (members = new Set()));
+    members.add(session);
+  }
+
+  pollingUnsubscribe(session: Session, topic: string): void {
+    const members = this.pollingTopics.get(topic);
+    if (!members) return;
+    members.delete(session);
+    if (members.size === 0) this.pollingTopics.delete(topic);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  sessionClosed(session: Session): void {
+    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+  }
+
+  reportError(error: unknown, context: string): void {
+    console.error(`engine: error in ${context}:`, error);
+  }
+
+  /** Closes every session ("server shutting down") and refuses new ones. */
+  close(): void {
+    this.closing = true;
+    for (const session of [...this.sessions.values()]) session.close("server shutting down");
+  }
+}
+
+function handshakeOf(request: Request, url: URL, http: HttpPort): HandshakeRequest {
+  return {
+    method: request.method,
+    url: url.pathname + url.search,
+    headers: Object.fromEntries(request.headers),
+    query: Object.fromEntries(url.searchParams),
+    remoteAddress: http.requestIP(request) ?? "",
+    secure: url.protocol === "https:" || url.protocol === "wss:",
+  };
+}

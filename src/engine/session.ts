@@ -1,0 +1,460 @@
+// One Engine.IO session: its transport (long-polling, then maybe WebSocket), the upgrade between
+// them, the v4 heartbeat, bounded outbound buffering, inbound dispatch, and exactly one close.
+import { readBodyLimited } from "./body.ts";
+import { decodePacket, decodePayload, encodeFrame, encodePayload, type EnginePacket } from "./parser.ts";
+import type {
+  CloseReason,
+  EngineOptions,
+  EngineSession,
+  HandshakeRequest,
+  MessageData,
+  TransportName,
+} from "./types.ts";
+
+/** What the session needs of a WebSocket: Bun's ServerWebSocket fits it as is. */
+export interface WsConnection {
+  /** Bun semantics: bytes written (> 0), -1 queued under backpressure, 0 dropped. */
+  send(frame: string | Uint8Array): number;
+  cork(callback: () => void): unknown;
+  close(code?: number, reason?: string): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  publish(topic: string, frame: string | Uint8Array): number;
+}
+
+/** What the session needs of the server that owns it. */
+export interface SessionHost {
+  readonly options: EngineOptions;
+  sessionClosed(session: Session): void;
+  pollingSubscribe(session: Session, topic: string): void;
+  pollingUnsubscribe(session: Session, topic: string): void;
+  reportError(error: unknown, context: string): void;
+}
+
+type HeldPoll = { resolve: (response: Response) => void; headers: Record<string, string> };
+
+// A POST with more packets than this is dispatched over several event-loop turns, so one big
+// payload cannot stall every other connection.
+const INBOUND_BATCH = 256;
+
+const POLL_HEADERS = { "content-type": "text/plain; charset=UTF-8", "cache-control": "no-store" };
+
+export class Session implements EngineSession {
+  transport: TransportName;
+  closed = false;
+  onmessage: ((data: MessageData) => void) | undefined;
+  onclose: ((reason: CloseReason, description?: string) => void) | undefined;
+  onupgrade: (() => void) | undefined;
+
+  private ws: WsConnection | undefined;
+  private congested = false;
+  private heldPoll: HeldPoll | undefined;
+  private outbox: EnginePacket[] = [];
+  private outboxBytes = 0;
+  private posting = false;
+  private inbound: EnginePacket[] = [];
+  private draining = false;
+  private probe: WsConnection | undefined;
+  private upgrading = false;
+  private upgradeTimer: Timer | undefined;
+  private heartbeat: Timer | undefined;
+  private awaitingPong = false;
+  private pongRefreshed = false;
+  private topics: Set<string> | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly handshake: HandshakeRequest,
+    private readonly host: SessionHost,
+    ws?: WsConnection,
+  ) {
+    this.issued = Date.now();
+    this.transport = ws ? "websocket" : "polling";
+    this.ws = ws;
+    this.schedulePing();
+  }
+
+  readonly issued: number;
+
+  get writable(): boolean {
+    if (this.closed) return false;
+    if (this.transport === "websocket") return !this.congested;
+    return this.heldPoll !== undefined && !this.upgrading;
+  }
+
+  /** The WebSocket to publish through when this session is on that transport, else undefined. */
+  get websocket(): WsConnection | undefined {
+    return this.transport === "websocket" ? this.ws : undefined;
+  }
+
+  get isUpgrading(): boolean {
+    return this.probe !== undefined;
+  }
+
+  // ---- outbound ------------------------------------------------------------------------------
+
+  send(...messages: MessageData[]): void {
+    if (this.closed || messages.length === 0) return;
+    if (this.transport === "websocket") {
+      this.writeFrames(messages);
+      return;
+    }
+    for (const data of messages) this.outbox.push({ type: "message", data });
+    for (const data of messages) this.outboxBytes += typeof data === "string" ? data.length : data.byteLength;
+    this.afterQueued();
+  }
+
+  private sendPacket(packet: EnginePacket): void {
+    if (this.closed) return;
+    if (this.transport === "websocket" && this.ws) {
+      this.checkSent(this.ws.send(encodeFrame(packet)));
+      return;
+    }
+    this.outbox.push(packet);
+    this.outboxBytes += 1;
+    this.afterQueued();
+  }
+
+  private writeFrames(messages: readonly MessageData[]): void {
+    const ws = this.ws;
+    if (!ws) return;
+    if (messages.length === 1) {
+      const data = messages[0] as MessageData;
+      this.checkSent(ws.send(typeof data === "string" ? `4${data}` : data));
+      return;
+    }
+    // Several frames (a binary packet and its attachments, or a flush) leave in one write.
+    let result = 1;
+    ws.cork(() => {
+      for (const data of messages) {
+        const sent = ws.send(typeof data === "string" ? `4${data}` : data);
+        if (sent <= 0 && result > 0) result = sent;
+      }
+    });
+    this.checkSent(result);
+  }
+
+  private checkSent(result: number): void {
+    if (result === -1) this.congested = true;
+    // 0: Bun dropped the frame (over backpressureLimit). The stream has a hole now; end it.
+    else if (result === 0 && !this.closed) this.close("transport error", "send buffer limit exceeded");
+  }
+
+  /** Bun's drain: the WebSocket's send buffer emptied below the limit again. */
+  drained(): void {
+    this.congested = false;
+  }
+
+  private afterQueued(): void {
+    if (this.outboxBytes > this.host.options.backpressureLimit) {
+      this.close("transport error", "polling buffer limit exceeded");
+      return;
+    }
+    this.flushPoll();
+  }
+
+  private flushPoll(): void {
+    const held = this.heldPoll;
+    if (!held || this.upgrading || this.outbox.length === 0) return;
+    this.heldPoll = undefined;
+    const body = encodePayload(this.outbox);
+    this.outbox = [];
+    this.outboxBytes = 0;
+    held.resolve(new Response(body, { headers: held.headers }));
+  }
+
+  private answerHeldPoll(body: "1" | "6"): void {
+    const held = this.heldPoll;
+    if (!held) return;
+    this.heldPoll = undefined;
+    held.resolve(new Response(body, { headers: held.headers }));
+  }
+
+  // ---- long-polling requests ---------------------------------------------------------------
+
+  /** A long-poll GET: answered at once when packets wait, else held until some arrive. */
+  poll(signal: AbortSignal, cors: Record<string, string>): Response | Promise<Response> {
+    const headers = { ...cors, ...POLL_HEADERS };
+    // Every GET during an upgrade gets a noop so the client can pause polling without waiting.
+    if (this.upgrading) return new Response("6", { headers });
+    if (this.heldPoll) {
+      // Two GETs at once is a protocol violation: the held one learns of the close, the intruder is refused.
+      this.close("transport error", "overlapping poll requests");
+      return new Response(JSON.stringify({ code: 3, message: "Bad request" }), {
+        status: 400,
+        headers: { ...cors, "content-type": "application/json" },
+      });
+    }
+    if (this.outbox.length > 0) {
+      const body = encodePayload(this.outbox);
+      this.outbox = [];
+      this.outboxBytes = 0;
+      return new Response(body, { headers });
+    }
+    return new Promise<Response>((resolve) => {
+      const held: HeldPoll = { resolve, headers };
+      this.heldPoll = held;
+      signal.addEventListener(
+        "abort",
+        () => {
+          if (this.heldPoll !== held) return;
+          this.heldPoll = undefined;
+          resolve(new Response(null, { status: 499 }));
+          this.close("transport error", "poll connection closed prematurely");
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** A POST carrying a payload of packets from the client. */
+  async receive(request: Request, cors: Record<string, string>): Promise<Response> {
+    const badRequest = () =>
+      new Response(JSON.stringify({ code: 3, message: "Bad request" }), {
+        status: 400,
+        headers: { ...cors, "content-type": "application/json" },
+      });
+    if (request.headers.get("content-type")?.startsWith("application/octet-stream")) {
+      this.close("transport error", "invalid content type");
+      return badRequest();
+    }
+    if (this.posting) {
+      this.close("transport error", "overlapping data requests");
+      return badRequest();
+    }
+    this.posting = true;
+    const body = await readBodyLimited(request, this.host.options.maxHttpBufferSize);
+    this.posting = false;
+    if (!body.ok) {
+      if (body.reason === "too_large") {
+        // The reference answers 413 and keeps the session: the client may retry smaller.
+        return new Response("Payload Too Large", { status: 413, headers: cors });
+      }
+      this.close("transport error", "data request aborted");
+      return badRequest();
+    }
+    if (this.closed) return badRequest();
+    const decoded = decodePayload(body.text);
+    if (!decoded.ok) {
+      this.close("parse error", decoded.error);
+      return badRequest();
+    }
+    this.dispatch(decoded.value);
+    return new Response("ok", { headers: { ...cors, "content-type": "text/html" } });
+  }
+
+  // ---- WebSocket frames ----------------------------------------------------------------------
+
+  /** A frame on this session's WebSocket (not an upgrade probe). */
+  frame(frame: string | Uint8Array): void {
+    const decoded = decodePacket(frame);
+    if (!decoded.ok) {
+      this.close("parse error", decoded.error);
+      return;
+    }
+    if (this.inbound.length === 0 && !this.draining) this.handlePacket(decoded.value);
+    else this.dispatch([decoded.value]);
+  }
+
+  /** The session's own WebSocket closed (client went away, or Bun closed it: too big, backpressure). */
+  websocketClosed(ws: WsConnection, code: number): void {
+    if (ws === this.probe) {
+      this.abortUpgrade(false);
+      return;
+    }
+    if (ws !== this.ws || this.closed) return;
+    this.ws = undefined;
+    this.close(code === 1009 || code === 1006 ? "transport error" : "transport close", `websocket closed (${code})`);
+  }
+
+  // ---- upgrade -------------------------------------------------------------------------------
+
+  /** A WebSocket opened with this session's sid. False: not acceptable now (caller closes it). */
+  attachProbe(ws: WsConnection): boolean {
+    if (this.closed || this.transport === "websocket" || this.probe || !this.host.options.allowUpgrades) return false;
+    this.probe = ws;
+    this.upgradeTimer = setTimeout(() => this.abortUpgrade(true), this.host.options.upgradeTimeout);
+    return true;
+  }
+
+  /** A frame on the WebSocket that is trying to take over: `2probe`, then `5`. */
+  probeFrame(ws: WsConnection, frame: string | Uint8Array): void {
+    if (ws !== this.probe) return;
+    const decoded = decodePacket(frame);
+    if (decoded.ok && decoded.value.type === "ping" && decoded.value.data === "probe" && !this.upgrading) {
+      ws.send("3probe");
+      this.upgrading = true;
+      this.answerHeldPoll("6");
+      return;
+    }
+    if (decoded.ok && decoded.value.type === "upgrade" && this.upgrading) {
+      this.completeUpgrade(ws);
+      return;
+    }
+    // Anything else before the upgrade completes aborts it (the reference does the same).
+    this.abortUpgrade(true);
+  }
+
+  private completeUpgrade(ws: WsConnection): void {
+    clearTimeout(this.upgradeTimer);
+    this.upgradeTimer = undefined;
+    this.probe = undefined;
+    this.upgrading = false;
+    this.answerHeldPoll("6");
+    this.transport = "websocket";
+    this.ws = ws;
+    if (this.topics) {
+      for (const topic of this.topics) {
+        this.host.pollingUnsubscribe(this, topic);
+        ws.subscribe(topic);
+      }
+    }
+    // What waited for the next poll goes out first, in order, before anything newer.
+    const waiting = this.outbox;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    if (waiting.length > 0) {
+      ws.cork(() => {
+        for (const packet of waiting) this.checkSent(ws.send(encodeFrame(packet)));
+      });
+    }
+    this.safely(() => this.onupgrade?.(), "upgrade handler");
+  }
+
+  private abortUpgrade(closeProbe: boolean): void {
+    clearTimeout(this.upgradeTimer);
+    this.upgradeTimer = undefined;
+    const probe = this.probe;
+    this.probe = undefined;
+    this.upgrading = false;
+    if (probe && closeProbe) probe.close(1000, "upgrade aborted");
+    this.flushPoll();
+  }
+
+  // ---- topics --------------------------------------------------------------------------------
+
+  subscribe(topic: string): void {
+    if (this.closed) return;
+    this.topics ??= new Set();
+    if (this.topics.has(topic)) return;
+    this.topics.add(topic);
+    if (this.transport === "websocket") this.ws?.subscribe(topic);
+    else this.host.pollingSubscribe(this, topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (!this.topics?.delete(topic)) return;
+    if (this.transport === "websocket") this.ws?.unsubscribe(topic);
+    else this.host.pollingUnsubscribe(this, topic);
+  }
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  private dispatch(packets: EnginePacket[]): void {
+    for (const packet of packets) this.inbound.push(packet);
+    if (!this.draining) this.drainInbound();
+  }
+
+  private drainInbound(): void {
+    this.draining = true;
+    let handled = 0;
+    while (this.inbound.length > 0 && !this.closed) {
+      if (handled === INBOUND_BATCH) {
+        setImmediate(() => this.drainInbound());
+        return;
+      }
+      const packet = this.inbound.shift() as EnginePacket;
+      this.handlePacket(packet);
+      handled++;
+    }
+    this.inbound = [];
+    this.draining = false;
+  }
+
+  private handlePacket(packet: EnginePacket): void {
+    if (this.awaitingPong && packet.type !== "pong" && !this.pongRefreshed) {
+      // A client busy receiving or sending a large payload may answer late: give it one more period.
+      this.pongRefreshed = true;
+      this.armTimer(this.onPongTimeout, this.host.options.pingTimeout);
+    }
+    switch (packet.type) {
+      case "message":
+        this.safely(() => this.onmessage?.(packet.data), "message handler");
+        return;
+      case "pong":
+        if (!this.awaitingPong) return;
+        this.awaitingPong = false;
+        this.schedulePing();
+        return;
+      case "ping":
+        // In v4 only the server pings; a client ping is a protocol violation.
+        this.close("transport error", "invalid heartbeat direction");
+        return;
+      case "close":
+        this.close("transport close", "client requested close");
+        return;
+      default:
+        // open, upgrade and noop outside an upgrade are ignored, as by the reference.
+        return;
+    }
+  }
+
+  // ---- heartbeat -----------------------------------------------------------------------------
+
+  private schedulePing(): void {
+    this.armTimer(this.onPingDue, this.host.options.pingInterval);
+  }
+
+  private readonly onPingDue = (): void => {
+    // The pong deadline runs from when the ping is queued, even if no poll is there to carry it.
+    this.awaitingPong = true;
+    this.pongRefreshed = false;
+    this.armTimer(this.onPongTimeout, this.host.options.pingTimeout);
+    this.sendPacket({ type: "ping" });
+  };
+
+  private readonly onPongTimeout = (): void => {
+    this.close("ping timeout");
+  };
+
+  private armTimer(callback: () => void, ms: number): void {
+    clearTimeout(this.heartbeat);
+    this.heartbeat = setTimeout(callback, ms);
+  }
+
+  // ---- close ---------------------------------------------------------------------------------
+
+  close(reason: CloseReason = "forced close", description?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.heartbeat);
+    this.heartbeat = undefined;
+    if (this.probe) this.abortUpgrade(true);
+    // A held poll learns of the end: a noop when the client asked for it, a close packet otherwise.
+    this.answerHeldPoll(reason === "transport close" ? "6" : "1");
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.inbound = [];
+    if (this.topics && this.transport === "polling") {
+      for (const topic of this.topics) this.host.pollingUnsubscribe(this, topic);
+    }
+    this.topics = undefined;
+    const ws = this.ws;
+    this.ws = undefined;
+    if (ws) ws.close(1000, reason);
+    this.host.sessionClosed(this);
+    const onclose = this.onclose;
+    this.onmessage = undefined;
+    this.onclose = undefined;
+    this.onupgrade = undefined;
+    this.safely(() => onclose?.(reason, description), "close handler");
+  }
+
+  private safely(body: () => void, context: string): void {
+    try {
+      body();
+    } catch (error) {
+      this.host.reportError(error, context);
+    }
+  }
+}
