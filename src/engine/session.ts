@@ -53,6 +53,7 @@ export class Session implements EngineSession {
   private outboxBytes = 0;
   private posting = false;
   private inbound: EnginePacket[] = [];
+  private inboundNext = 0;
   private draining = false;
   private probe: WsConnection | undefined;
   private upgrading = false;
@@ -264,7 +265,8 @@ export class Session implements EngineSession {
     }
     if (ws !== this.ws || this.closed) return;
     this.ws = undefined;
-    this.close(code === 1009 || code === 1006 ? "transport error" : "transport close", `websocket closed (${code})`);
+    // 1009: Bun refused a frame over maxPayloadLength, which the reference reports as a transport error.
+    this.close(code === 1009 ? "transport error" : "transport close", `websocket closed (${code})`);
   }
 
   // ---- upgrade -------------------------------------------------------------------------------
@@ -358,16 +360,17 @@ export class Session implements EngineSession {
   private drainInbound(): void {
     this.draining = true;
     let handled = 0;
-    while (this.inbound.length > 0 && !this.closed) {
+    while (this.inboundNext < this.inbound.length && !this.closed) {
       if (handled === INBOUND_BATCH) {
         setImmediate(() => this.drainInbound());
         return;
       }
-      const packet = this.inbound.shift() as EnginePacket;
+      const packet = this.inbound[this.inboundNext++] as EnginePacket;
       this.handlePacket(packet);
       handled++;
     }
     this.inbound = [];
+    this.inboundNext = 0;
     this.draining = false;
   }
 
