@@ -1,0 +1,248 @@
+// HTTP long-polling: the official suite's message/polling cases (protocol.md §1.1 #8–12) and the
+// transport rules of §2.3 (held GETs, b+base64 binary, 413, duplicate polls, content types).
+import { describe, expect, test } from "bun:test";
+import type { EngineSession } from "../../src/engine/types.ts";
+import {
+  errorBody,
+  QUIET_OPTIONS,
+  RS,
+  startEngineServer,
+  stillPending,
+  SUITE_OPTIONS,
+  withTimeout,
+} from "../support/engine-server.ts";
+
+describe("engine.io-protocol suite: message/polling", () => {
+  test("#8 sends and receives a plain text packet", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    const { sid } = await s.handshake();
+    const sent = await s.post(sid, "4hello");
+    expect({ status: sent.status, body: sent.body }).toEqual({ status: 200, body: "ok" });
+    const polled = await s.get(sid);
+    expect({ status: polled.status, body: polled.body }).toEqual({ status: 200, body: "4hello" });
+  });
+
+  test("#9 sends and receives several plain text packets", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    const { sid } = await s.handshake();
+    const payload = `4test1${RS}4test2${RS}4test3`;
+    expect((await s.post(sid, payload)).body).toBe("ok");
+    const polled = await s.get(sid);
+    expect({ status: polled.status, body: polled.body }).toEqual({ status: 200, body: payload });
+  });
+
+  test("#10 sends and receives plain text and binary packets", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    const { sid } = await s.handshake();
+    const payload = `4hello${RS}bAQIDBA==`;
+    expect((await s.post(sid, payload)).body).toBe("ok");
+    const polled = await s.get(sid);
+    expect({ status: polled.status, body: polled.body }).toEqual({ status: 200, body: payload });
+  });
+
+  test("#11 closes the session upon invalid packet format", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    const { sid } = await s.handshake();
+    expect((await s.post(sid, "abc")).status).toBe(400);
+    expect((await s.get(sid)).status).toBe(400);
+  });
+
+  test("#12 closes the session upon duplicate poll requests", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    const { sid } = await s.handshake();
+    const [first, second] = await Promise.all([s.get(sid), s.get(sid)]);
+    // Whichever reached the server first is the held poll: it gets the close packet; the other is refused.
+    const results = [first, second].map((r) => `${r.status} ${r.status === 200 ? r.body : ""}`).sort();
+    expect(results).toEqual(["200 1", "400 "]);
+    expect((await s.get(sid)).status).toBe(400);
+  });
+});
+
+describe("polling transport", () => {
+  test("a POST is answered 200 'ok' with text/html", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const response = await s.post(sid, "4x");
+    expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: "ok" });
+    expect(response.headers.get("content-type")).toStartWith("text/html");
+  });
+
+  test("GET responses are text/plain; charset=UTF-8", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    await s.post(sid, "4x");
+    const response = await s.get(sid);
+    expect(response.body).toBe("4x");
+    expect(response.headers.get("content-type")).toBe("text/plain; charset=UTF-8");
+  });
+
+  test("binary: client b+base64 arrives as Uint8Array, server Uint8Array leaves as b+base64", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    expect((await s.post(sid, `bAQIDBA==${RS}b${RS}4text`)).body).toBe("ok");
+    const received = await s.waitFor(() => (s.messages.length >= 3 ? s.messages : undefined), 1000, "3 messages");
+    const [binary, emptyBinary, text] = received.map((m) => m.data);
+    expect(binary).toBeInstanceOf(Uint8Array);
+    expect([...(binary as Uint8Array)]).toEqual([1, 2, 3, 4]);
+    expect(emptyBinary).toBeInstanceOf(Uint8Array);
+    expect((emptyBinary as Uint8Array).byteLength).toBe(0);
+    expect(text).toBe("text");
+    expect((await s.get(sid)).body).toBe(`bAQIDBA==${RS}b${RS}4text`);
+
+    const session = await s.session(sid);
+    session.send(new Uint8Array([255, 0, 128]), "after", new Uint8Array([104, 105]).subarray(1));
+    expect((await s.get(sid)).body).toBe(`b/wCA${RS}4after${RS}baQ==`);
+  });
+
+  test("text with UTF-8 (multi-byte, emoji, U+2028) survives both directions", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const text = "héllo → 世界 😀 \u2028 end";
+    expect((await s.post(sid, `4${text}`)).body).toBe("ok");
+    await s.waitFor(() => s.messages[0], 1000, "message");
+    expect(s.messages[0]?.data).toBe(text);
+    expect((await s.get(sid)).body).toBe(`4${text}`);
+  });
+
+  test("a GET is held until the server has something to send", async () => {
+    let captured: EngineSession | undefined;
+    await using s = await startEngineServer(QUIET_OPTIONS, (session) => {
+      captured = session;
+    });
+    const { sid } = await s.handshake();
+    const poll = s.get(sid);
+    expect(await stillPending(poll, 150)).toBe(true);
+    expect(captured?.id).toBe(sid);
+    captured?.send("late");
+    const response = await withTimeout(poll, 1000, "held GET");
+    expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: "4late" });
+  });
+
+  test("several sends while a GET is held: all delivered, none lost, in order", async () => {
+    let captured: EngineSession | undefined;
+    await using s = await startEngineServer(QUIET_OPTIONS, (session) => {
+      captured = session;
+    });
+    const { sid } = await s.handshake();
+    const poll = s.get(sid);
+    expect(await stillPending(poll, 100)).toBe(true);
+    captured?.send("a");
+    captured?.send("b", "c");
+    const got: string[] = (await poll).body.split(RS);
+    while (got.length < 3) got.push(...(await s.get(sid)).body.split(RS));
+    expect(got).toEqual(["4a", "4b", "4c"]);
+  });
+
+  test("a POST body over maxHttpBufferSize → 413, and the session still works", async () => {
+    await using s = await startEngineServer({ ...QUIET_OPTIONS, maxHttpBufferSize: 1000 });
+    const { sid } = await s.handshake();
+    const big = await s.post(sid, `4${"x".repeat(2000)}`);
+    expect(big.status).toBe(413);
+    expect(s.messages).toHaveLength(0);
+    const small = await s.post(sid, "4still here");
+    expect({ status: small.status, body: small.body }).toEqual({ status: 200, body: "ok" });
+    expect((await s.get(sid)).body).toBe("4still here");
+    expect(s.closes).toHaveLength(0);
+  });
+
+  test("a body of exactly maxHttpBufferSize bytes is accepted", async () => {
+    await using s = await startEngineServer({ ...QUIET_OPTIONS, maxHttpBufferSize: 1000 });
+    const { sid } = await s.handshake();
+    const exact = `4${"y".repeat(999)}`;
+    expect((await s.post(sid, exact)).body).toBe("ok");
+    expect((await s.get(sid)).body).toBe(exact);
+  });
+
+  test("an invalid packet → 400, the session is closed and then unknown (code 1)", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    expect((await s.post(sid, `4fine${RS}abc`)).status).toBe(400);
+    const after = await s.get(sid);
+    expect({ status: after.status, body: after.body }).toEqual({ status: 400, body: errorBody(1, "Session ID unknown") });
+    expect((await s.closeOf(sid)).reason).toBe("parse error");
+  });
+
+  test("a duplicate concurrent GET: the held one gets '1', the intruder 400, then the session is gone", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const held = s.get(sid);
+    expect(await stillPending(held, 100)).toBe(true);
+    const intruder = await s.get(sid);
+    expect(intruder.status).toBe(400);
+    const heldResponse = await withTimeout(held, 1000, "held GET");
+    expect({ status: heldResponse.status, body: heldResponse.body }).toEqual({ status: 200, body: "1" });
+    const after = await s.get(sid);
+    expect({ status: after.status, body: after.body }).toEqual({ status: 400, body: errorBody(1, "Session ID unknown") });
+    await s.closeOf(sid);
+  });
+
+  test("a client POST '1' closes the session; the held GET gets '6'", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const held = s.get(sid);
+    expect(await stillPending(held, 100)).toBe(true);
+    expect((await s.post(sid, "1")).status).toBe(200);
+    const heldResponse = await withTimeout(held, 1000, "held GET");
+    expect({ status: heldResponse.status, body: heldResponse.body }).toEqual({ status: 200, body: "6" });
+    expect((await s.get(sid)).status).toBe(400);
+    expect((await s.closeOf(sid)).reason).toBe("transport close");
+  });
+
+  test("a POST with content-type application/octet-stream → 400 and the session is closed", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const response = await s.post(sid, "4hello", { "content-type": "application/octet-stream" });
+    expect(response.status).toBe(400);
+    expect(s.messages).toHaveLength(0);
+    // protocol.md §2.3: "400 + session closed in v4" (engine.io polling.ts onDataRequest).
+    expect((await s.get(sid)).status).toBe(400);
+  });
+
+  test("a held GET survives Bun's 10 s idle timeout: with pingInterval 12000 it is answered '2' at ~12 s", async () => {
+    await using s = await startEngineServer({ ...SUITE_OPTIONS, pingInterval: 12_000, pingTimeout: 5_000 });
+    const { sid } = await s.handshake();
+    const started = Date.now();
+    const response = await withTimeout(s.get(sid), 15_000, "held GET");
+    const elapsed = Date.now() - started;
+    expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: "2" });
+    expect(elapsed).toBeGreaterThan(11_000);
+    expect((await s.post(sid, "3")).body).toBe("ok");
+    expect(s.closes).toHaveLength(0);
+  }, 20_000);
+
+  // src/engine/session.ts poll(): an aborted held GET closes the session ("poll connection closed
+  // prematurely", reason "transport error"), as the reference's polling.ts onPollRequest does.
+  test("a client that aborts its held GET: the server notices and closes the session (transport error)", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const controller = new AbortController();
+    const aborted = s.get(sid, { signal: controller.signal });
+    expect(await stillPending(aborted, 100)).toBe(true);
+    controller.abort();
+    const outcome = await aborted.then(
+      () => "resolved",
+      () => "rejected",
+    );
+    expect(outcome).toBe("rejected");
+    const closed = await s.closeOf(sid, 2000);
+    expect(closed.reason).toBe("transport error");
+    const next = await s.get(sid);
+    expect({ status: next.status, body: next.body }).toEqual({ status: 400, body: errorBody(1, "Session ID unknown") });
+    expect(s.engine.clientsCount).toBe(0);
+  });
+
+  test("a big POST of 5000 packets is all echoed, in order", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const sent = Array.from({ length: 5000 }, (_, i) => `4m${i}`);
+    expect((await s.post(sid, sent.join(RS))).body).toBe("ok");
+    const received: string[] = [];
+    for (let polls = 0; received.length < sent.length && polls < 100; polls++) {
+      const response = await withTimeout(s.get(sid), 2000, "GET");
+      expect(response.status).toBe(200);
+      received.push(...response.body.split(RS));
+    }
+    expect(received.length).toBe(sent.length);
+    expect(received).toEqual(sent);
+  });
+});
