@@ -46,10 +46,14 @@ export type StartedEngine = {
   closes: CloseRecord[];
   /** Messages the default echo handler received. */
   messages: MessageRecord[];
+  /** Sids whose onupgrade fired, in order. */
+  upgrades: string[];
   /** Resolves with check()'s first non-undefined value, re-checked whenever a session, message or close is recorded. */
   waitFor<T>(check: () => T | undefined, timeoutMs: number, label: string): Promise<T>;
   session(sid: string, timeoutMs?: number): Promise<EngineSession>;
   closeOf(sid: string, timeoutMs?: number): Promise<CloseRecord>;
+  /** Resolves once the session's onupgrade fired. */
+  upgradeOf(sid: string, timeoutMs?: number): Promise<void>;
   /** Polling handshake (GET ?EIO=4&transport=polling&<query>). Throws unless it answers an open packet. */
   handshake(query?: string): Promise<{ sid: string; open: OpenPacket; keys: string[]; response: HttpResult }>;
   pollUrl(sid: string): string;
@@ -72,6 +76,7 @@ export async function startEngineServer(
   const sessions: EngineSession[] = [];
   const closes: CloseRecord[] = [];
   const messages: MessageRecord[] = [];
+  const upgrades: string[] = [];
   const listeners = new Set<() => void>();
   const notify = () => {
     for (const listener of [...listeners]) listener();
@@ -89,11 +94,18 @@ export async function startEngineServer(
     connection(session) {
       sessions.push(session);
       (connection ?? echo)(session);
+      // The handler's own callbacks still run: these wrappers only record.
       const own = session.onclose;
       session.onclose = (reason, description) => {
         closes.push({ sid: session.id, reason, description });
         notify();
         own?.(reason, description);
+      };
+      const ownUpgrade = session.onupgrade;
+      session.onupgrade = () => {
+        upgrades.push(session.id);
+        notify();
+        ownUpgrade?.();
       };
       notify();
     },
@@ -136,9 +148,12 @@ export async function startEngineServer(
     sessions,
     closes,
     messages,
+    upgrades,
     waitFor,
     session: (sid, timeoutMs = 1000) => waitFor(() => sessions.find((s) => s.id === sid), timeoutMs, `session ${sid}`),
     closeOf: (sid, timeoutMs = 1000) => waitFor(() => closes.find((c) => c.sid === sid), timeoutMs, `close of ${sid}`),
+    upgradeOf: (sid, timeoutMs = 1000) =>
+      waitFor(() => (upgrades.includes(sid) ? sid : undefined), timeoutMs, `upgrade of ${sid}`).then(() => {}),
     async handshake(query = "") {
       const response = await request(`${url}?EIO=4&transport=polling${query ? `&${query}` : ""}`);
       if (response.status !== 200) throw new Error(`handshake answered ${response.status}: ${response.body}`);
