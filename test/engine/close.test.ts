@@ -1,0 +1,240 @@
+// Close semantics: the official suite's close cases (protocol.md §1.1 #20–21), the close reasons
+// recorded server-side (§2.7, socket.io's names), exactly one onclose, clientsCount back to 0.
+import { describe, expect, test } from "bun:test";
+import {
+  errorBody,
+  QUIET_OPTIONS,
+  RS,
+  sleep,
+  startEngineServer,
+  stillPending,
+  SUITE_OPTIONS,
+  withTimeout,
+  type StartedEngine,
+} from "../support/engine-server.ts";
+
+function closeCounts(s: StartedEngine): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const record of s.closes) counts[record.sid] = (counts[record.sid] ?? 0) + 1;
+  return counts;
+}
+
+describe("engine.io-protocol suite: close", () => {
+  test("#20 polling: forcefully closes the session", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    const { sid } = await s.handshake();
+    const poll = s.get(sid);
+    expect(await stillPending(poll, 50)).toBe(true); // make sure the GET is held before the POST
+    const sent = await s.post(sid, "1");
+    expect(sent.status).toBe(200);
+    const response = await poll;
+    expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: "6" });
+    expect((await s.get(sid)).status).toBe(400);
+  });
+
+  test("#21 websocket: forcefully closes the session", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    const { ws } = await s.openWsSession();
+    ws.send("1");
+    // The reference only drops it at ping timeout (~500 ms); closing at once is allowed (§2.7).
+    await ws.waitClosed(1000);
+  });
+});
+
+describe("close reasons and bookkeeping", () => {
+  test("client closes its WebSocket → 'transport close' (direct and upgraded sessions)", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const direct = await s.openWsSession();
+    direct.ws.close();
+    expect((await s.closeOf(direct.sid)).reason).toBe("transport close");
+
+    const { sid } = await s.handshake();
+    const ws = s.connectWs(`sid=${sid}`);
+    expect(await ws.opened).toBe(true);
+    ws.send("2probe");
+    expect(await ws.next()).toBe("3probe");
+    ws.send("5");
+    await s.upgradeOf(sid);
+    ws.close();
+    expect((await s.closeOf(sid)).reason).toBe("transport close");
+    expect(s.engine.clientsCount).toBe(0);
+  });
+
+  test("client POST '1' on polling → 'transport close'", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    expect((await s.post(sid, "1")).status).toBe(200);
+    expect((await s.closeOf(sid)).reason).toBe("transport close");
+    expect((await s.get(sid)).status).toBe(400);
+  });
+
+  test("ping timeout → 'ping timeout' (polling and websocket)", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    const { sid } = await s.handshake();
+    const direct = await s.openWsSession();
+    expect((await s.closeOf(sid, 1500)).reason).toBe("ping timeout");
+    expect((await s.closeOf(direct.sid, 1500)).reason).toBe("ping timeout");
+    await direct.ws.waitClosed(1000);
+  });
+
+  test("invalid packet → 'parse error' (polling and websocket)", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    expect((await s.post(sid, "abc")).status).toBe(400);
+    expect((await s.closeOf(sid)).reason).toBe("parse error");
+    const direct = await s.openWsSession();
+    direct.ws.send("9nine");
+    await direct.ws.waitClosed(1000);
+    expect((await s.closeOf(direct.sid)).reason).toBe("parse error");
+  });
+
+  test("server session.close() → 'forced close': a held GET gets '1', a WebSocket is closed", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const held = s.get(sid);
+    expect(await stillPending(held, 100)).toBe(true);
+    const session = await s.session(sid);
+    session.close();
+    const response = await withTimeout(held, 1000, "held GET");
+    expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: "1" });
+    expect((await s.closeOf(sid)).reason).toBe("forced close");
+    expect(session.closed).toBe(true);
+    expect((await s.get(sid)).status).toBe(400);
+
+    const direct = await s.openWsSession();
+    (await s.session(direct.sid)).close();
+    await direct.ws.waitClosed(1000);
+    expect((await s.closeOf(direct.sid)).reason).toBe("forced close");
+  });
+
+  test("messages sent right before session.close() still reach the client (polling and websocket)", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    // WebSocket: frames written before the close frame.
+    const direct = await s.openWsSession();
+    const wsSession = await s.session(direct.sid);
+    wsSession.send("bye");
+    wsSession.close();
+    expect(await direct.ws.next()).toBe("4bye");
+    await direct.ws.waitClosed(1000);
+
+    // Polling without a held GET: the reference (engine.io socket.ts close()) waits for the write
+    // buffer to drain before closing the transport, so the next GET still carries "bye" — this is
+    // how a Socket.IO DISCONNECT packet reaches a polling client on a server-side disconnect.
+    const { sid } = await s.handshake();
+    const session = await s.session(sid);
+    session.send("bye");
+    session.close();
+    const response = await s.get(sid);
+    expect({ status: response.status, body: response.body.split(RS)[0] }).toEqual({ status: 200, body: "4bye" });
+  });
+
+  test("engine.close() → 'server shutting down' for every session; later requests are refused", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const polling = await s.handshake();
+    const held = s.get(polling.sid);
+    expect(await stillPending(held, 50)).toBe(true);
+    const idle = await s.handshake();
+    const direct = await s.openWsSession();
+    const up = await s.handshake();
+    const ws = s.connectWs(`sid=${up.sid}`);
+    expect(await ws.opened).toBe(true);
+    ws.send("2probe");
+    expect(await ws.next()).toBe("3probe");
+    ws.send("5");
+    await s.upgradeOf(up.sid);
+    expect(s.engine.clientsCount).toBe(4);
+
+    s.engine.close();
+    const heldResponse = await withTimeout(held, 1000, "held GET");
+    expect({ status: heldResponse.status, body: heldResponse.body }).toEqual({ status: 200, body: "1" });
+    await direct.ws.waitClosed(1000);
+    await ws.waitClosed(1000);
+    for (const sid of [polling.sid, idle.sid, direct.sid, up.sid]) {
+      expect((await s.closeOf(sid)).reason).toBe("server shutting down");
+    }
+    expect(s.engine.clientsCount).toBe(0);
+    for (const sid of [polling.sid, idle.sid]) {
+      const after = await s.get(sid);
+      expect({ status: after.status, body: after.body }).toEqual({ status: 400, body: errorBody(1, "Session ID unknown") });
+    }
+    expect((await s.post(idle.sid, "4late")).status).toBe(400);
+    // No new sessions after shutdown either.
+    expect((await fetch(`${s.url}?EIO=4&transport=polling`)).status).toBe(400);
+    const late = s.connectWs();
+    const lateOpened = await late.opened;
+    if (lateOpened) await late.waitClosed(1000);
+    expect(s.sessions).toHaveLength(4);
+  });
+
+  test("exactly one onclose per session, whatever closes it and however often", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    // polling: client close, then a server close, then shutdown
+    const a = await s.handshake();
+    await s.post(a.sid, "1");
+    (await s.session(a.sid)).close();
+    // websocket: server close twice, while the client also closes
+    const b = await s.openWsSession();
+    const sessionB = await s.session(b.sid);
+    sessionB.close();
+    sessionB.close("parse error");
+    b.ws.close();
+    await b.ws.waitClosed(1000);
+    // websocket: an invalid packet and the client's close in the same burst
+    const c = await s.openWsSession();
+    c.ws.send("abc");
+    c.ws.send("1");
+    c.ws.close();
+    await c.ws.waitClosed(1000);
+    // polling: ping timeout racing a client POST "1"
+    const d = await s.handshake();
+    await s.closeOf(d.sid, 1500);
+    await s.post(d.sid, "1");
+    // overlapping polls
+    const e = await s.handshake();
+    await Promise.all([s.get(e.sid), s.get(e.sid)]);
+    const f = await s.openWsSession();
+
+    s.engine.close();
+    await f.ws.waitClosed(1000);
+    await s.waitFor(() => (s.closes.length >= 6 ? true : undefined), 1000, "6 closes");
+    // A duplicate onclose has no event of its own to await: give a late one 50 ms to show up.
+    await sleep(50);
+    const counts = closeCounts(s);
+    expect(Object.keys(counts).sort()).toEqual([a.sid, b.sid, c.sid, d.sid, e.sid, f.sid].sort());
+    for (const sid of Object.keys(counts)) expect(counts[sid]).toBe(1);
+    expect(s.closes.find((r) => r.sid === b.sid)?.reason).toBe("forced close");
+    expect(s.closes.find((r) => r.sid === c.sid)?.reason).toBe("parse error");
+    expect(s.engine.clientsCount).toBe(0);
+  });
+
+  test("clientsCount follows opens and closes back to 0", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    expect(s.engine.clientsCount).toBe(0);
+    const polls = [await s.handshake(), await s.handshake(), await s.handshake()];
+    const sockets = [await s.openWsSession(), await s.openWsSession()];
+    expect(s.engine.clientsCount).toBe(5);
+    await s.post(polls[0]?.sid ?? "", "1");
+    await s.post(polls[1]?.sid ?? "", "abc");
+    (await s.session(polls[2]?.sid ?? "")).close();
+    expect(s.engine.clientsCount).toBe(2);
+    for (const { ws } of sockets) ws.close();
+    await s.waitFor(() => (s.closes.length === 5 ? true : undefined), 1000, "5 closes");
+    expect(s.engine.clientsCount).toBe(0);
+  });
+
+  test("a closed session ignores send/subscribe/close and calls no handler", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const session = await s.session(sid);
+    session.close();
+    expect(session.closed).toBe(true);
+    expect(session.writable).toBe(false);
+    expect(() => {
+      session.send("into the void");
+      session.subscribe("t");
+      session.close();
+    }).not.toThrow();
+    s.engine.publish("t", ["nobody"]);
+    expect(s.closes).toHaveLength(1);
+  });
+});
