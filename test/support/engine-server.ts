@@ -454,6 +454,17 @@ function parseRawResponse(raw: string): RawResponse {
   return { status, headers, body: raw.slice(headerEnd + 4), raw };
 }
 
+/** Writes `payload` to a fresh TCP connection and resets it at once (no graceful FIN/response wait). */
+export async function sendAndReset(port: number, payload: string | Uint8Array): Promise<void> {
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: { data() {}, error() {} },
+  });
+  socket.write(payload);
+  socket.terminate();
+}
+
 /** A WebSocket upgrade request for `pathAndQuery`, as raw HTTP/1.1 text. */
 export function upgradeRequest(port: number, pathAndQuery: string, extraHeaders = ""): string {
   return (
