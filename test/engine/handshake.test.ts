@@ -267,6 +267,39 @@ describe("handshake details", () => {
     ws.close();
   });
 
+  test("the session exposes the handshake request: method, url, query, lower-cased headers, address, issued", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const before = Date.now();
+    const response = await request(`${s.url}?EIO=4&transport=polling&token=abc`, { headers: { "X-Custom": "yes" } });
+    const { open } = parseOpenPacket(response.body);
+    const session = await s.session(open.sid);
+    expect(session.handshake.method).toBe("GET");
+    expect(session.handshake.url).toBe("/engine.io/?EIO=4&transport=polling&token=abc");
+    expect(session.handshake.query).toEqual({ EIO: "4", transport: "polling", token: "abc" });
+    expect(session.handshake.headers["x-custom"]).toBe("yes");
+    expect(session.handshake.remoteAddress).toBe("127.0.0.1");
+    expect(session.handshake.secure).toBe(false);
+    expect(session.issued).toBeGreaterThanOrEqual(before - 5);
+    expect(session.issued).toBeLessThanOrEqual(Date.now());
+  });
+
+  test("a request for an existing sid with another EIO value → 400 code 3", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const response = await request(`${s.url}?EIO=3&transport=polling&sid=${sid}`);
+    expectEngineError(response, 400, 3, "Bad request");
+  });
+
+  test("CORS with credentials: one allowed origin is echoed with Allow-Credentials, others get no CORS headers", async () => {
+    await using s = await startEngineServer({ ...QUIET_OPTIONS, cors: { origin: "http://app.example", credentials: true } });
+    const allowed = await request(`${s.url}?EIO=4&transport=polling`, { headers: { origin: "http://app.example" } });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://app.example");
+    expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+    const other = await request(`${s.url}?EIO=4&transport=polling`, { headers: { origin: "http://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    expect(other.headers.get("access-control-allow-credentials")).toBeNull();
+  });
+
   test("CORS origin '*': responses carry Access-Control-Allow-Origin, preflight answers 204", async () => {
     await using s = await startEngineServer(QUIET_OPTIONS);
     const handshake = await request(`${s.url}?EIO=4&transport=polling`, { headers: { origin: "http://app.example" } });

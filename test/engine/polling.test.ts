@@ -231,6 +231,64 @@ describe("polling transport", () => {
     expect(s.engine.clientsCount).toBe(0);
   });
 
+  test("overlapping POSTs: both refused with 400 and the session is closed", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let pulls = 0;
+    const slowBody = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (pulls++ === 0) {
+          controller.enqueue(new TextEncoder().encode("4first"));
+          return;
+        }
+        await gate;
+        controller.close();
+      },
+    });
+    const first = fetch(s.pollUrl(sid), { method: "POST", body: slowBody, headers: { "content-type": "text/plain" } });
+    expect(await stillPending(first, 100)).toBe(true);
+    const second = await s.post(sid, "4second");
+    release();
+    const firstResponse = await withTimeout(first, 1000, "first POST");
+    expect([firstResponse.status, second.status]).toEqual([400, 400]);
+    expect(s.messages).toHaveLength(0);
+    expect((await s.get(sid)).status).toBe(400);
+    await s.closeOf(sid);
+  });
+
+  test("a client ping '2' in a POST is a v4 protocol error: the session is closed", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    await s.post(sid, "2");
+    await s.closeOf(sid);
+    expect((await s.get(sid)).status).toBe(400);
+  });
+
+  test("packets after a close packet in the same POST are not dispatched", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    await s.post(sid, `4before${RS}1${RS}4after`);
+    expect((await s.closeOf(sid)).reason).toBe("transport close");
+    expect(s.messages.map((m) => m.data)).toEqual(["before"]);
+  });
+
+  test("session.writable: true only while a GET is held", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const session = await s.session(sid);
+    expect(session.writable).toBe(false);
+    const held = s.get(sid);
+    expect(await stillPending(held, 100)).toBe(true);
+    expect(session.writable).toBe(true);
+    session.send("x");
+    expect((await held).body).toBe("4x");
+    expect(session.writable).toBe(false);
+  });
+
   test("a big POST of 5000 packets is all echoed, in order", async () => {
     await using s = await startEngineServer(QUIET_OPTIONS);
     const { sid } = await s.handshake();

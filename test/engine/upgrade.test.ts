@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import type { EngineSession } from "../../src/engine/types.ts";
 import {
   errorBody,
+  parseOpenPacket,
   QUIET_OPTIONS,
   RS,
   startEngineServer,
@@ -254,6 +255,71 @@ describe("upgrade details", () => {
     expect((await s.session(sid)).transport).toBe("polling");
     expect((await s.post(sid, "4x")).body).toBe("ok");
     expect((await s.get(sid)).body).toBe("4x");
+  });
+
+  test("session.writable is false while upgrading, true on the WebSocket afterwards", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { sid } = await s.handshake();
+    const session = await s.session(sid);
+    const ws = await probe(s, sid);
+    const during = await s.get(sid);
+    expect(during.body).toBe("6");
+    expect(session.writable).toBe(false);
+    ws.send("5");
+    await s.upgradeOf(sid);
+    expect(session.writable).toBe(true);
+    ws.close();
+  });
+
+  test("the heartbeat continues over the WebSocket after the upgrade", async () => {
+    await using s = await startEngineServer(SUITE_OPTIONS);
+    const { sid } = await s.handshake();
+    const ws = await upgraded(s, sid);
+    for (let i = 0; i < 3; i++) {
+      expect(await ws.next(1500)).toBe("2");
+      ws.send("3");
+    }
+    expect(s.closes).toHaveLength(0);
+    ws.close();
+  });
+
+  test("after an abandoned upgrade, a new upgrade attempt succeeds", async () => {
+    await using s = await startEngineServer({ ...QUIET_OPTIONS, upgradeTimeout: 200 });
+    const { sid } = await s.handshake();
+    const stalled = await probe(s, sid);
+    await stalled.waitClosed(1500);
+    const ws = await upgraded(s, sid);
+    ws.send("4second try");
+    expect(await ws.next()).toBe("4second try");
+    ws.close();
+  });
+
+  test("a WebSocket with the sid of a session that started on WebSocket is accepted then closed", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const direct = await s.openWsSession();
+    const intruder = s.connectWs(`sid=${direct.sid}`);
+    expect(await intruder.opened).toBe(true);
+    await intruder.waitClosed(1000);
+    direct.ws.send("4mine");
+    expect(await direct.ws.next()).toBe("4mine");
+    direct.ws.close();
+  });
+
+  test("engine.publish with except = a WebSocket session that is not subscribed still reaches the subscribers", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS, (session) => {
+      if (session.handshake.query.sub === "1") session.subscribe("t");
+    });
+    const outsider = s.connectWs("sub=0");
+    expect(await outsider.opened).toBe(true);
+    const outsiderSid = parseOpenPacket(await outsider.nextText()).open.sid;
+    const subscriber = s.connectWs("sub=1");
+    expect(await subscriber.opened).toBe(true);
+    await subscriber.nextText();
+    s.engine.publish("t", ["hi"], await s.session(outsiderSid));
+    expect(await subscriber.next()).toBe("4hi");
+    await outsider.expectSilence(50);
+    outsider.close();
+    subscriber.close();
   });
 
   test("engine.publish reaches subscribers on polling and after the upgrade; except excludes one session", async () => {
