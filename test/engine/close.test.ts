@@ -222,6 +222,53 @@ describe("close reasons and bookkeeping", () => {
     expect(s.engine.clientsCount).toBe(0);
   });
 
+  test("exceptions in connection/onmessage/onclose handlers and allowRequest are contained and reported", async () => {
+    const reported: string[] = [];
+    await using s = await startEngineServer(
+      {
+        ...QUIET_OPTIONS,
+        allowRequest: (req, callback) => {
+          if (req.query.boom === "allow") throw new Error("allowRequest boom");
+          callback(null, true);
+        },
+      },
+      (session) => {
+        if (session.handshake.query.boom === "connection") throw new Error("connection boom");
+        session.onmessage = (data) => {
+          if (data === "boom") throw new Error("message boom");
+          session.send(data);
+        };
+        session.onclose = () => {
+          throw new Error("close boom");
+        };
+      },
+    );
+    s.engine.reportError = (_error: unknown, context: string) => {
+      reported.push(context);
+    };
+    const refused = await fetch(`${s.url}?EIO=4&transport=polling&boom=allow`);
+    expect(refused.status).toBe(403);
+
+    const { sid } = await s.handshake("boom=connection");
+    expect(s.sessions.map((session) => session.id)).toContain(sid);
+
+    const ws = await s.openWsSession();
+    ws.ws.send("4boom");
+    ws.ws.send("4fine");
+    expect(await ws.ws.next()).toBe("4fine");
+    ws.ws.close();
+    await s.closeOf(ws.sid);
+    expect(reported).toContain("allowRequest");
+    expect(reported).toContain("connection handler");
+    expect(reported).toContain("message handler");
+    await s.waitFor(() => (reported.includes("close handler") ? true : undefined), 1000, "close handler report");
+    // The server is still serving.
+    const again = await s.openWsSession();
+    again.ws.send("4ok");
+    expect(await again.ws.next()).toBe("4ok");
+    again.ws.close();
+  });
+
   test("a closed session ignores send/subscribe/close and calls no handler", async () => {
     await using s = await startEngineServer(QUIET_OPTIONS);
     const { sid } = await s.handshake();

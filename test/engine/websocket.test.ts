@@ -130,6 +130,20 @@ describe("websocket transport", () => {
     ws.close();
   });
 
+  test("binary messages handed to onmessage stay intact after later frames (no reused buffers)", async () => {
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { ws } = await s.openWsSession();
+    const frames = Array.from({ length: 50 }, (_, i) => new Uint8Array(64).fill(i));
+    for (const frame of frames) ws.send(frame);
+    for (let i = 0; i < frames.length; i++) await ws.nextBinary();
+    expect(s.messages).toHaveLength(50);
+    s.messages.forEach((message, i) => {
+      expect(message.data).toBeInstanceOf(Uint8Array);
+      expect([...(message.data as Uint8Array)]).toEqual([...(frames[i] as Uint8Array)]);
+    });
+    ws.close();
+  });
+
   test("many frames in a burst are echoed in order", async () => {
     await using s = await startEngineServer(QUIET_OPTIONS);
     const { ws } = await s.openWsSession();
