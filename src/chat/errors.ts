@@ -1,0 +1,48 @@
+// Domain errors: named classes carrying one code of the wire vocabulary (DESIGN.md ack codes, plus
+// CONFLICT). Edges translate them once: http to a status table, the gateway to ack errors.
+export const ERROR_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "INTERNAL"] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+export class InvalidInputError extends DomainError {
+  override name = "InvalidInputError";
+  readonly code = "INVALID";
+  constructor(
+    message: string,
+    /** The input field at fault, when there is one. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One message for an unknown email and a wrong password, so login reveals nothing about accounts. */
+export class InvalidCredentialsError extends DomainError {
+  override name = "InvalidCredentialsError";
+  readonly code = "UNAUTHORIZED";
+  constructor() {
+    super("Invalid email or password");
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  override name = "ForbiddenError";
+  readonly code = "FORBIDDEN";
+}
+
+/** Also what a private room is to someone outside it: its existence is not confirmed. */
+export class NotFoundError extends DomainError {
+  override name = "NotFoundError";
+  readonly code = "NOT_FOUND";
+}
+
+export class DuplicateEmailError extends DomainError {
+  override name = "DuplicateEmailError";
+  readonly code = "CONFLICT";
+  constructor() {
+    super("An account with this email already exists");
+  }
+}

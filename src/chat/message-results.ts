@@ -1,0 +1,17 @@
+// Turns what the message store answers into use-case answers: a stored message or a domain error,
+// and a history page with the cursor for the next, older page.
+import { InvalidInputError, NotFoundError } from "./errors.ts";
+import type { StoreMessageResult } from "./ports.ts";
+import type { MessagePage, StoredMessage } from "./types.ts";
+
+export function storedOrThrow(result: StoreMessageResult, targetNotFound: string): { message: StoredMessage; created: boolean } {
+  if (result.ok) return result;
+  if (result.reason === "target_not_found") throw new NotFoundError(targetNotFound);
+  throw new InvalidInputError("clientId was already used for a different message", "clientId");
+}
+
+/** A full page may have more behind it; a short one is the end. */
+export function pageOf<M extends { id: number }>(messages: M[], limit: number): MessagePage<M> {
+  const last = messages.at(-1);
+  return { messages, nextBefore: messages.length === limit && last ? last.id : null };
+}

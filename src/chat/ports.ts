@@ -1,0 +1,78 @@
+// The interfaces the chat domain needs from the outside world. src/db's repositories, src/auth and
+// (later) the Socket.IO gateway implement them; only src/app.ts picks which implementation is used.
+import type {
+  Membership,
+  Participant,
+  ParticipantRole,
+  PresenceStatus,
+  Room,
+  RoomSummary,
+  StoredMessage,
+  User,
+  UserRole,
+  UserWithPassword,
+} from "./types.ts";
+
+export type NewUser = { email: string; passwordHash: string; firstName: string; lastName: string; role?: UserRole };
+
+export type UserStore = {
+  create(input: NewUser): Promise<{ ok: true; user: User } | { ok: false; reason: "duplicate_email" }>;
+  /** Malformed ids find nothing (they never throw). */
+  findById(id: string): Promise<User | undefined>;
+  findByEmail(email: string): Promise<UserWithPassword | undefined>;
+  findManyByIds(ids: readonly string[]): Promise<User[]>;
+};
+
+export type PresenceStore = {
+  get(userId: string): Promise<{ status: PresenceStatus; lastActivity: Date } | undefined>;
+};
+
+export type RoomStore = {
+  /** Creates the room with its creator as admin participant, atomically. */
+  create(input: { name: string; description?: string; isPublic?: boolean; createdBy: string }): Promise<Room>;
+  findById(id: string): Promise<Room | undefined>;
+  listVisibleTo(userId: string): Promise<RoomSummary[]>;
+  participants(roomId: string): Promise<Participant[]>;
+  getParticipant(roomId: string, userId: string): Promise<Membership | undefined>;
+  /** False when already a participant (the stored role is kept). */
+  addParticipant(roomId: string, userId: string, role?: ParticipantRole): Promise<boolean>;
+  removeParticipant(roomId: string, userId: string): Promise<boolean>;
+};
+
+export type HistoryQuery = { before?: number; limit: number };
+
+export type StoreMessageResult =
+  | { ok: true; created: boolean; message: StoredMessage }
+  | { ok: false; reason: "client_id_conflict" | "target_not_found" };
+
+export type MessageStore = {
+  /** Idempotent per (sender, clientId). */
+  createRoomMessage(input: { roomId: string; senderId: string; text: string; clientId?: string | null }): Promise<StoreMessageResult>;
+  createDirectMessage(input: { recipientId: string; senderId: string; text: string; clientId?: string | null }): Promise<StoreMessageResult>;
+  /** Newest first, ids below `before`. */
+  roomHistory(roomId: string, page: HistoryQuery): Promise<StoredMessage[]>;
+  directHistory(userA: string, userB: string, page: HistoryQuery): Promise<StoredMessage[]>;
+};
+
+export type PasswordHasher = {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+};
+
+export type TokenVerification =
+  | { ok: true; userId: string; expiresAt: Date }
+  | { ok: false; code: "TOKEN_MISSING" | "TOKEN_INVALID" | "TOKEN_EXPIRED"; reason: string };
+
+export type TokenService = {
+  issue(userId: string): Promise<{ token: string; expiresAt: Date }>;
+  /** Takes anything a client sent; never throws for bad input. */
+  verify(token: unknown): Promise<TokenVerification>;
+};
+
+/**
+ * Tells connected clients about changes made outside the realtime channel (REST). Implementations
+ * must not throw and must not make the caller wait: the change is already committed.
+ */
+export type RealtimeNotifier = {
+  roomCreated(room: Room, creator: { id: string; firstName: string; lastName: string }): void;
+};
