@@ -1,17 +1,29 @@
 // The Hono application: CORS from config, the routes, and the one place where thrown errors
 // become the seed's JSON envelope (unknown errors are logged, never leaked to the client).
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import type { ChatServices } from "../chat/index.ts";
+import { DomainError } from "../chat/errors.ts";
 import type { Logger } from "../lib/logger.ts";
-import { errorEnvelope, HttpError } from "./errors.ts";
+import { authRoutes } from "./auth-routes.ts";
+import { dmRoutes } from "./dm-routes.ts";
+import { errorEnvelope } from "./envelope.ts";
+import { HttpError, STATUS_OF_DOMAIN_CODE } from "./errors.ts";
 import { healthRoutes, type ReadinessCheck } from "./health.ts";
+import { roomRoutes } from "./room-routes.ts";
+import { userRoutes } from "./user-routes.ts";
 
 export type HttpDeps = {
   frontendOrigins: string[];
   checkReady: ReadinessCheck;
   logger: Logger;
+  chat: ChatServices;
 };
+
+// REST bodies are small JSON documents; anything bigger is refused before it is read.
+const MAX_BODY_BYTES = 64 * 1024;
 
 export function createHttpApp(deps: HttpDeps): Hono {
   const app = new Hono();
@@ -25,12 +37,21 @@ export function createHttpApp(deps: HttpDeps): Hono {
       allowHeaders: ["Content-Type", "Authorization"],
     }),
   );
+  app.use(
+    "/api/*",
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorEnvelope("Request body too large", "PAYLOAD_TOO_LARGE"), 413) }),
+  );
   app.route("/", healthRoutes(deps.checkReady));
+  app.route("/api/auth", authRoutes(deps.chat));
+  app.route("/api/users", userRoutes(deps.chat));
+  app.route("/api/rooms", roomRoutes(deps.chat));
+  app.route("/api/dms", dmRoutes(deps.chat));
   app.notFound((c) => c.json(errorEnvelope("Route not found", "NOT_FOUND"), 404));
   app.onError((error, c) => {
+    if (error instanceof DomainError) return c.json(errorEnvelope(error.message, error.code), STATUS_OF_DOMAIN_CODE[error.code]);
     if (error instanceof HttpError) return c.json(errorEnvelope(error.message, error.code), error.status);
     if (error instanceof HTTPException) {
-      // Hono's own errors (e.g. malformed JSON body) keep their status.
+      // Hono's own errors keep their status.
       return c.json(errorEnvelope(error.message || "Bad request", "BAD_REQUEST"), error.status);
     }
     deps.logger.error("unhandled error in HTTP handler", { path: c.req.path, error });

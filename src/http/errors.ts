@@ -1,6 +1,7 @@
-// Errors that know their HTTP response, and the seed's JSON error envelope
-// `{ success: false, message, error }` that every failed REST call answers with.
+// HTTP-level errors (bad input at the edge, failed authentication) and the one table that turns a
+// domain error's code into a status. The envelope's `error` field carries the code.
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorCode } from "../chat/errors.ts";
 
 export class HttpError extends Error {
   constructor(
@@ -14,34 +15,26 @@ export class HttpError extends Error {
   }
 }
 
+/** Input the edge rejects before any use case runs; same code as the domain's INVALID. */
 export class BadRequestError extends HttpError {
   constructor(message = "Bad request") {
-    super(400, message, "BAD_REQUEST");
+    super(400, message, "INVALID");
   }
 }
+
+/** code: the handshake's failure codes (TOKEN_MISSING, TOKEN_EXPIRED, …) so clients know to sign in again. */
 export class UnauthorizedError extends HttpError {
-  constructor(message = "Authentication required") {
-    super(401, message, "UNAUTHORIZED");
-  }
-}
-export class ForbiddenError extends HttpError {
-  constructor(message = "Forbidden") {
-    super(403, message, "FORBIDDEN");
-  }
-}
-export class NotFoundError extends HttpError {
-  constructor(message = "Not found") {
-    super(404, message, "NOT_FOUND");
-  }
-}
-export class ConflictError extends HttpError {
-  constructor(message = "Conflict") {
-    super(409, message, "CONFLICT");
+  constructor(message = "Authentication required", code = "UNAUTHORIZED") {
+    super(401, message, code);
   }
 }
 
-export type ErrorEnvelope = { success: false; message: string; error: string };
-
-export function errorEnvelope(message: string, error: string): ErrorEnvelope {
-  return { success: false, message, error };
-}
+export const STATUS_OF_DOMAIN_CODE = {
+  INVALID: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+} as const satisfies Record<ErrorCode, ContentfulStatusCode>;

@@ -22,7 +22,7 @@ export const TEST_PASSWORD_COST: PasswordHashingCost = { memoryCost: 1024, timeC
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: "test", JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: "silent", ...env });
-  const app = await createApp(config, silentLogger, { database: await testDatabase() });
+  const app = await createApp(config, silentLogger, { database: await testDatabase(), passwordCost: TEST_PASSWORD_COST });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   const close = async () => {
     await server.stop(true);
