@@ -1,18 +1,12 @@
 // JWT issue and verification: HS256 pinned, sub and exp required, clock tolerance, and every kind
 // of bad token answered as a result with the handshake's code and a short reason.
 import { describe, expect, test } from "bun:test";
-import { SignJWT } from "jose";
 import { createTokenService } from "../../src/auth/tokens.ts";
+import { TEST_JWT_SECRET } from "../support/server.ts";
+import { base64urlJson, FORGER_SECRET, nowSeconds, signToken as sign, unsignedToken } from "../support/tokens.ts";
 
-const SECRET = "a-secret-for-the-token-tests-0123456789abcdef";
-const key = new TextEncoder().encode(SECRET);
+const SECRET = TEST_JWT_SECRET;
 const USER_ID = "6f1c2a34-1111-4222-8333-444455556666";
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-
-function sign(claims: { sub?: unknown; exp?: number; nbf?: number }, options: { alg?: string; secret?: Uint8Array } = {}) {
-  return new SignJWT(claims as Record<string, unknown>).setProtectedHeader({ alg: options.alg ?? "HS256" }).sign(options.secret ?? key);
-}
 
 describe("token service", () => {
   const tokens = createTokenService({ secret: SECRET });
@@ -56,19 +50,19 @@ describe("token service", () => {
   });
 
   test("a token signed with another secret is TOKEN_INVALID: invalid signature", async () => {
-    const token = await sign({ sub: USER_ID, exp: nowSeconds() + 60 }, { secret: new TextEncoder().encode("another-secret-of-sufficient-length-000000") });
+    const token = await sign({ sub: USER_ID, exp: nowSeconds() + 60 }, { secret: FORGER_SECRET });
     expect(await tokens.verify(token)).toEqual({ ok: false, code: "TOKEN_INVALID", reason: "invalid signature" });
   });
 
   test("a tampered payload fails the signature", async () => {
     const [header, , signature] = (await tokens.issue(USER_ID)).token.split(".");
-    const forged = `${header}.${base64url({ sub: "00000000-0000-4000-8000-000000000001", exp: nowSeconds() + 60 })}.${signature}`;
+    const forged = `${header}.${base64urlJson({ sub: "00000000-0000-4000-8000-000000000001", exp: nowSeconds() + 60 })}.${signature}`;
     expect(await tokens.verify(forged)).toEqual({ ok: false, code: "TOKEN_INVALID", reason: "invalid signature" });
   });
 
   test("alg none is refused, with or without a signature part", async () => {
-    const unsigned = `${base64url({ alg: "none", typ: "JWT" })}.${base64url({ sub: USER_ID, exp: nowSeconds() + 60 })}`;
-    for (const token of [`${unsigned}.`, `${unsigned}.c2lnbmF0dXJl`]) {
+    const unsigned = unsignedToken({ sub: USER_ID, exp: nowSeconds() + 60 });
+    for (const token of [unsigned, `${unsigned}c2lnbmF0dXJl`]) {
       expect(await tokens.verify(token)).toEqual({ ok: false, code: "TOKEN_INVALID", reason: "invalid algorithm" });
     }
   });

@@ -2,7 +2,6 @@
 // that answers alike for unknown emails and wrong passwords, and token authentication.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { SignJWT } from "jose";
 import { createPasswordHasher } from "../../src/auth/passwords.ts";
 import { createTokenService } from "../../src/auth/tokens.ts";
 import { createAccounts } from "../../src/chat/accounts.ts";
@@ -12,6 +11,7 @@ import { schema } from "../../src/db/database.ts";
 import { testDatabase, testDriver } from "../support/database.ts";
 import { registerUser, rejectionOf, TEST_PASSWORD, testChat, uniqueEmail, UNKNOWN_ID, type TestChat } from "../support/chat.ts";
 import { TEST_JWT_SECRET, TEST_PASSWORD_COST } from "../support/server.ts";
+import { nowSeconds, signToken } from "../support/tokens.ts";
 
 let t: TestChat;
 beforeAll(async () => {
@@ -128,11 +128,7 @@ describe(`sessions (${testDriver})`, () => {
   });
 
   test("a correctly signed token whose subject is not a uuid is USER_NOT_FOUND, not a crash", async () => {
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject("not-a-uuid")
-      .setExpirationTime("1h")
-      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const token = await signToken({ sub: "not-a-uuid", exp: nowSeconds() + 3600 });
     expect(await t.chat.sessions.authenticate(token)).toMatchObject({ ok: false, code: "USER_NOT_FOUND" });
   });
 });

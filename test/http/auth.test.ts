@@ -2,13 +2,13 @@
 // middleware against expired, forged, alg-none and claim-less tokens and deleted users.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { SignJWT } from "jose";
 import type { SignedIn } from "../../src/chat/accounts.ts";
 import type { User } from "../../src/chat/types.ts";
 import { schema } from "../../src/db/database.ts";
 import { testDatabase, testDriver } from "../support/database.ts";
 import { TEST_PASSWORD, uniqueEmail } from "../support/chat.ts";
-import { startTestServer, TEST_JWT_SECRET, type TestServer } from "../support/server.ts";
+import { startTestServer, type TestServer } from "../support/server.ts";
+import { FORGER_SECRET, nowSeconds, signToken, unsignedToken } from "../support/tokens.ts";
 import { clientFor, expectFailure, signUp, type Client, type Wire } from "./client.ts";
 
 let server: TestServer;
@@ -19,9 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const key = new TextEncoder().encode(TEST_JWT_SECRET);
-const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-const inOneHour = () => Math.floor(Date.now() / 1000) + 3600;
+const inOneHour = () => nowSeconds() + 3600;
 
 function registration(overrides: Record<string, unknown> = {}) {
   return { email: uniqueEmail(), password: TEST_PASSWORD, firstName: "Ada", lastName: "Lovelace", ...overrides };
@@ -126,26 +124,26 @@ describe(`GET /api/auth/me and the bearer middleware (${testDriver})`, () => {
 
   test("401 TOKEN_EXPIRED for an expired token", async () => {
     const { id } = await signUp(client);
-    const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(id).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key);
+    const token = await signToken({ sub: id, exp: nowSeconds() - 60 });
     expectFailure(await client.get("/api/auth/me", token), 401, "TOKEN_EXPIRED", "Authentication error: jwt expired");
   });
 
   test("401 TOKEN_INVALID for a token signed with another secret", async () => {
     const { id } = await signUp(client);
-    const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(id).setExpirationTime(inOneHour()).sign(new TextEncoder().encode("a-forger-s-own-secret-that-is-long-enough"));
+    const token = await signToken({ sub: id, exp: inOneHour() }, { secret: FORGER_SECRET });
     expectFailure(await client.get("/api/auth/me", token), 401, "TOKEN_INVALID", "Authentication error: invalid signature");
   });
 
   test("401 TOKEN_INVALID for an alg none token", async () => {
     const { id } = await signUp(client);
-    const token = `${base64url({ alg: "none", typ: "JWT" })}.${base64url({ sub: id, exp: inOneHour() })}.`;
+    const token = unsignedToken({ sub: id, exp: inOneHour() });
     expectFailure(await client.get("/api/auth/me", token), 401, "TOKEN_INVALID", "Authentication error: invalid algorithm");
   });
 
   test("401 TOKEN_INVALID for tokens without sub or exp, and for garbage", async () => {
     const { id } = await signUp(client);
-    const noSub = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setExpirationTime(inOneHour()).sign(key);
-    const noExp = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(id).sign(key);
+    const noSub = await signToken({ exp: inOneHour() });
+    const noExp = await signToken({ sub: id });
     expectFailure(await client.get("/api/auth/me", noSub), 401, "TOKEN_INVALID", "Authentication error: jwt sub required");
     expectFailure(await client.get("/api/auth/me", noExp), 401, "TOKEN_INVALID", "Authentication error: jwt exp required");
     expectFailure(await client.get("/api/auth/me", "not.a.jwt"), 401, "TOKEN_INVALID", "Authentication error: jwt malformed");
