@@ -36,6 +36,8 @@ const TRANSPORTS = new Set(["polling", "websocket"]);
 export class EngineServer implements SessionHost {
   readonly options: EngineOptions;
   private readonly sessions = new Map<string, Session>();
+  /** Closed polling sessions whose last packets (ending in a close packet) await one more GET. */
+  private readonly lingering = new Map<string, { session: Session; timer: Timer }>();
   private readonly pollingTopics = new Map<string, Set<Session>>();
   private http: HttpPort | undefined;
   private closing = false;
@@ -73,7 +75,11 @@ export class EngineServer implements SessionHost {
     const sid = query.get("sid");
     if (sid !== null) {
       const session = this.sessions.get(sid);
-      if (!session) return engineErrorResponse(EngineErrorCode.UNKNOWN_SID, cors);
+      if (!session) {
+        const last = this.lingering.get(sid);
+        if (last && request.method === "GET" && transport === "polling") return last.session.finalPoll(cors);
+        return engineErrorResponse(EngineErrorCode.UNKNOWN_SID, cors);
+      }
       if (query.get("EIO") !== "4") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
       if (transport === "websocket") return this.upgradeExisting(request, http, session, isUpgrade, cors);
       if (session.transport !== "polling") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
@@ -234,6 +240,18 @@ export class EngineServer implements SessionHost {
 
   sessionClosed(session: Session): void {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    const last = this.lingering.get(session.id);
+    if (last?.session === session) {
+      clearTimeout(last.timer);
+      this.lingering.delete(session.id);
+    }
+  }
+
+  sessionLingering(session: Session): void {
+    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    // A client that never polls again would otherwise pin the packets forever.
+    const timer = setTimeout(() => this.sessionClosed(session), this.options.pingTimeout);
+    this.lingering.set(session.id, { session, timer });
   }
 
   reportError(error: unknown, context: string): void {

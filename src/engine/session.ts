@@ -26,6 +26,8 @@ export interface WsConnection {
 export interface SessionHost {
   readonly options: EngineOptions;
   sessionClosed(session: Session): void;
+  /** Closed, but its last packets wait for one more GET (bounded by the host's own timer). */
+  sessionLingering(session: Session): void;
   pollingSubscribe(session: Session, topic: string): void;
   pollingUnsubscribe(session: Session, topic: string): void;
   reportError(error: unknown, context: string): void;
@@ -154,9 +156,9 @@ export class Session implements EngineSession {
     this.flushPoll();
   }
 
-  private flushPoll(): void {
+  private flushPoll(closing = false): void {
     const held = this.heldPoll;
-    if (!held || this.upgrading || this.outbox.length === 0) return;
+    if (!held || (this.upgrading && !closing) || this.outbox.length === 0) return;
     this.heldPoll = undefined;
     const body = encodePayload(this.outbox);
     this.outbox = [];
@@ -433,10 +435,6 @@ export class Session implements EngineSession {
     clearTimeout(this.heartbeat);
     this.heartbeat = undefined;
     if (this.probe) this.abortUpgrade(true);
-    // A held poll learns of the end: a noop when the client asked for it, a close packet otherwise.
-    this.answerHeldPoll(reason === "transport close" ? "6" : "1");
-    this.outbox = [];
-    this.outboxBytes = 0;
     this.inbound = [];
     if (this.topics && this.transport === "polling") {
       for (const topic of this.topics) this.host.pollingUnsubscribe(this, topic);
@@ -445,12 +443,32 @@ export class Session implements EngineSession {
     const ws = this.ws;
     this.ws = undefined;
     if (ws) ws.close(1000, reason);
-    this.host.sessionClosed(this);
+    // A server-side close still delivers what was sent before it (e.g. Socket.IO's DISCONNECT),
+    // then a close packet: in the held poll, or in the next one if none is waiting yet.
+    // An idle polling client just finds the session gone (400) on its next GET.
+    const serverSide = reason === "forced close" || reason === "server shutting down";
+    if (this.transport === "polling" && serverSide && this.outbox.length > 0) this.outbox.push({ type: "close" });
+    else this.outbox = [];
+    if (this.heldPoll) {
+      if (this.outbox.length > 0) this.flushPoll(true);
+      else this.answerHeldPoll(reason === "transport close" ? "6" : "1");
+    }
+    if (this.outbox.length > 0) this.host.sessionLingering(this);
+    else this.host.sessionClosed(this);
     const onclose = this.onclose;
     this.onmessage = undefined;
     this.onclose = undefined;
     this.onupgrade = undefined;
     this.safely(() => onclose?.(reason, description), "close handler");
+  }
+
+  /** A GET for a closed session that still owes its client a last payload ending in a close packet. */
+  finalPoll(cors: Record<string, string>): Response {
+    const body = encodePayload(this.outbox);
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.host.sessionClosed(this);
+    return new Response(body, { headers: { ...cors, ...POLL_HEADERS } });
   }
 
   private safely(body: () => void, context: string): void {
