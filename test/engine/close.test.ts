@@ -13,6 +13,18 @@ import {
   type StartedEngine,
 } from "../support/engine-server.ts";
 
+/** Polls until the session answers 400 (at most 5 GETs); returns every packet received, "6" noops left out. */
+async function packetsUntilGone(s: StartedEngine, sid: string): Promise<string[]> {
+  const packets: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const response = await withTimeout(s.get(sid), 1000, `GET ${i + 1}`);
+    if (response.status === 400) return packets;
+    expect(response.status).toBe(200);
+    packets.push(...response.body.split(RS).filter((packet) => packet !== "6"));
+  }
+  throw new Error(`session ${sid} still answering after 5 GETs: ${JSON.stringify(packets)}`);
+}
+
 function closeCounts(s: StartedEngine): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const record of s.closes) counts[record.sid] = (counts[record.sid] ?? 0) + 1;
@@ -124,8 +136,19 @@ describe("close reasons and bookkeeping", () => {
     const session = await s.session(sid);
     session.send("bye");
     session.close();
-    const response = await s.get(sid);
-    expect({ status: response.status, body: response.body.split(RS)[0] }).toEqual({ status: 200, body: "4bye" });
+    expect(await packetsUntilGone(s, sid)).toEqual(["4bye", "1"]);
+
+    // The same when the close comes in the middle of an upgrade (after the probe, before "5").
+    const upgrading = await s.handshake();
+    const upgradingSession = await s.session(upgrading.sid);
+    const ws = s.connectWs(`sid=${upgrading.sid}`);
+    expect(await ws.opened).toBe(true);
+    ws.send("2probe");
+    expect(await ws.next()).toBe("3probe");
+    upgradingSession.send("bye too");
+    upgradingSession.close();
+    await ws.waitClosed(1000);
+    expect(await packetsUntilGone(s, upgrading.sid)).toEqual(["4bye too", "1"]);
   });
 
   test("engine.close() → 'server shutting down' for every session; later requests are refused", async () => {
