@@ -1,0 +1,191 @@
+// The single-node adapter: rooms ⇄ sockets for one namespace, and fan-out that encodes a packet
+// once and lets Bun's native pub/sub deliver it when a topic can express the target.
+import type {
+  Adapter,
+  AdapterHost,
+  AdapterSocket,
+  BroadcastOptions,
+  BroadcastPacket,
+  PersistedSession,
+  RestoredSession,
+  Room,
+  SocketId,
+} from "./types.ts";
+import { RecoveryStore } from "./recovery-store.ts";
+
+export type AdapterDeps = {
+  /** Encodes an EVENT of this namespace into Engine.IO messages (header, then attachments). */
+  encode(data: unknown[], id?: number): (string | Uint8Array)[];
+  /** Publishes messages on a topic, skipping the `except` socket's transport. */
+  publish(topic: string, messages: readonly (string | Uint8Array)[], except?: AdapterSocket): void;
+  /** Connection state recovery window in ms; undefined when recovery is off. */
+  recoveryWindow?: number;
+};
+
+export type AdapterFactory = (host: AdapterHost, deps: AdapterDeps) => Adapter;
+
+/** Topic names carry the namespace, so rooms of the same name in two namespaces never mix. */
+export function namespaceTopic(namespace: string): string {
+  return `\u0001${namespace}`;
+}
+export function roomTopic(namespace: string, room: Room): string {
+  return `\u0002${namespace}\u0000${room}`;
+}
+
+export class LocalAdapter implements Adapter {
+  readonly rooms = new Map<Room, Set<SocketId>>();
+  readonly sids = new Map<SocketId, Set<Room>>();
+  private readonly recovery: RecoveryStore | undefined;
+
+  constructor(
+    private readonly host: AdapterHost,
+    private readonly deps: AdapterDeps,
+  ) {
+    this.recovery = deps.recoveryWindow === undefined ? undefined : new RecoveryStore(deps.recoveryWindow);
+  }
+
+  addAll(id: SocketId, rooms: Iterable<Room>): void {
+    let joined = this.sids.get(id);
+    if (!joined) this.sids.set(id, (joined = new Set()));
+    const socket = this.host.sockets.get(id);
+    for (const room of rooms) {
+      if (joined.has(room)) continue;
+      joined.add(room);
+      let members = this.rooms.get(room);
+      if (!members) this.rooms.set(room, (members = new Set()));
+      members.add(id);
+      // A socket's own room is reached directly; only shared rooms need a topic.
+      if (room !== id) socket?.subscribe(roomTopic(this.host.name, room));
+    }
+  }
+
+  del(id: SocketId, room: Room): void {
+    const joined = this.sids.get(id);
+    if (!joined?.delete(room)) return;
+    this.removeMember(room, id);
+    if (room !== id) this.host.sockets.get(id)?.unsubscribe(roomTopic(this.host.name, room));
+  }
+
+  delAll(id: SocketId): void {
+    const joined = this.sids.get(id);
+    if (!joined) return;
+    const socket = this.host.sockets.get(id);
+    for (const room of joined) {
+      this.removeMember(room, id);
+      if (room !== id) socket?.unsubscribe(roomTopic(this.host.name, room));
+    }
+    this.sids.delete(id);
+  }
+
+  private removeMember(room: Room, id: SocketId): void {
+    const members = this.rooms.get(room);
+    if (!members) return;
+    members.delete(id);
+    // Empty rooms are dropped at once: a long-running server must not accumulate them.
+    if (members.size === 0) this.rooms.delete(room);
+  }
+
+  broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
+    const flags = options.flags ?? {};
+    const data = this.recovery && packet.id === undefined && !flags.volatile ? this.recovery.record(packet.data, options) : packet.data;
+    const messages = this.deps.encode(data, packet.id);
+    const topic = flags.volatile ? undefined : this.topicFor(options);
+    if (topic) {
+      this.deps.publish(topic.name, messages, topic.except);
+      return;
+    }
+    for (const id of this.matchingSockets(options)) {
+      const socket = this.host.sockets.get(id);
+      if (!socket || (flags.volatile && !socket.writable)) continue;
+      socket.deliver(messages);
+    }
+  }
+
+  broadcastWithAck(
+    packet: BroadcastPacket,
+    options: BroadcastOptions,
+    sent: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    const flags = options.flags ?? {};
+    const messages = this.deps.encode(packet.data, packet.id);
+    let count = 0;
+    for (const id of this.matchingSockets(options)) {
+      const socket = this.host.sockets.get(id);
+      if (!socket || (flags.volatile && !socket.writable)) continue;
+      if (packet.id !== undefined) socket.expectAck(packet.id, ack);
+      socket.deliver(messages);
+      count++;
+    }
+    sent(count);
+  }
+
+  /**
+   * The topic that reaches exactly the target, when there is one: the whole namespace or one
+   * shared room, excluding nobody or only the sender (ws.publish skips the publisher itself).
+   */
+  private topicFor(options: BroadcastOptions): { name: string; except?: AdapterSocket } | undefined {
+    const except = options.except;
+    let exceptSocket: AdapterSocket | undefined;
+    if (except && except.size > 0) {
+      if (except.size > 1) return undefined;
+      const [only] = except as ReadonlySet<Room>;
+      exceptSocket = only === undefined ? undefined : this.host.sockets.get(only);
+      // Excluding a room other than one socket's own cannot be expressed with a topic.
+      if (!exceptSocket || this.rooms.get(only as Room)?.size !== 1) return undefined;
+    }
+    if (options.rooms.size === 0) return { name: namespaceTopic(this.host.name), except: exceptSocket };
+    if (options.rooms.size > 1) return undefined;
+    const [room] = options.rooms as ReadonlySet<Room>;
+    if (room === undefined || this.host.sockets.has(room)) return undefined; // a socket's own room: direct
+    return { name: roomTopic(this.host.name, room), except: exceptSocket };
+  }
+
+  matchingSockets(options: BroadcastOptions): SocketId[] {
+    const excluded = new Set<SocketId>();
+    if (options.except) {
+      for (const room of options.except) for (const id of this.rooms.get(room) ?? []) excluded.add(id);
+    }
+    const out: SocketId[] = [];
+    if (options.rooms.size === 0) {
+      for (const id of this.sids.keys()) if (!excluded.has(id)) out.push(id);
+      return out;
+    }
+    // A socket in several targeted rooms is delivered to once.
+    const seen = new Set<SocketId>();
+    for (const room of options.rooms) {
+      for (const id of this.rooms.get(room) ?? []) {
+        if (seen.has(id) || excluded.has(id)) continue;
+        seen.add(id);
+        out.push(id);
+      }
+    }
+    return out;
+  }
+
+  async sockets(rooms: ReadonlySet<Room>): Promise<Set<SocketId>> {
+    return new Set(this.matchingSockets({ rooms }));
+  }
+
+  socketRooms(id: SocketId): ReadonlySet<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  serverSideEmit(_packet: unknown[]): void {
+    // One node: there is no other server to tell. A cluster adapter overrides this.
+  }
+
+  persistSession(session: PersistedSession): void {
+    this.recovery?.persist(session);
+  }
+
+  restoreSession(pid: string, offset: string): RestoredSession | undefined {
+    return this.recovery?.restore(pid, offset);
+  }
+
+  close(): void {
+    this.recovery?.close();
+  }
+}
+
+export const localAdapter: AdapterFactory = (host, deps) => new LocalAdapter(host, deps);

@@ -1,0 +1,74 @@
+// A small typed event emitter for the library's objects. Unlike Node's EventEmitter it never
+// throws for an "error" event without listeners (CVE-2024-38355 came from exactly that), and a
+// throwing listener is reported instead of breaking the emit loop.
+
+type Listener = (...args: never[]) => unknown;
+
+export class SafeEmitter {
+  private readonly eventListeners = new Map<string, Listener[]>();
+
+  protected addListener(event: string, listener: Listener, prepend = false): void {
+    const list = this.eventListeners.get(event);
+    if (!list) this.eventListeners.set(event, [listener]);
+    else if (prepend) list.unshift(listener);
+    else list.push(listener);
+  }
+
+  protected addOnceListener(event: string, listener: Listener): void {
+    const wrapper = ((...args: never[]) => {
+      this.removeListenerOf(event, wrapper);
+      return listener(...args);
+    }) as Listener & { original?: Listener };
+    wrapper.original = listener;
+    this.addListener(event, wrapper);
+  }
+
+  protected removeListenerOf(event: string, listener?: Listener): void {
+    if (!listener) {
+      this.eventListeners.delete(event);
+      return;
+    }
+    const list = this.eventListeners.get(event);
+    if (!list) return;
+    const index = list.findIndex((l) => l === listener || (l as { original?: Listener }).original === listener);
+    if (index !== -1) list.splice(index, 1);
+    if (list.length === 0) this.eventListeners.delete(event);
+  }
+
+  protected removeAll(event?: string): void {
+    if (event === undefined) this.eventListeners.clear();
+    else this.eventListeners.delete(event);
+  }
+
+  /** Calls every listener of `event`; returns whether there was any. */
+  protected emitSafely(event: string, args: readonly unknown[]): boolean {
+    const list = this.eventListeners.get(event);
+    if (!list || list.length === 0) return false;
+    for (const listener of list.length === 1 ? list : [...list]) {
+      invokeListener(listener, args, event);
+    }
+    return true;
+  }
+
+  listenerCount(event: string): number {
+    return this.eventListeners.get(event)?.length ?? 0;
+  }
+
+  listenersOf(event: string): readonly Listener[] {
+    return this.eventListeners.get(event) ?? [];
+  }
+}
+
+/** Runs an application callback: a throw or a rejected promise is reported, never propagated. */
+export function invokeListener(listener: (...args: never[]) => unknown, args: readonly unknown[], context: string): void {
+  try {
+    const result = (listener as (...a: readonly unknown[]) => unknown)(...args);
+    if (result instanceof Promise) result.catch((error: unknown) => reportHandlerError(error, context));
+  } catch (error) {
+    reportHandlerError(error, context);
+  }
+}
+
+export function reportHandlerError(error: unknown, context: string): void {
+  console.error(`socket.io: error in handler for "${context}":`, error);
+}

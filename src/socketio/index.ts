@@ -1,0 +1,13 @@
+// Public entry of the Socket.IO v5 server library: socket.io's server API on Bun.
+export { Server } from "./server.ts";
+export type { ServerOptions, ConnectionStateRecoveryOptions } from "./server.ts";
+export { Namespace } from "./namespace.ts";
+export type { ExtendedError, NamespaceMiddleware } from "./namespace.ts";
+export { ParentNamespace } from "./parent-namespace.ts";
+export { Socket } from "./socket.ts";
+export type { DisconnectReason, Handshake } from "./socket.ts";
+export { BroadcastOperator } from "./broadcast-operator.ts";
+export { RemoteSocket } from "./remote-socket.ts";
+export type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
+export { LocalAdapter, localAdapter } from "../adapter/local-adapter.ts";
+export type { Adapter, AdapterFactory } from "../adapter/index.ts";

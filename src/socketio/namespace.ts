@@ -1,0 +1,260 @@
+// A namespace: its sockets, connection middlewares, adapter, and socket.io's namespace API
+// (broadcast operators, bulk operations, per-namespace ack ids).
+import type { Adapter, AdapterHost, Room, SocketId } from "../adapter/types.ts";
+import { namespaceTopic } from "../adapter/local-adapter.ts";
+import { BroadcastOperator } from "./broadcast-operator.ts";
+import type { Client } from "./client.ts";
+import { reportHandlerError, SafeEmitter } from "./emitter.ts";
+import { encodePacket, SioPacketType } from "./parser/index.ts";
+import type { RemoteSocket } from "./remote-socket.ts";
+import type { Server } from "./server.ts";
+import { Socket, type RecoveredSession } from "./socket.ts";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
+
+/** A connection error a middleware passes to next(): `data` reaches the client as `err.data`. */
+export type ExtendedError = Error & { data?: unknown };
+
+export type NamespaceMiddleware<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = (
+  socket: Socket<L, E, S, D>,
+  next: (error?: ExtendedError) => void,
+) => void;
+
+export class Namespace<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = unknown,
+  >
+  extends SafeEmitter
+  implements AdapterHost<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>
+{
+  readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  readonly adapter: Adapter;
+  /** Connection middlewares (copied to children of a dynamic namespace). */
+  middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  private ackIds = 0;
+
+  constructor(
+    readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    readonly name: string,
+  ) {
+    super();
+    this.adapter = server.options.adapter(this, {
+      encode: (data, id) => encodePacket({ type: SioPacketType.EVENT, nsp: name, data, ...(id === undefined ? {} : { id }) }),
+      publish: (topic, messages, except) => server.publish(topic, messages, except ? this.sockets.get(except.id)?.conn : undefined),
+      recoveryWindow: server.recoveryOptions?.maxDisconnectionDuration,
+    });
+  }
+
+  nextAckId(): number {
+    return this.ackIds++;
+  }
+
+  // ---- listeners ------------------------------------------------------------------------------
+
+  on(
+    event: "connection" | "connect",
+    listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): this {
+    this.addListener(event, listener);
+    return this;
+  }
+
+  once(
+    event: "connection" | "connect",
+    listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): this {
+    this.addOnceListener(event, listener);
+    return this;
+  }
+
+  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
+    this.removeListenerOf(event, listener);
+    return this;
+  }
+
+  listeners(event: "connection" | "connect"): readonly ((...args: never[]) => unknown)[] {
+    return this.listenersOf(event);
+  }
+
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.middlewares.push(fn);
+    return this;
+  }
+
+  // ---- broadcasting ---------------------------------------------------------------------------
+
+  private operator(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this as unknown as Namespace<EventsMap, EventsMap, EventsMap, SocketData>);
+  }
+
+  to(room: Room | readonly Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().to(room);
+  }
+  in(room: Room | readonly Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().in(room);
+  }
+  except(room: Room | readonly Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().except(room);
+  }
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().volatile;
+  }
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().local;
+  }
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().compress(compress);
+  }
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().timeout(ms);
+  }
+
+  emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.operator().emit(event, ...args);
+  }
+
+  emitWithAck<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: unknown[]): Promise<unknown[]> {
+    return this.operator().emitWithAck(event, ...args);
+  }
+
+  send(...args: unknown[]): this {
+    (this.operator().emit as (event: string, ...rest: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.operator().fetchSockets();
+  }
+
+  socketsJoin(room: Room | readonly Room[]): void {
+    this.operator().socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | readonly Room[]): void {
+    this.operator().socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.operator().disconnectSockets(close);
+  }
+
+  async allSockets(): Promise<Set<SocketId>> {
+    return this.adapter.sockets(new Set());
+  }
+
+  /** Emits to the other server nodes (nothing to do on one node; the adapter decides). */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(event: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    this.adapter.serverSideEmit([event, ...args]);
+    return true;
+  }
+
+  /** With one node there is nobody to answer: resolves with no responses at once. */
+  async serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(event: Ev, ...args: unknown[]): Promise<unknown[]> {
+    this.adapter.serverSideEmit([event, ...args]);
+    return [];
+  }
+
+  // ---- connections ----------------------------------------------------------------------------
+
+  /** Runs the middlewares for a CONNECT and, when they pass, connects a new (or recovered) socket. */
+  addClient(
+    client: Client,
+    auth: Record<string, unknown>,
+    done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+  ): void {
+    const previous = this.tryRecover(auth);
+    const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth, previous);
+    const skip = previous !== undefined && this.server.recoveryOptions?.skipMiddlewares === true;
+    const proceed = (error?: ExtendedError) => {
+      if (client.conn.closed) {
+        done(undefined);
+        return;
+      }
+      if (error) {
+        const data = error.data === undefined ? { message: error.message } : { message: error.message, data: error.data };
+        client.sendRaw({ type: SioPacketType.CONNECT_ERROR, nsp: this.name, data });
+        done(undefined);
+        return;
+      }
+      this.sockets.set(socket.id, socket);
+      socket.subscribe(namespaceTopic(this.name));
+      socket.onconnect(previous);
+      done(socket);
+      this.emitSafely("connect", [socket]);
+      this.emitSafely("connection", [socket]);
+    };
+    if (skip) proceed();
+    else this.runMiddlewares(socket, proceed);
+  }
+
+  private tryRecover(auth: Record<string, unknown>): RecoveredSession | undefined {
+    if (!this.server.recoveryOptions) return undefined;
+    const { pid, offset } = auth;
+    if (typeof pid !== "string" || typeof offset !== "string") return undefined;
+    return this.adapter.restoreSession(pid, offset);
+  }
+
+  private runMiddlewares(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    done: (error?: ExtendedError) => void,
+  ): void {
+    const middlewares = this.middlewares.slice();
+    const run = (index: number): void => {
+      const middleware = middlewares[index];
+      if (!middleware) {
+        done();
+        return;
+      }
+      let called = false;
+      const next = (error?: ExtendedError) => {
+        // A middleware calling next twice must not run the chain twice.
+        if (called) return;
+        called = true;
+        if (error) done(error instanceof Error ? error : new Error(String(error)));
+        else run(index + 1);
+      };
+      try {
+        const result: unknown = (middleware as (...args: unknown[]) => unknown)(socket, next);
+        if (result instanceof Promise) {
+          result.catch((error: unknown) => {
+            reportHandlerError(error, "namespace middleware");
+            next(error instanceof Error ? error : new Error("middleware failed"));
+          });
+        }
+      } catch (error) {
+        reportHandlerError(error, "namespace middleware");
+        next(error instanceof Error ? error : new Error("middleware failed"));
+      }
+    };
+    run(0);
+  }
+
+  removeSocket(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this.sockets.get(socket.id) !== socket) return;
+    socket.unsubscribe(namespaceTopic(this.name));
+    this.sockets.delete(socket.id);
+    this.server.namespaceEmptied(this);
+  }
+
+  /** Copies this namespace's handlers onto a child (dynamic namespaces). */
+  inheritInto(child: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    child.middlewares = this.middlewares.slice();
+    for (const event of ["connect", "connection"] as const) {
+      for (const listener of this.listenersOf(event)) {
+        child.addListenerFrom(event, listener);
+      }
+    }
+  }
+
+  /** For inheritInto: adds a listener as is. */
+  addListenerFrom(event: string, listener: (...args: never[]) => unknown): void {
+    this.addListener(event, listener);
+  }
+}
+
+

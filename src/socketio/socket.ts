@@ -1,0 +1,509 @@
+// One client's connection to one namespace: socket.io's Socket API (emit with acks and timeouts,
+// rooms, per-packet middleware, catch-all listeners, disconnect reasons, recovery state).
+import type { Adapter, AdapterSocket, Room, SocketId } from "../adapter/types.ts";
+import { randomId } from "../engine/ids.ts";
+import type { EngineSession } from "../engine/types.ts";
+import { BroadcastOperator, type BroadcastFlagsState } from "./broadcast-operator.ts";
+import type { Client } from "./client.ts";
+import { invokeListener, reportHandlerError, SafeEmitter } from "./emitter.ts";
+import type { Namespace } from "./namespace.ts";
+import { encodePacket, SioPacketType, type SioPacket } from "./parser/index.ts";
+import { RESERVED_EVENTS } from "./reserved-events.ts";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
+
+export type DisconnectReason =
+  | "transport error"
+  | "transport close"
+  | "forced close"
+  | "ping timeout"
+  | "parse error"
+  | "server shutting down"
+  | "forced server close"
+  | "client namespace disconnect"
+  | "server namespace disconnect";
+
+// A session dropped for one of these may come back through connection state recovery.
+const RECOVERABLE: ReadonlySet<DisconnectReason> = new Set([
+  "transport error",
+  "transport close",
+  "forced close",
+  "ping timeout",
+  "server shutting down",
+  "forced server close",
+]);
+
+export type Handshake = {
+  headers: Record<string, string>;
+  time: string;
+  address: string;
+  xdomain: boolean;
+  secure: boolean;
+  issued: number;
+  url: string;
+  query: Record<string, string>;
+  auth: Record<string, unknown>;
+};
+
+type AnyListener = (event: string, ...args: unknown[]) => unknown;
+type AckFn = (...args: unknown[]) => void;
+type PacketMiddleware = (packet: unknown[], next: (error?: Error) => void) => void;
+
+export type SocketReservedEvents = {
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  error: (error: Error) => void;
+};
+
+export type RecoveredSession = { sid: SocketId; pid: string; rooms: Room[]; data: unknown; missedPackets: unknown[][] };
+
+export class Socket<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = unknown,
+  >
+  extends SafeEmitter
+  implements AdapterSocket
+{
+  readonly id: SocketId;
+  /** Private session id for connection state recovery (never sent to other clients). */
+  readonly pid: string | undefined;
+  readonly handshake: Handshake;
+  data: SocketData;
+  connected = false;
+  /** True when this socket resumed a previous session (connection state recovery). */
+  readonly recovered: boolean;
+
+  private readonly acks = new Map<number, AckFn>();
+  private readonly ackTimers = new Map<number, Timer>();
+  private readonly middlewares: PacketMiddleware[] = [];
+  private anyListeners: AnyListener[] | undefined;
+  private anyOutgoingListeners: AnyListener[] | undefined;
+  private flags: BroadcastFlagsState = {};
+
+  constructor(
+    readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    readonly client: Client,
+    auth: Record<string, unknown>,
+    previous?: RecoveredSession,
+  ) {
+    super();
+    const conn = client.conn;
+    const request = conn.handshake;
+    this.handshake = {
+      headers: request.headers,
+      time: new Date(conn.issued).toString(),
+      address: request.remoteAddress,
+      xdomain: request.headers.origin !== undefined,
+      secure: request.secure,
+      issued: conn.issued,
+      url: request.url,
+      query: request.query,
+      auth,
+    };
+    const recovery = nsp.server.recoveryOptions;
+    if (previous) {
+      this.id = previous.sid;
+      this.pid = previous.pid;
+      this.data = previous.data as SocketData;
+      this.recovered = true;
+    } else {
+      // Never the engine sid: that one is a credential for the transport (socket.io does the same).
+      this.id = randomId();
+      this.pid = recovery ? randomId() : undefined;
+      this.data = {} as SocketData;
+      this.recovered = false;
+    }
+  }
+
+  get conn(): EngineSession {
+    return this.client.conn;
+  }
+
+  get adapter(): Adapter {
+    return this.nsp.adapter;
+  }
+
+  get rooms(): Set<Room> {
+    return new Set(this.adapter.socketRooms(this.id) ?? []);
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  // ---- AdapterSocket --------------------------------------------------------------------------
+
+  get writable(): boolean {
+    return this.client.conn.writable;
+  }
+
+  deliver(messages: readonly (string | Uint8Array)[]): void {
+    this.client.write(messages);
+  }
+
+  expectAck(id: number, callback: (...args: unknown[]) => void): void {
+    this.acks.set(id, callback);
+  }
+
+  /** Drops a broadcast's ack callback once that broadcast is settled. */
+  forgetAck(id: number): void {
+    this.acks.delete(id);
+  }
+
+  subscribe(topic: string): void {
+    this.client.conn.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.client.conn.unsubscribe(topic);
+  }
+
+  // ---- listeners ------------------------------------------------------------------------------
+
+  on<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
+    event: Ev,
+    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenEvents[Ev & keyof ListenEvents],
+  ): this {
+    this.addListener(event, listener);
+    return this;
+  }
+
+  once<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
+    event: Ev,
+    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenEvents[Ev & keyof ListenEvents],
+  ): this {
+    this.addOnceListener(event, listener);
+    return this;
+  }
+
+  off<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
+    event?: Ev,
+    listener?: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenEvents[Ev & keyof ListenEvents],
+  ): this {
+    if (event === undefined) this.removeAll();
+    else this.removeListenerOf(event, listener);
+    return this;
+  }
+
+  removeAllListeners(event?: string): this {
+    this.removeAll(event);
+    return this;
+  }
+
+  listeners(event: string): readonly ((...args: never[]) => unknown)[] {
+    return this.listenersOf(event);
+  }
+
+  onAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).push(listener);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).unshift(listener);
+    return this;
+  }
+
+  offAny(listener?: AnyListener): this {
+    if (!listener) this.anyListeners = undefined;
+    else this.anyListeners = this.anyListeners?.filter((l) => l !== listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return [...(this.anyListeners ?? [])];
+  }
+
+  onAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    if (!listener) this.anyOutgoingListeners = undefined;
+    else this.anyOutgoingListeners = this.anyOutgoingListeners?.filter((l) => l !== listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return [...(this.anyOutgoingListeners ?? [])];
+  }
+
+  /** Per-packet middleware: `socket.use(([event, ...args], next) => next())`. */
+  use(fn: PacketMiddleware): this {
+    this.middlewares.push(fn);
+    return this;
+  }
+
+  // ---- emitting -------------------------------------------------------------------------------
+
+  emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    const flags = this.flags;
+    this.flags = {};
+    if (!this.connected) return false;
+    const data: unknown[] = [event, ...args];
+    let id: number | undefined;
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      id = this.nsp.nextAckId();
+      this.registerAck(id, last as AckFn, flags.timeout);
+    }
+    this.notifyOutgoing(data);
+    if (flags.volatile && !this.writable) return true;
+    const recovery = this.nsp.server.recoveryOptions;
+    if (recovery && id === undefined && !flags.volatile) {
+      // Through the adapter, so the packet gets an offset and can be replayed after a reconnect.
+      this.adapter.broadcast({ data }, { rooms: new Set([this.id]), flags: {} });
+      return true;
+    }
+    this.sendPacket({ type: SioPacketType.EVENT, nsp: this.nsp.name, data, ...(id === undefined ? {} : { id }) });
+    return true;
+  }
+
+  /** Emits and resolves with the client's acknowledgement (rejects on timeout when one is set). */
+  emitWithAck<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: unknown[]): Promise<unknown> {
+    const withTimeout = this.flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      const callback = withTimeout
+        ? (error: unknown, response: unknown) => (error ? reject(error) : resolve(response))
+        : (response: unknown) => resolve(response);
+      (this.emit as (event: string, ...rest: unknown[]) => boolean)(event, ...args, callback);
+    });
+  }
+
+  send(...args: unknown[]): this {
+    (this.emit as (event: string, ...rest: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** Sets an ack timeout for the next emit: the callback then gets `(err, ...response)`. */
+  timeout(ms: number): this {
+    this.flags = { ...this.flags, timeout: ms };
+    return this;
+  }
+
+  get volatile(): this {
+    this.flags = { ...this.flags, volatile: true };
+    return this;
+  }
+
+  compress(compress: boolean): this {
+    this.flags = { ...this.flags, compress };
+    return this;
+  }
+
+  // ---- broadcasting from this socket (excluding itself) ---------------------------------------
+
+  private broadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
+    const flags = this.flags;
+    this.flags = {};
+    return new BroadcastOperator(this.nsp, new Set(), new Set([this.id]), flags);
+  }
+
+  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.broadcastOperator();
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.broadcastOperator().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.broadcastOperator().except(room);
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.broadcastOperator().local;
+  }
+
+  // ---- rooms ----------------------------------------------------------------------------------
+
+  join(rooms: Room | Room[]): void {
+    // Joining after the disconnection would leak the room forever (socket.io#4067).
+    if (!this.connected) return;
+    this.adapter.addAll(this.id, Array.isArray(rooms) ? rooms : [rooms]);
+  }
+
+  leave(room: Room): void {
+    this.adapter.del(this.id, room);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** Disconnects from this namespace; with `close`, the whole underlying connection. */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client.disconnectAll();
+    } else {
+      this.sendPacket({ type: SioPacketType.DISCONNECT, nsp: this.nsp.name });
+      this.onclose("server namespace disconnect");
+    }
+    return this;
+  }
+
+  /** Called by the namespace once middlewares passed: joins its own room, answers CONNECT. */
+  onconnect(previous?: RecoveredSession): void {
+    this.connected = true;
+    this.adapter.addAll(this.id, [this.id]);
+    if (previous) {
+      this.adapter.addAll(this.id, previous.rooms);
+      // Missed packets go out before the CONNECT reply; the client buffers them until connected.
+      for (const data of previous.missedPackets) {
+        this.sendPacket({ type: SioPacketType.EVENT, nsp: this.nsp.name, data });
+      }
+    }
+    const reply = this.pid === undefined ? { sid: this.id } : { sid: this.id, pid: this.pid };
+    this.sendPacket({ type: SioPacketType.CONNECT, nsp: this.nsp.name, data: reply });
+  }
+
+  /** Called when the client or transport ends this socket. Runs at most once. */
+  onclose(reason: DisconnectReason, description?: unknown): void {
+    if (!this.connected) return;
+    this.emitSafely("disconnecting", [reason, description]);
+    if (this.pid !== undefined && RECOVERABLE.has(reason)) {
+      this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
+    }
+    this.clearAcks();
+    this.adapter.delAll(this.id);
+    this.nsp.removeSocket(this);
+    this.client.removeSocket(this);
+    this.connected = false;
+    this.emitSafely("disconnect", [reason, description]);
+  }
+
+  // ---- inbound packets ------------------------------------------------------------------------
+
+  onpacket(packet: SioPacket): void {
+    switch (packet.type) {
+      case SioPacketType.EVENT:
+        this.onevent(packet.data, packet.id);
+        return;
+      case SioPacketType.ACK:
+        this.onack(packet.id, packet.data);
+        return;
+      case SioPacketType.DISCONNECT:
+        this.onclose("client namespace disconnect");
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onevent(data: unknown[], id: number | undefined): void {
+    const args: unknown[] = data.slice();
+    if (id !== undefined) args.push(this.ackFor(id));
+    if (this.anyListeners?.length) {
+      for (const listener of [...this.anyListeners]) invokeListener(listener, args, "onAny");
+    }
+    const dispatch = (): void => {
+      if (!this.connected) return;
+      const event = String(args[0]);
+      // "error" is reserved for the server's own errors (socket.use): a client cannot raise it.
+      if (event === "error") return;
+      this.emitSafely(event, args.slice(1));
+    };
+    if (this.middlewares.length === 0) dispatch();
+    else this.runMiddlewares(args, dispatch);
+  }
+
+  private runMiddlewares(args: unknown[], done: () => void): void {
+    const run = (index: number): void => {
+      const middleware = this.middlewares[index];
+      if (!middleware) {
+        done();
+        return;
+      }
+      let called = false;
+      try {
+        middleware(args, (error?: Error) => {
+          if (called) return;
+          called = true;
+          if (error) {
+            if (!this.emitSafely("error", [error])) reportHandlerError(error, "socket.use");
+            return;
+          }
+          run(index + 1);
+        });
+      } catch (error) {
+        reportHandlerError(error, "socket.use");
+      }
+    };
+    run(0);
+  }
+
+  private ackFor(id: number): AckFn {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent || !this.connected) return;
+      sent = true;
+      this.sendPacket({ type: SioPacketType.ACK, nsp: this.nsp.name, id, data: args });
+    };
+  }
+
+  private onack(id: number, data: unknown[]): void {
+    const ack = this.acks.get(id);
+    if (!ack) return; // unknown or already answered: ignored, as by the reference
+    this.acks.delete(id);
+    const timer = this.ackTimers.get(id);
+    if (timer) {
+      clearTimeout(timer);
+      this.ackTimers.delete(id);
+      invokeListener(ack, [null, ...data], "ack");
+    } else {
+      invokeListener(ack, data, "ack");
+    }
+  }
+
+  private registerAck(id: number, ack: AckFn, timeout: number | undefined): void {
+    this.acks.set(id, ack);
+    if (timeout === undefined) return;
+    this.ackTimers.set(
+      id,
+      setTimeout(() => {
+        this.ackTimers.delete(id);
+        if (!this.acks.delete(id)) return;
+        invokeListener(ack, [new Error("operation has timed out")], "ack timeout");
+      }, timeout),
+    );
+  }
+
+  private clearAcks(): void {
+    for (const timer of this.ackTimers.values()) clearTimeout(timer);
+    this.ackTimers.clear();
+    this.acks.clear();
+  }
+
+  private notifyOutgoing(data: unknown[]): void {
+    if (!this.anyOutgoingListeners?.length) return;
+    for (const listener of [...this.anyOutgoingListeners]) invokeListener(listener, data, "onAnyOutgoing");
+  }
+
+  /** Encodes and writes one packet; an unencodable payload is reported, not thrown into the app. */
+  sendPacket(packet: SioPacket): void {
+    let messages: (string | Uint8Array)[];
+    try {
+      messages = encodePacket(packet);
+    } catch (error) {
+      reportHandlerError(error, "encode");
+      return;
+    }
+    this.client.write(messages);
+  }
+}
