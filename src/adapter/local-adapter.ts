@@ -44,26 +44,29 @@ export class LocalAdapter implements Adapter {
     this.recovery = deps.recoveryWindow === undefined ? undefined : new RecoveryStore(deps.recoveryWindow);
   }
 
+  // A socket's own room (its id) is implicit: it costs no Set and no topic per socket, and a
+  // broadcast to it is a direct send. `rooms`/`sids` hold only the rooms sockets joined.
+
   addAll(id: SocketId, rooms: Iterable<Room>): void {
     let joined = this.sids.get(id);
-    if (!joined) this.sids.set(id, (joined = new Set()));
     const socket = this.host.sockets.get(id);
     for (const room of rooms) {
-      if (joined.has(room)) continue;
+      if (room === id || joined?.has(room)) continue;
+      if (!joined) this.sids.set(id, (joined = new Set()));
       joined.add(room);
       let members = this.rooms.get(room);
       if (!members) this.rooms.set(room, (members = new Set()));
       members.add(id);
-      // A socket's own room is reached directly; only shared rooms need a topic.
-      if (room !== id) socket?.subscribe(roomTopic(this.host.name, room));
+      socket?.subscribe(roomTopic(this.host.name, room));
     }
   }
 
   del(id: SocketId, room: Room): void {
     const joined = this.sids.get(id);
     if (!joined?.delete(room)) return;
+    if (joined.size === 0) this.sids.delete(id);
     this.removeMember(room, id);
-    if (room !== id) this.host.sockets.get(id)?.unsubscribe(roomTopic(this.host.name, room));
+    this.host.sockets.get(id)?.unsubscribe(roomTopic(this.host.name, room));
   }
 
   delAll(id: SocketId): void {
@@ -72,7 +75,7 @@ export class LocalAdapter implements Adapter {
     const socket = this.host.sockets.get(id);
     for (const room of joined) {
       this.removeMember(room, id);
-      if (room !== id) socket?.unsubscribe(roomTopic(this.host.name, room));
+      socket?.unsubscribe(roomTopic(this.host.name, room));
     }
     this.sids.delete(id);
   }
@@ -83,6 +86,13 @@ export class LocalAdapter implements Adapter {
     members.delete(id);
     // Empty rooms are dropped at once: a long-running server must not accumulate them.
     if (members.size === 0) this.rooms.delete(room);
+  }
+
+  /** Members of a room, counting a socket's implicit own room. */
+  private membersOf(room: Room): Iterable<SocketId> {
+    const members = this.rooms.get(room);
+    if (!this.host.sockets.has(room)) return members ?? [];
+    return members ? [room, ...members] : [room];
   }
 
   broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
@@ -130,31 +140,32 @@ export class LocalAdapter implements Adapter {
     if (except && except.size > 0) {
       if (except.size > 1) return undefined;
       const [only] = except as ReadonlySet<Room>;
-      exceptSocket = only === undefined ? undefined : this.host.sockets.get(only);
-      // Excluding a room other than one socket's own cannot be expressed with a topic.
-      if (!exceptSocket || this.rooms.get(only as Room)?.size !== 1) return undefined;
+      // Only one socket's own room can be excluded with a topic (ws.publish skips the publisher).
+      exceptSocket = only === undefined || this.rooms.has(only) ? undefined : this.host.sockets.get(only);
+      if (!exceptSocket) return undefined;
     }
     if (options.rooms.size === 0) return { name: namespaceTopic(this.host.name), except: exceptSocket };
     if (options.rooms.size > 1) return undefined;
     const [room] = options.rooms as ReadonlySet<Room>;
-    if (room === undefined || this.host.sockets.has(room)) return undefined; // a socket's own room: direct
+    // A socket's own room (direct send) or an empty room: no topic.
+    if (room === undefined || !this.rooms.has(room) || this.host.sockets.has(room)) return undefined;
     return { name: roomTopic(this.host.name, room), except: exceptSocket };
   }
 
   matchingSockets(options: BroadcastOptions): SocketId[] {
     const excluded = new Set<SocketId>();
     if (options.except) {
-      for (const room of options.except) for (const id of this.rooms.get(room) ?? []) excluded.add(id);
+      for (const room of options.except) for (const id of this.membersOf(room)) excluded.add(id);
     }
     const out: SocketId[] = [];
     if (options.rooms.size === 0) {
-      for (const id of this.sids.keys()) if (!excluded.has(id)) out.push(id);
+      for (const id of this.host.sockets.keys()) if (!excluded.has(id)) out.push(id);
       return out;
     }
     // A socket in several targeted rooms is delivered to once.
     const seen = new Set<SocketId>();
     for (const room of options.rooms) {
-      for (const id of this.rooms.get(room) ?? []) {
+      for (const id of this.membersOf(room)) {
         if (seen.has(id) || excluded.has(id)) continue;
         seen.add(id);
         out.push(id);
@@ -168,7 +179,8 @@ export class LocalAdapter implements Adapter {
   }
 
   socketRooms(id: SocketId): ReadonlySet<Room> | undefined {
-    return this.sids.get(id);
+    if (!this.host.sockets.has(id)) return this.sids.get(id);
+    return new Set([id, ...(this.sids.get(id) ?? [])]);
   }
 
   serverSideEmit(_packet: unknown[]): void {

@@ -312,6 +312,7 @@ export class Session implements EngineSession {
         this.host.pollingUnsubscribe(this, topic);
         ws.subscribe(topic);
       }
+      this.topics = undefined;
     }
     // What waited for the next poll goes out first, in order, before anything newer.
     const waiting = this.outbox;
@@ -339,17 +340,23 @@ export class Session implements EngineSession {
 
   subscribe(topic: string): void {
     if (this.closed) return;
+    // On WebSocket, Bun keeps the subscriptions (and drops them with the socket): no copy here.
+    if (this.transport === "websocket") {
+      this.ws?.subscribe(topic);
+      return;
+    }
     this.topics ??= new Set();
     if (this.topics.has(topic)) return;
     this.topics.add(topic);
-    if (this.transport === "websocket") this.ws?.subscribe(topic);
-    else this.host.pollingSubscribe(this, topic);
+    this.host.pollingSubscribe(this, topic);
   }
 
   unsubscribe(topic: string): void {
-    if (!this.topics?.delete(topic)) return;
-    if (this.transport === "websocket") this.ws?.unsubscribe(topic);
-    else this.host.pollingUnsubscribe(this, topic);
+    if (this.transport === "websocket") {
+      this.ws?.unsubscribe(topic);
+      return;
+    }
+    if (this.topics?.delete(topic)) this.host.pollingUnsubscribe(this, topic);
   }
 
   // ---- inbound -------------------------------------------------------------------------------
@@ -380,7 +387,7 @@ export class Session implements EngineSession {
     if (this.awaitingPong && packet.type !== "pong" && !this.pongRefreshed) {
       // A client busy receiving or sending a large payload may answer late: give it one more period.
       this.pongRefreshed = true;
-      this.armTimer(this.onPongTimeout, this.host.options.pingTimeout);
+      this.armTimer(pongOverdue, this.host.options.pingTimeout);
     }
     switch (packet.type) {
       case "message":
@@ -407,24 +414,21 @@ export class Session implements EngineSession {
   // ---- heartbeat -----------------------------------------------------------------------------
 
   private schedulePing(): void {
-    this.armTimer(this.onPingDue, this.host.options.pingInterval);
+    this.armTimer(pingDue, this.host.options.pingInterval);
   }
 
-  private readonly onPingDue = (): void => {
+  /** Heartbeat step: the ping is due (called through a shared function, not a per-session closure). */
+  sendPing(): void {
     // The pong deadline runs from when the ping is queued, even if no poll is there to carry it.
     this.awaitingPong = true;
     this.pongRefreshed = false;
-    this.armTimer(this.onPongTimeout, this.host.options.pingTimeout);
+    this.armTimer(pongOverdue, this.host.options.pingTimeout);
     this.sendPacket({ type: "ping" });
-  };
+  }
 
-  private readonly onPongTimeout = (): void => {
-    this.close("ping timeout");
-  };
-
-  private armTimer(callback: () => void, ms: number): void {
+  private armTimer(callback: (session: Session) => void, ms: number): void {
     clearTimeout(this.heartbeat);
-    this.heartbeat = setTimeout(callback, ms);
+    this.heartbeat = setTimeout(callback, ms, this);
   }
 
   // ---- close ---------------------------------------------------------------------------------
@@ -478,4 +482,12 @@ export class Session implements EngineSession {
       this.host.reportError(error, context);
     }
   }
+}
+
+// Shared timer callbacks: one function for every session instead of two closures per session.
+function pingDue(session: Session): void {
+  session.sendPing();
+}
+function pongOverdue(session: Session): void {
+  session.close("ping timeout");
 }

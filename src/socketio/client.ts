@@ -24,9 +24,12 @@ export class Client {
     conn.onmessage = (data) => this.ondata(data);
     conn.onclose = (reason) => this.onclose(reason);
     // An engine session that never joins a namespace is closed: it would hold resources for nothing.
-    this.connectTimer = setTimeout(() => {
-      if (this.sockets.size === 0 && this.connecting.size === 0) conn.close("forced close");
-    }, server.options.connectTimeout);
+    this.connectTimer = setTimeout(closeIfIdle, server.options.connectTimeout, this);
+  }
+
+  /** connectTimeout: still no namespace joined (nor being joined). */
+  closeIfNeverConnected(): void {
+    if (this.sockets.size === 0 && this.connecting.size === 0) this.conn.close("forced close");
   }
 
   get id(): string {
@@ -113,4 +116,8 @@ export class Client {
     this.sockets.clear();
     this.connecting.clear();
   }
+}
+
+function closeIfIdle(client: Client): void {
+  client.closeIfNeverConnected();
 }

@@ -5,9 +5,11 @@
 type Listener = (...args: never[]) => unknown;
 
 export class SafeEmitter {
-  private readonly eventListeners = new Map<string, Listener[]>();
+  // Created on first use: most sockets of a big server carry few listeners, many carry none.
+  private eventListeners: Map<string, Listener[]> | undefined;
 
   protected addListener(event: string, listener: Listener, prepend = false): void {
+    this.eventListeners ??= new Map();
     const list = this.eventListeners.get(event);
     if (!list) this.eventListeners.set(event, [listener]);
     else if (prepend) list.unshift(listener);
@@ -25,24 +27,24 @@ export class SafeEmitter {
 
   protected removeListenerOf(event: string, listener?: Listener): void {
     if (!listener) {
-      this.eventListeners.delete(event);
+      this.eventListeners?.delete(event);
       return;
     }
-    const list = this.eventListeners.get(event);
+    const list = this.eventListeners?.get(event);
     if (!list) return;
     const index = list.findIndex((l) => l === listener || (l as { original?: Listener }).original === listener);
     if (index !== -1) list.splice(index, 1);
-    if (list.length === 0) this.eventListeners.delete(event);
+    if (list.length === 0) this.eventListeners?.delete(event);
   }
 
   protected removeAll(event?: string): void {
-    if (event === undefined) this.eventListeners.clear();
-    else this.eventListeners.delete(event);
+    if (event === undefined) this.eventListeners = undefined;
+    else this.eventListeners?.delete(event);
   }
 
   /** Calls every listener of `event`; returns whether there was any. */
   protected emitSafely(event: string, args: readonly unknown[]): boolean {
-    const list = this.eventListeners.get(event);
+    const list = this.eventListeners?.get(event);
     if (!list || list.length === 0) return false;
     for (const listener of list.length === 1 ? list : [...list]) {
       invokeListener(listener, args, event);
@@ -51,11 +53,11 @@ export class SafeEmitter {
   }
 
   listenerCount(event: string): number {
-    return this.eventListeners.get(event)?.length ?? 0;
+    return this.eventListeners?.get(event)?.length ?? 0;
   }
 
   listenersOf(event: string): readonly Listener[] {
-    return this.eventListeners.get(event) ?? [];
+    return this.eventListeners?.get(event) ?? [];
   }
 }
 

@@ -11,6 +11,8 @@ import { encodePacket, SioPacketType, type SioPacket } from "./parser/index.ts";
 import { RESERVED_EVENTS } from "./reserved-events.ts";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
 
+const NO_FLAGS: BroadcastFlagsState = Object.freeze({});
+
 export type DisconnectReason =
   | "transport error"
   | "transport close"
@@ -68,18 +70,20 @@ export class Socket<
   readonly id: SocketId;
   /** Private session id for connection state recovery (never sent to other clients). */
   readonly pid: string | undefined;
-  readonly handshake: Handshake;
   data: SocketData;
   connected = false;
   /** True when this socket resumed a previous session (connection state recovery). */
   readonly recovered: boolean;
 
-  private readonly acks = new Map<number, AckFn>();
-  private readonly ackTimers = new Map<number, Timer>();
-  private readonly middlewares: PacketMiddleware[] = [];
+  // Per-socket state is created on first use: a server holding many idle sockets pays for none of it.
+  private acks: Map<number, AckFn> | undefined;
+  private ackTimers: Map<number, Timer> | undefined;
+  private middlewares: PacketMiddleware[] | undefined;
   private anyListeners: AnyListener[] | undefined;
   private anyOutgoingListeners: AnyListener[] | undefined;
-  private flags: BroadcastFlagsState = {};
+  private flags: BroadcastFlagsState = NO_FLAGS;
+  private handshakeView: Handshake | undefined;
+  private readonly auth: Record<string, unknown>;
 
   constructor(
     readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
@@ -88,19 +92,7 @@ export class Socket<
     previous?: RecoveredSession,
   ) {
     super();
-    const conn = client.conn;
-    const request = conn.handshake;
-    this.handshake = {
-      headers: request.headers,
-      time: new Date(conn.issued).toString(),
-      address: request.remoteAddress,
-      xdomain: request.headers.origin !== undefined,
-      secure: request.secure,
-      issued: conn.issued,
-      url: request.url,
-      query: request.query,
-      auth,
-    };
+    this.auth = auth;
     const recovery = nsp.server.recoveryOptions;
     if (previous) {
       this.id = previous.sid;
@@ -114,6 +106,25 @@ export class Socket<
       this.data = {} as SocketData;
       this.recovered = false;
     }
+  }
+
+  /** The handshake details socket.io exposes, built on first access from the engine's copy. */
+  get handshake(): Handshake {
+    if (this.handshakeView) return this.handshakeView;
+    const conn = this.client.conn;
+    const request = conn.handshake;
+    this.handshakeView = {
+      headers: request.headers,
+      time: new Date(conn.issued).toString(),
+      address: request.remoteAddress,
+      xdomain: request.headers.origin !== undefined,
+      secure: request.secure,
+      issued: conn.issued,
+      url: request.url,
+      query: request.query,
+      auth: this.auth,
+    };
+    return this.handshakeView;
   }
 
   get conn(): EngineSession {
@@ -143,12 +154,12 @@ export class Socket<
   }
 
   expectAck(id: number, callback: (...args: unknown[]) => void): void {
-    this.acks.set(id, callback);
+    (this.acks ??= new Map()).set(id, callback);
   }
 
   /** Drops a broadcast's ack callback once that broadcast is settled. */
   forgetAck(id: number): void {
-    this.acks.delete(id);
+    this.acks?.delete(id);
   }
 
   subscribe(topic: string): void {
@@ -237,7 +248,7 @@ export class Socket<
 
   /** Per-packet middleware: `socket.use(([event, ...args], next) => next())`. */
   use(fn: PacketMiddleware): this {
-    this.middlewares.push(fn);
+    (this.middlewares ??= []).push(fn);
     return this;
   }
 
@@ -246,7 +257,7 @@ export class Socket<
   emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const flags = this.flags;
-    this.flags = {};
+    this.flags = NO_FLAGS;
     if (!this.connected) return false;
     const data: unknown[] = [event, ...args];
     let id: number | undefined;
@@ -308,7 +319,7 @@ export class Socket<
 
   private broadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
     const flags = this.flags;
-    this.flags = {};
+    this.flags = NO_FLAGS;
     return new BroadcastOperator(this.nsp, new Set(), new Set([this.id]), flags);
   }
 
@@ -419,13 +430,13 @@ export class Socket<
       if (event === "error") return;
       this.emitSafely(event, args.slice(1));
     };
-    if (this.middlewares.length === 0) dispatch();
-    else this.runMiddlewares(args, dispatch);
+    if (!this.middlewares?.length) dispatch();
+    else this.runMiddlewares(this.middlewares, args, dispatch);
   }
 
-  private runMiddlewares(args: unknown[], done: () => void): void {
+  private runMiddlewares(middlewares: readonly PacketMiddleware[], args: unknown[], done: () => void): void {
     const run = (index: number): void => {
-      const middleware = this.middlewares[index];
+      const middleware = middlewares[index];
       if (!middleware) {
         done();
         return;
@@ -458,13 +469,13 @@ export class Socket<
   }
 
   private onack(id: number, data: unknown[]): void {
-    const ack = this.acks.get(id);
+    const ack = this.acks?.get(id);
     if (!ack) return; // unknown or already answered: ignored, as by the reference
-    this.acks.delete(id);
-    const timer = this.ackTimers.get(id);
+    this.acks?.delete(id);
+    const timer = this.ackTimers?.get(id);
     if (timer) {
       clearTimeout(timer);
-      this.ackTimers.delete(id);
+      this.ackTimers?.delete(id);
       invokeListener(ack, [null, ...data], "ack");
     } else {
       invokeListener(ack, data, "ack");
@@ -472,22 +483,22 @@ export class Socket<
   }
 
   private registerAck(id: number, ack: AckFn, timeout: number | undefined): void {
-    this.acks.set(id, ack);
+    (this.acks ??= new Map()).set(id, ack);
     if (timeout === undefined) return;
-    this.ackTimers.set(
+    (this.ackTimers ??= new Map()).set(
       id,
       setTimeout(() => {
-        this.ackTimers.delete(id);
-        if (!this.acks.delete(id)) return;
+        this.ackTimers?.delete(id);
+        if (!this.acks?.delete(id)) return;
         invokeListener(ack, [new Error("operation has timed out")], "ack timeout");
       }, timeout),
     );
   }
 
   private clearAcks(): void {
-    for (const timer of this.ackTimers.values()) clearTimeout(timer);
-    this.ackTimers.clear();
-    this.acks.clear();
+    for (const timer of this.ackTimers?.values() ?? []) clearTimeout(timer);
+    this.ackTimers = undefined;
+    this.acks = undefined;
   }
 
   private notifyOutgoing(data: unknown[]): void {
