@@ -1,0 +1,197 @@
+// Socket.IO test support for the real socket.io-client: a Server from src/socketio on Bun.serve
+// (port 0), clients that are connected before they are handed out, event waiting with timeouts,
+// and bounded negative checks. `await using h = await startSio(opts)` disconnects every client
+// it made, closes the Server and stops Bun.serve.
+import { io as ioc, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from "socket.io-client";
+import type { FallbackFetch } from "../../src/engine/bun-binding.ts";
+import { Server, type ServerOptions } from "../../src/socketio/index.ts";
+
+export type { ClientSocket };
+export type ClientOptions = Partial<ManagerOptions & SocketOptions>;
+
+/** Heartbeat small enough that ping-related behaviour shows within a test. */
+export const FAST_HEARTBEAT: Partial<ServerOptions> = { pingInterval: 300, pingTimeout: 200 };
+
+/** Client defaults: a manager of its own, and quick reconnection attempts. */
+export const CLIENT_DEFAULTS: ClientOptions = {
+  forceNew: true,
+  reconnectionDelay: 50,
+  reconnectionDelayMax: 100,
+  randomizationFactor: 0,
+  timeout: 2000,
+};
+
+type AnyListener = (...args: never[]) => void;
+
+/**
+ * Anything with on/once/off: socket.io-client sockets, managers and engines, our Server, namespaces
+ * and sockets. Their typed signatures (event-name unions, typed listeners) differ too much for one
+ * structural type, so they are taken as objects and checked at run time.
+ */
+export type Listenable = object;
+
+type LooseEmitter = {
+  on(event: string, listener: AnyListener): unknown;
+  once(event: string, listener: AnyListener): unknown;
+  off(event: string, listener?: AnyListener): unknown;
+};
+
+function loose(emitter: Listenable): LooseEmitter {
+  const candidate = emitter as Partial<Record<"on" | "once" | "off", unknown>>;
+  if (typeof candidate.on !== "function" || typeof candidate.once !== "function" || typeof candidate.off !== "function") {
+    throw new TypeError("not an event emitter (needs on, once and off)");
+  }
+  return emitter as LooseEmitter;
+}
+
+/** Resolves with the arguments of the next `event`; rejects after timeoutMs. */
+export function waitFor<T extends unknown[] = unknown[]>(target: Listenable, event: string, timeoutMs = 2000): Promise<T> {
+  const emitter = loose(target);
+  return new Promise<T>((resolve, reject) => {
+    const listener = (...args: never[]) => {
+      clearTimeout(timer);
+      resolve(args as unknown as T);
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for "${event}"`));
+    }, timeoutMs);
+    emitter.once(event, listener);
+  });
+}
+
+/** Rejects if `event` fires within ms (a bounded negative check); resolves otherwise. */
+export function expectNoEvent(target: Listenable, event: string, ms = 200): Promise<void> {
+  const emitter = loose(target);
+  return new Promise<void>((resolve, reject) => {
+    const listener = (...args: never[]) => {
+      clearTimeout(timer);
+      reject(new Error(`unexpected "${event}" within ${ms} ms: ${safeJson(args)}`));
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      resolve();
+    }, ms);
+    emitter.once(event, listener);
+  });
+}
+
+/** Records every emission of `event` (its arguments) from now on. */
+export function record(target: Listenable, event: string): unknown[][] {
+  const seen: unknown[][] = [];
+  loose(target).on(event, (...args: never[]) => {
+    seen.push(args);
+  });
+  return seen;
+}
+
+/** Rejects with a labelled error unless the promise settles within ms. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${label}`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** Polls check() every 10 ms until it returns a value other than undefined (for state without events). */
+export async function until<T>(check: () => T | undefined, timeoutMs: number, label: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}`);
+    await Bun.sleep(10);
+  }
+}
+
+/** Resolves once the client socket is connected; rejects with the connect_error's message. */
+export function connected(socket: ClientSocket, timeoutMs = 2000): Promise<ClientSocket> {
+  if (socket.connected) return Promise.resolve(socket);
+  return new Promise<ClientSocket>((resolve, reject) => {
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off("connect", onConnect);
+      socket.off("connect_error", onError);
+    };
+    const onConnect = () => {
+      cleanup();
+      resolve(socket);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(new Error(`connect_error: ${error.message}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for connect`));
+    }, timeoutMs);
+    socket.on("connect", onConnect);
+    socket.on("connect_error", onError);
+  });
+}
+
+export type SioHarness = {
+  io: Server;
+  server: ReturnType<typeof Bun.serve>;
+  port: number;
+  /** http://127.0.0.1:<port> */
+  origin: string;
+  /** A client for namespace `nsp` (not awaited; autoConnect unless options say otherwise). Disposed with the harness. */
+  client(nsp?: string, options?: ClientOptions): ClientSocket;
+  /** A client for namespace `nsp`, resolved once connected. */
+  connect(nsp?: string, options?: ClientOptions): Promise<ClientSocket>;
+  [Symbol.asyncDispose](): Promise<void>;
+};
+
+/** A Server with `options` on Bun.serve (127.0.0.1, port 0); `fallback` gets the other paths. */
+export function startSio(options: Partial<ServerOptions> = {}, fallback?: FallbackFetch): SioHarness {
+  const io = new Server(options);
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...io.handler(fallback) });
+  const port = server.port ?? 0;
+  const origin = `http://127.0.0.1:${port}`;
+  const clients: ClientSocket[] = [];
+  const client = (nsp = "/", clientOptions: ClientOptions = {}): ClientSocket => {
+    const socket = ioc(`${origin}${nsp}`, { ...CLIENT_DEFAULTS, ...clientOptions });
+    clients.push(socket);
+    return socket;
+  };
+  let disposed = false;
+  return {
+    io,
+    server,
+    port,
+    origin,
+    client,
+    connect: (nsp, clientOptions) => connected(client(nsp, clientOptions)),
+    async [Symbol.asyncDispose]() {
+      if (disposed) return;
+      disposed = true;
+      for (const socket of clients) {
+        socket.disconnect();
+        // A manager shared by several namespaces closes with its last socket; this also stops
+        // a manager that is between reconnection attempts.
+        socket.io.reconnection(false);
+        socket.io._close();
+      }
+      await io.close();
+      await server.stop(true);
+    },
+  };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
