@@ -59,3 +59,8 @@ function pathOf(url: string): string {
   const end = url.indexOf("?", start);
   return end === -1 ? url.slice(start) : url.slice(start, end);
 }
+
+/** Starts a Bun server for a handler (what `io.listen(port)` uses). */
+export function serveOnBun(handler: BunEngineHandler, port: number, hostname?: string): Server<WsData> {
+  return Bun.serve({ port, ...(hostname ? { hostname } : {}), ...handler });
+}

@@ -2,7 +2,7 @@
 // dynamic), the main namespace's shortcuts, the Bun binding (`handler()`, `listen()`), shutdown.
 import { localAdapter, type AdapterFactory } from "../adapter/local-adapter.ts";
 import type { Room, SocketId } from "../adapter/types.ts";
-import { bunEngineHandler, type FallbackFetch } from "../engine/bun-binding.ts";
+import { bunEngineHandler, serveOnBun, type FallbackFetch } from "../engine/bun-binding.ts";
 import { EngineServer } from "../engine/server.ts";
 import type { AllowRequest, CorsOptions, EngineSession, MessageData, TransportName } from "../engine/types.ts";
 import type { BroadcastOperator } from "./broadcast-operator.ts";
@@ -54,7 +54,7 @@ const DEFAULTS: ServerOptions = {
   maxAttachments: 10,
 };
 
-type BunServer = ReturnType<typeof Bun.serve>;
+type BunServer = ReturnType<typeof serveOnBun>;
 
 export class Server<
   ListenEvents extends EventsMap = DefaultEventsMap,
@@ -272,7 +272,7 @@ export class Server<
 
   /** Starts a Bun server on `port` serving only Socket.IO (and the client bundle). */
   listen(port: number, hostname?: string): BunServer {
-    this.bunServer = Bun.serve({ port, ...(hostname ? { hostname } : {}), ...this.handler() });
+    this.bunServer = serveOnBun(this.handler(), port, hostname);
     return this.bunServer;
   }
 

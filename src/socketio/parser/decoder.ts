@@ -1,6 +1,7 @@
 // Engine.IO messages → Socket.IO packets (protocol.md §3.1, §3.5; advisories.md §3): header parsing,
 // payload validation, and reassembly of binary packets from their attachment messages.
 import { collectPlaceholders, reconstruct, type PlaceholderSlot } from "./binary.ts";
+import { RESERVED_EVENTS } from "../reserved-events.ts";
 import type { DecodeResult, SioAckPacket, SioEventPacket, SioPacket } from "./packet.ts";
 
 export type DecoderOptions = {
@@ -10,16 +11,6 @@ export type DecoderOptions = {
   maxDepth?: number;
 };
 
-/** Names the socket layer or EventEmitter semantics own; a client event using one is a protocol error.
- *  `error` is not here: it is a legal client event (the socket layer makes it harmless, CVE-2024-38355). */
-const RESERVED_EVENTS: ReadonlySet<string> = new Set([
-  "connect",
-  "connect_error",
-  "disconnect",
-  "disconnecting",
-  "newListener",
-  "removeListener",
-]);
 
 export const DecodeError = {
   EMPTY: "empty packet",
