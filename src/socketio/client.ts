@@ -15,6 +15,7 @@ export class Client {
   private readonly connecting = new Set<string>();
   private readonly decoder: SioDecoder;
   private connectTimer: Timer | undefined;
+  private attachmentTimer: Timer | undefined;
 
   constructor(
     private readonly server: Server<EventsMap, EventsMap, EventsMap, unknown>,
@@ -32,6 +33,12 @@ export class Client {
     if (this.sockets.size === 0 && this.connecting.size === 0) this.conn.close("forced close");
   }
 
+  /** attachmentTimeout: a binary packet is still missing attachments. */
+  abandonPartialPacket(): void {
+    this.attachmentTimer = undefined;
+    if (this.decoder.pending) this.conn.close("parse error");
+  }
+
   get id(): string {
     return this.conn.id;
   }
@@ -46,7 +53,17 @@ export class Client {
       this.conn.close("parse error");
       return;
     }
-    if (decoded.value) this.onpacket(decoded.value);
+    if (!decoded.value) {
+      // A binary packet's attachments follow its header at once; one that never completes would
+      // otherwise hold the decoder (and its buffers) for the life of the session.
+      this.attachmentTimer ??= setTimeout(abandonPartialPacket, this.server.options.attachmentTimeout, this);
+      return;
+    }
+    if (this.attachmentTimer) {
+      clearTimeout(this.attachmentTimer);
+      this.attachmentTimer = undefined;
+    }
+    this.onpacket(decoded.value);
   }
 
   private onpacket(packet: SioPacket): void {
@@ -111,6 +128,8 @@ export class Client {
   private onclose(reason: DisconnectReason): void {
     clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
+    clearTimeout(this.attachmentTimer);
+    this.attachmentTimer = undefined;
     this.decoder.reset();
     for (const socket of [...this.sockets.values()]) socket.onclose(reason);
     this.sockets.clear();
@@ -120,4 +139,8 @@ export class Client {
 
 function closeIfIdle(client: Client): void {
   client.closeIfNeverConnected();
+}
+
+function abandonPartialPacket(client: Client): void {
+  client.abandonPartialPacket();
 }

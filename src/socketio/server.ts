@@ -34,6 +34,8 @@ export type ServerOptions = {
   connectionStateRecovery: Partial<ConnectionStateRecoveryOptions> | boolean | undefined;
   /** Binary attachments allowed in one packet (CVE-2026-33151). */
   maxAttachments: number;
+  /** Milliseconds a binary packet may wait for its attachments before the session is closed. */
+  attachmentTimeout: number;
 };
 
 const DEFAULTS: ServerOptions = {
@@ -52,6 +54,7 @@ const DEFAULTS: ServerOptions = {
   cleanupEmptyChildNamespaces: false,
   connectionStateRecovery: undefined,
   maxAttachments: 10,
+  attachmentTimeout: 10_000,
 };
 
 type BunServer = ReturnType<typeof serveOnBun>;
