@@ -1,0 +1,590 @@
+// Socket.IO v5 wire details beyond the official suite (protocol.md §3.2–3.6): server→client acks (ids
+// per namespace), BINARY_ACK from clients, CONNECT_ERROR from middlewares, invalid-state closes,
+// server-side disconnects, disconnect reasons, socket ids and the handshake object, and connection
+// state recovery at wire level.
+import { describe, expect, test } from "bun:test";
+import type { Server, Socket } from "../../src/socketio/index.ts";
+import { describeFrame, sleep, type Frame } from "../support/engine-server.ts";
+import {
+  autoPong,
+  eventually,
+  expectWsClosed,
+  expectWsOpen,
+  nextNonPing,
+  parseConnectReply,
+  QUIET_SIO_OPTIONS,
+  referenceFixture,
+  type SioConnection,
+  type StartedSio,
+  startSioServer,
+} from "../support/sio-server.ts";
+
+function serverSocket(s: StartedSio, id: string, nsp = "/"): Socket {
+  const socket = s.io.of(nsp).sockets.get(id);
+  if (!socket) throw new Error(`no server socket ${id} in ${nsp}`);
+  return socket;
+}
+
+/** connect() plus the fixture's auth event. */
+async function connectFixture(s: StartedSio, nsp = "/"): Promise<SioConnection> {
+  const conn = await s.connect({ nsp });
+  expect(await nextNonPing(conn.ws)).toBe(nsp === "/" ? '42["auth",{}]' : `42${nsp},["auth",{}]`);
+  return conn;
+}
+
+/** CONNECT to another namespace on an existing connection; returns that socket's id. */
+async function joinNamespace(conn: SioConnection, nsp: string): Promise<string> {
+  conn.ws.send(`40${nsp},`);
+  const { sid } = parseConnectReply(await nextNonPing(conn.ws), nsp);
+  expect(await nextNonPing(conn.ws)).toBe(`42${nsp},["auth",{}]`);
+  return sid;
+}
+
+async function expectEcho(conn: SioConnection, text = "ping-check"): Promise<void> {
+  conn.ws.send(`42["message",${JSON.stringify(text)}]`);
+  expect(await nextNonPing(conn.ws)).toBe(`42["message-back",${JSON.stringify(text)}]`);
+}
+
+type Calls = unknown[][];
+
+function recorder(): { calls: Calls; fn: (...args: unknown[]) => void } {
+  const calls: Calls = [];
+  return { calls, fn: (...args: unknown[]) => void calls.push(args) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("server → client acknowledgements", () => {
+  test("ack ids are per namespace from 0; the client's ACK reaches the callback with its args, once", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    const customId = await joinNamespace(conn, "/custom");
+    const main = serverSocket(s, conn.socketId);
+    const custom = serverSocket(s, customId, "/custom");
+
+    const first = recorder();
+    const second = recorder();
+    const third = recorder();
+    main.emit("x", 1, first.fn);
+    custom.emit("x", "a", second.fn);
+    main.emit("y", third.fn);
+    expect(await nextNonPing(conn.ws)).toBe('420["x",1]');
+    expect(await nextNonPing(conn.ws)).toBe('42/custom,0["x","a"]');
+    expect(await nextNonPing(conn.ws)).toBe('421["y"]');
+
+    conn.ws.send('431["r3"]');
+    conn.ws.send('430[1,{"k":[true]}]');
+    conn.ws.send("43/custom,0[]");
+    await eventually(() => first.calls.length + second.calls.length + third.calls.length === 3, 1000, "three ack callbacks");
+    expect(first.calls).toEqual([[1, { k: [true] }]]);
+    expect(second.calls).toEqual([[]]);
+    expect(third.calls).toEqual([["r3"]]);
+
+    // A second ACK for an answered id and an ACK for an id never used are ignored; the session lives on.
+    conn.ws.send('430["again"]');
+    conn.ws.send('437["unknown"]');
+    conn.ws.send('43/custom,99["unknown"]');
+    await expectEcho(conn);
+    expect(first.calls).toHaveLength(1);
+    expect(conn.ws.isClosed).toBe(false);
+    conn.ws.close();
+  });
+
+  test("BINARY_ACK from the client (`461-0[{placeholder}]` + bytes) reaches the callback as a Buffer", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    const main = serverSocket(s, conn.socketId);
+    const ack = recorder();
+    main.emit("bin", ack.fn);
+    expect(await nextNonPing(conn.ws)).toBe('420["bin"]');
+    conn.ws.send('461-0[{"_placeholder":true,"num":0}]');
+    await sleep(20);
+    expect(ack.calls).toHaveLength(0); // not before its attachment
+    conn.ws.send(Uint8Array.from([1, 2, 3]));
+    await eventually(() => ack.calls.length === 1, 1000, "the binary ack");
+    const [arg] = ack.calls[0] ?? [];
+    expect(Buffer.isBuffer(arg)).toBe(true);
+    expect([...(arg as Buffer)]).toEqual([1, 2, 3]);
+
+    // Two attachments, nested, one index used twice: each slot gets its Buffer.
+    const nested = recorder();
+    main.emit("bin2", nested.fn);
+    expect(await nextNonPing(conn.ws)).toBe('421["bin2"]');
+    conn.ws.send('462-1["t",{"a":{"_placeholder":true,"num":1}},[{"_placeholder":true,"num":0}],{"_placeholder":true,"num":1}]');
+    conn.ws.send(Uint8Array.from([7]));
+    conn.ws.send(Uint8Array.from([8, 9]));
+    await eventually(() => nested.calls.length === 1, 1000, "the nested binary ack");
+    const args = nested.calls[0] ?? [];
+    expect(args[0]).toBe("t");
+    const a = (args[1] as { a: unknown }).a;
+    const zero = (args[2] as unknown[])[0];
+    expect(Buffer.isBuffer(a) && Buffer.isBuffer(zero) && Buffer.isBuffer(args[3])).toBe(true);
+    expect([...(a as Buffer)]).toEqual([8, 9]);
+    expect([...(zero as Buffer)]).toEqual([7]);
+    expect([...(args[3] as Buffer)]).toEqual([8, 9]);
+    await expectEcho(conn);
+    conn.ws.close();
+  });
+
+  test("socket.timeout(ms).emit: no answer → Error('operation has timed out'); a late ACK is ignored", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    const main = serverSocket(s, conn.socketId);
+    const ack = recorder();
+    main.timeout(100).emit("slow", ack.fn);
+    expect(await nextNonPing(conn.ws)).toBe('420["slow"]');
+    await eventually(() => ack.calls.length === 1, 1000, "the timeout");
+    const error = ack.calls[0]?.[0];
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe("operation has timed out");
+    conn.ws.send('430["late"]');
+    await expectEcho(conn);
+    expect(ack.calls).toHaveLength(1);
+
+    // Answered in time: (null, ...args).
+    const inTime = recorder();
+    main.timeout(1000).emit("fast", inTime.fn);
+    expect(await nextNonPing(conn.ws)).toBe('421["fast"]');
+    conn.ws.send('431["ok",2]');
+    await eventually(() => inTime.calls.length === 1, 1000, "the ack");
+    expect(inTime.calls).toEqual([[null, "ok", 2]]);
+    conn.ws.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("CONNECT_ERROR", () => {
+  const withMiddleware = (io: Server) => {
+    referenceFixture(io);
+    io.use((socket, next) => {
+      const auth = socket.handshake.auth;
+      if (auth["ok"] === true) return next();
+      const error = new Error("nope") as Error & { data?: unknown };
+      if (auth["withData"] !== false) error.data = { code: "X" };
+      next(error);
+    });
+  };
+
+  test('a middleware error with data → exactly 44{"message":"nope","data":{"code":"X"}}; the engine connection stays open', async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, withMiddleware);
+    const { ws } = await s.openWs();
+    ws.send("40");
+    expect(await nextNonPing(ws)).toBe('44{"message":"nope","data":{"code":"X"}}');
+    expect(s.io.of("/").sockets.size).toBe(0);
+    // Another namespace (no middleware) can still be joined on the same connection.
+    ws.send("40/custom,");
+    parseConnectReply(await nextNonPing(ws), "/custom");
+    expect(await nextNonPing(ws)).toBe('42/custom,["auth",{}]');
+    // And "/" again, now passing the middleware.
+    ws.send('40{"ok":true}');
+    parseConnectReply(await nextNonPing(ws), "/");
+    expect(await nextNonPing(ws)).toBe('42["auth",{"ok":true}]');
+    ws.close();
+  });
+
+  test('a middleware error without data → exactly 44{"message":"nope"} (no data key)', async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, withMiddleware);
+    const { ws } = await s.openWs();
+    ws.send('40{"withData":false}');
+    expect(await nextNonPing(ws)).toBe('44{"message":"nope"}');
+    await expectWsOpen(ws, 100);
+    ws.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("invalid state closes the whole connection", () => {
+  test("CONNECT twice to the main namespace", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    conn.ws.send("40");
+    await expectWsClosed(conn.ws);
+  });
+
+  test("CONNECT twice to a custom namespace", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    await joinNamespace(conn, "/custom");
+    conn.ws.send("40/custom,");
+    await expectWsClosed(conn.ws);
+  });
+
+  test("an EVENT for a namespace not joined (42/custom,[\"x\"])", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    conn.ws.send('42/custom,["x"]');
+    await expectWsClosed(conn.ws);
+  });
+
+  test("a DISCONNECT for a namespace that does not exist (41/nonexistent,)", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    conn.ws.send("41/nonexistent,");
+    await expectWsClosed(conn.ws);
+  });
+
+  test("an EVENT before any CONNECT", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const { ws } = await s.openWs();
+    ws.send('42["message","x"]');
+    await expectWsClosed(ws);
+  });
+
+  test("421 (EVENT with an ack id but no payload): closed — stricter than the reference (src/socketio/parser)", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    conn.ws.send("421");
+    await expectWsClosed(conn.ws);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+type DisconnectRecord = { id: string; nsp: string; reason: string; roomsWhileDisconnecting: string[]; roomsAfter: string[] };
+
+/** The reference fixture, plus a record of every socket's disconnecting/disconnect. */
+function recordingDisconnects(records: DisconnectRecord[]): (io: Server) => void {
+  return (io) => {
+    referenceFixture(io);
+    for (const nsp of ["/", "/custom"]) {
+      io.of(nsp).on("connection", (socket) => {
+        let roomsWhileDisconnecting: string[] = [];
+        socket.on("disconnecting", () => {
+          roomsWhileDisconnecting = [...socket.rooms];
+        });
+        socket.on("disconnect", (reason) => {
+          records.push({ id: socket.id, nsp, reason, roomsWhileDisconnecting, roomsAfter: [...socket.rooms] });
+        });
+      });
+    }
+  };
+}
+
+async function reasonOf(records: DisconnectRecord[], id: string, timeoutMs = 1500): Promise<DisconnectRecord> {
+  await eventually(() => records.some((r) => r.id === id), timeoutMs, `the disconnect of ${id}`);
+  const matching = records.filter((r) => r.id === id);
+  expect(matching).toHaveLength(1);
+  return matching[0] as DisconnectRecord;
+}
+
+describe("server-side disconnect", () => {
+  test("socket.disconnect() → the client receives 41 and the engine connection stays open", async () => {
+    const records: DisconnectRecord[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, recordingDisconnects(records));
+    const conn = await connectFixture(s);
+    const customId = await joinNamespace(conn, "/custom");
+    serverSocket(s, conn.socketId).disconnect();
+    expect(await nextNonPing(conn.ws)).toBe("41");
+    expect((await reasonOf(records, conn.socketId)).reason).toBe("server namespace disconnect");
+    serverSocket(s, customId, "/custom").disconnect();
+    expect(await nextNonPing(conn.ws)).toBe("41/custom,");
+    expect((await reasonOf(records, customId)).reason).toBe("server namespace disconnect");
+    await expectWsOpen(conn.ws, 100);
+    // The same connection can CONNECT again: a new socket id.
+    conn.ws.send("40");
+    const { sid } = parseConnectReply(await nextNonPing(conn.ws));
+    expect(sid).not.toBe(conn.socketId);
+    expect(await nextNonPing(conn.ws)).toBe('42["auth",{}]');
+    await expectEcho(conn);
+    conn.ws.close();
+  });
+
+  test("socket.disconnect(true) → 41 for every namespace of the connection, then the engine connection closes", async () => {
+    const records: DisconnectRecord[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, recordingDisconnects(records));
+    const conn = await connectFixture(s);
+    const customId = await joinNamespace(conn, "/custom");
+    serverSocket(s, conn.socketId).disconnect(true);
+    await expectWsClosed(conn.ws);
+    expect([...conn.ws.buffered].sort()).toEqual(["41", "41/custom,"]);
+    expect((await reasonOf(records, conn.socketId)).reason).toBe("server namespace disconnect");
+    expect((await reasonOf(records, customId)).reason).toBe("server namespace disconnect");
+    await eventually(() => s.io.engine.clientsCount === 0, 1000, "clientsCount 0");
+  });
+
+  test('io.close() → every socket gets "disconnect" with "server shutting down"; connections are closed', async () => {
+    const records: DisconnectRecord[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, recordingDisconnects(records));
+    const a = await connectFixture(s);
+    const aCustom = await joinNamespace(a, "/custom");
+    const b = await connectFixture(s);
+    await s.io.close();
+    for (const id of [a.socketId, aCustom, b.socketId]) {
+      expect((await reasonOf(records, id)).reason).toBe("server shutting down");
+    }
+    await a.ws.waitClosed(1000);
+    await b.ws.waitClosed(1000);
+    expect(s.io.of("/").sockets.size).toBe(0);
+    expect(s.io.of("/custom").sockets.size).toBe(0);
+  });
+});
+
+describe("server-side disconnect reasons", () => {
+  test('client 41 → "client namespace disconnect"; "disconnecting" still sees the rooms, "disconnect" no more', async () => {
+    const records: DisconnectRecord[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, recordingDisconnects(records));
+    const conn = await connectFixture(s);
+    serverSocket(s, conn.socketId).join("room-a");
+    conn.ws.send("41");
+    const record = await reasonOf(records, conn.socketId);
+    expect(record.reason).toBe("client namespace disconnect");
+    expect(record.roomsWhileDisconnecting.sort()).toEqual([conn.socketId, "room-a"].sort());
+    expect(record.roomsAfter).toEqual([]);
+    expect(s.io.of("/").adapter.rooms.has("room-a")).toBe(false);
+    await expectEcho(conn).then(
+      () => {
+        throw new Error("an EVENT after 41 was answered");
+      },
+      () => {},
+    );
+  });
+
+  test('the WebSocket closes → "transport close"', async () => {
+    const records: DisconnectRecord[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, recordingDisconnects(records));
+    const conn = await connectFixture(s);
+    conn.ws.close();
+    expect((await reasonOf(records, conn.socketId)).reason).toBe("transport close");
+  });
+
+  test('no pong → "ping timeout"', async () => {
+    const records: DisconnectRecord[] = [];
+    await using s = await startSioServer({ pingInterval: 300, pingTimeout: 200 }, recordingDisconnects(records));
+    const conn = await connectFixture(s);
+    const started = Date.now();
+    expect((await reasonOf(records, conn.socketId, 1500)).reason).toBe("ping timeout");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  test('an unparseable packet → "parse error"', async () => {
+    const records: DisconnectRecord[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, recordingDisconnects(records));
+    const conn = await connectFixture(s);
+    conn.ws.send("4abc");
+    expect((await reasonOf(records, conn.socketId)).reason).toBe("parse error");
+    await expectWsClosed(conn.ws);
+  });
+
+  test('socket.disconnect() → "server namespace disconnect"', async () => {
+    const records: DisconnectRecord[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, recordingDisconnects(records));
+    const conn = await connectFixture(s);
+    serverSocket(s, conn.socketId).disconnect();
+    expect((await reasonOf(records, conn.socketId)).reason).toBe("server namespace disconnect");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("socket identity and handshake", () => {
+  test("socket.id is not the engine sid; each namespace of a connection has its own id", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    const customId = await joinNamespace(conn, "/custom");
+    expect(conn.socketId).not.toBe(conn.engineSid);
+    expect(customId).not.toBe(conn.engineSid);
+    expect(customId).not.toBe(conn.socketId);
+    const main = serverSocket(s, conn.socketId);
+    expect(main.conn.id).toBe(conn.engineSid);
+    expect(serverSocket(s, customId, "/custom").conn.id).toBe(conn.engineSid);
+    // The engine sid (a transport credential) is not in the CONNECT replies.
+    expect(JSON.stringify(conn.reply)).not.toContain(conn.engineSid);
+    conn.ws.close();
+  });
+
+  test("the connection handler sees auth, query (custom params included), headers, address, time, issued, url, secure, xdomain", async () => {
+    const seen: Socket[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, (io) => {
+      io.on("connection", (socket) => void seen.push(socket));
+    });
+    const before = Date.now();
+    const { sid } = await s.handshake("custom=yes&t=abc", { "x-custom-header": "hello", origin: "http://example.com" });
+    const after = Date.now();
+    expect((await s.post(sid, '40{"token":"t1","n":2}')).status).toBe(200);
+    await eventually(() => seen.length === 1, 1000, "the connection");
+    const handshake = (seen[0] as Socket).handshake;
+    expect(handshake.auth).toEqual({ token: "t1", n: 2 });
+    expect(handshake.query).toEqual({ EIO: "4", transport: "polling", custom: "yes", t: "abc" });
+    expect(handshake.headers["x-custom-header"]).toBe("hello");
+    expect(handshake.headers["host"]).toBe(`127.0.0.1:${s.port}`);
+    expect(handshake.address).toBe("127.0.0.1");
+    expect(handshake.issued).toBeGreaterThanOrEqual(before);
+    expect(handshake.issued).toBeLessThanOrEqual(after);
+    expect(handshake.time).toBe(new Date(handshake.issued).toString());
+    expect(handshake.url).toBe("/socket.io/?EIO=4&transport=polling&custom=yes&t=abc");
+    expect(handshake.secure).toBe(false);
+    expect(handshake.xdomain).toBe(true);
+
+    // Without an Origin header: not cross-domain; no CONNECT payload: auth is {}.
+    const second = await s.handshake();
+    expect((await s.post(second.sid, "40")).status).toBe(200);
+    await eventually(() => seen.length === 2, 1000, "the second connection");
+    const plain = (seen[1] as Socket).handshake;
+    expect(plain.xdomain).toBe(false);
+    expect(plain.auth).toEqual({});
+    expect(plain.headers["origin"]).toBeUndefined();
+  });
+
+  test("over WebSocket: query params of the upgrade request, the address, auth", async () => {
+    const seen: Socket[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, (io) => {
+      io.on("connection", (socket) => void seen.push(socket));
+    });
+    const conn = await s.connect({ query: "room=r1", auth: { token: "w" } });
+    const handshake = serverSocket(s, conn.socketId).handshake;
+    expect(seen).toHaveLength(1);
+    expect(handshake.query).toEqual({ EIO: "4", transport: "websocket", room: "r1" });
+    expect(handshake.auth).toEqual({ token: "w" });
+    expect(handshake.address).toBe("127.0.0.1");
+    expect(handshake.url).toBe("/socket.io/?EIO=4&transport=websocket&room=r1");
+    expect(handshake.secure).toBe(false);
+    conn.ws.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+/** An EVENT frame's array; the last element of a broadcast under recovery is its offset. */
+function eventArgs(frame: Frame, prefix = "42"): unknown[] {
+  if (typeof frame !== "string" || !frame.startsWith(`${prefix}[`)) throw new Error(`not an EVENT: ${describeFrame(frame)}`);
+  const parsed: unknown = JSON.parse(frame.slice(prefix.length));
+  if (!Array.isArray(parsed)) throw new Error(`not an array payload: ${frame}`);
+  return parsed;
+}
+
+function offsetOf(frame: Frame): string {
+  const args = eventArgs(frame);
+  const offset = args[args.length - 1];
+  if (typeof offset !== "string") throw new Error(`no offset as last argument: ${describeFrame(frame)}`);
+  return offset;
+}
+
+describe("connection state recovery (wire level)", () => {
+  const CSR_OPTIONS = { ...QUIET_SIO_OPTIONS, connectionStateRecovery: {} };
+
+  function csrSetup(records: DisconnectRecord[], recovered: Map<string, boolean>): (io: Server) => void {
+    return (io) => {
+      io.on("connection", (socket) => {
+        recovered.set(socket.id, socket.recovered);
+        socket.on("disconnect", (reason) => {
+          records.push({ id: socket.id, nsp: "/", reason, roomsWhileDisconnecting: [], roomsAfter: [] });
+        });
+      });
+    };
+  }
+
+  test("CONNECT reply carries sid and pid; broadcasts carry an offset; a reconnect with pid+offset gets only its missed broadcasts, then the same sid and pid", async () => {
+    const records: DisconnectRecord[] = [];
+    const recovered = new Map<string, boolean>();
+    await using s = await startSioServer(CSR_OPTIONS, csrSetup(records, recovered));
+
+    const a = await s.connect();
+    expect(Object.keys(a.reply)).toEqual(["sid", "pid"]);
+    const pid = a.reply["pid"];
+    expect(typeof pid).toBe("string");
+    expect(pid).not.toBe(a.socketId);
+    const b = await s.connect();
+    expect(b.reply["pid"]).not.toBe(pid);
+    expect(recovered.get(a.socketId)).toBe(false);
+    serverSocket(s, a.socketId).join("room1");
+    serverSocket(s, b.socketId).join("room2");
+
+    s.io.emit("hello", 1);
+    const helloA = await nextNonPing(a.ws);
+    const helloB = await nextNonPing(b.ws);
+    const offset = offsetOf(helloA);
+    expect(eventArgs(helloA)).toEqual(["hello", 1, offset]);
+    expect(helloB).toBe(helloA);
+
+    a.ws.close();
+    expect((await reasonOf(records, a.socketId)).reason).toBe("transport close");
+
+    s.io.emit("m1", "all");
+    s.io.to("room1").emit("m2");
+    s.io.to("room2").emit("m3");
+    s.io.except("room1").emit("m4");
+    s.io.to(["room1", "room2"]).emit("m5", { x: 1 });
+
+    const { ws } = await s.openWs();
+    ws.send(`40${JSON.stringify({ pid, offset })}`);
+    const m1 = await nextNonPing(ws);
+    expect(eventArgs(m1)).toEqual(["m1", "all", offsetOf(m1)]);
+    const m2 = await nextNonPing(ws);
+    expect(eventArgs(m2)).toEqual(["m2", offsetOf(m2)]);
+    const m5 = await nextNonPing(ws);
+    expect(eventArgs(m5)).toEqual(["m5", { x: 1 }, offsetOf(m5)]);
+    expect(await nextNonPing(ws)).toBe(`40${JSON.stringify({ sid: a.socketId, pid })}`);
+    expect(new Set([offset, offsetOf(m1), offsetOf(m2), offsetOf(m5)]).size).toBe(4);
+
+    await eventually(() => recovered.get(a.socketId) === true, 1000, "the recovered connection");
+    const restored = serverSocket(s, a.socketId);
+    expect(restored.recovered).toBe(true);
+    expect([...restored.rooms].sort()).toEqual([a.socketId, "room1"].sort());
+    // Still in its rooms after recovery.
+    s.io.to("room1").emit("after");
+    const afterFrame = await nextNonPing(ws);
+    expect(eventArgs(afterFrame)).toEqual(["after", offsetOf(afterFrame)]);
+    await expectWsOpen(ws, 50);
+    ws.close();
+    b.ws.close();
+  });
+
+  test("an unknown pid gets a fresh session: new sid and pid, nothing replayed", async () => {
+    const records: DisconnectRecord[] = [];
+    const recovered = new Map<string, boolean>();
+    await using s = await startSioServer(CSR_OPTIONS, csrSetup(records, recovered));
+    const a = await s.connect();
+    s.io.emit("hello");
+    const offset = offsetOf(await nextNonPing(a.ws));
+    const { ws } = await s.openWs();
+    ws.send(`40${JSON.stringify({ pid: "not-a-known-pid", offset })}`);
+    const reply = parseConnectReply(await nextNonPing(ws));
+    expect(reply.keys).toEqual(["sid", "pid"]);
+    expect(reply.sid).not.toBe(a.socketId);
+    expect(reply.payload["pid"]).not.toBe("not-a-known-pid");
+    expect(reply.payload["pid"]).not.toBe(a.reply["pid"]);
+    expect(recovered.get(reply.sid)).toBe(false);
+    ws.close();
+    a.ws.close();
+  });
+
+  test("after maxDisconnectionDuration the session is not recovered", async () => {
+    const records: DisconnectRecord[] = [];
+    const recovered = new Map<string, boolean>();
+    await using s = await startSioServer(
+      { ...QUIET_SIO_OPTIONS, connectionStateRecovery: { maxDisconnectionDuration: 100 } },
+      csrSetup(records, recovered),
+    );
+    const a = await s.connect();
+    s.io.emit("hello");
+    const offset = offsetOf(await nextNonPing(a.ws));
+    a.ws.close();
+    await reasonOf(records, a.socketId);
+    await sleep(250);
+    const { ws } = await s.openWs();
+    ws.send(`40${JSON.stringify({ pid: a.reply["pid"], offset })}`);
+    const reply = parseConnectReply(await nextNonPing(ws));
+    expect(reply.sid).not.toBe(a.socketId);
+    expect(recovered.get(reply.sid)).toBe(false);
+    ws.close();
+  });
+
+  test("a client namespace disconnect (41) is not recoverable", async () => {
+    const records: DisconnectRecord[] = [];
+    const recovered = new Map<string, boolean>();
+    await using s = await startSioServer(CSR_OPTIONS, csrSetup(records, recovered));
+    const a = await s.connect();
+    autoPong(a.ws);
+    s.io.emit("hello");
+    const offset = offsetOf(await nextNonPing(a.ws));
+    a.ws.send("41");
+    expect((await reasonOf(records, a.socketId)).reason).toBe("client namespace disconnect");
+    a.ws.send(`40${JSON.stringify({ pid: a.reply["pid"], offset })}`);
+    const reply = parseConnectReply(await nextNonPing(a.ws));
+    expect(reply.sid).not.toBe(a.socketId);
+    expect(recovered.get(reply.sid)).toBe(false);
+    a.ws.close();
+  });
+});
