@@ -1,0 +1,394 @@
+// Hostile Socket.IO input (protocol.md §3.3, §3.5; advisories.md §2, §3, §8): malformed event names,
+// reserved names, attachment abuse (CVE-2022-2421, CVE-2026-33151), state confusion, deep nesting,
+// throwing application code, and a thousand abrupt drops. The server must never crash: after every
+// case a fresh client still connects and gets its message echoed.
+import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import type { Server } from "../../src/socketio/index.ts";
+import { describeFrame, sleep, upgradeRequest, type Frame } from "../support/engine-server.ts";
+import {
+  eventually,
+  expectWsClosed,
+  expectWsOpen,
+  nextNonPing,
+  parseConnectReply,
+  QUIET_SIO_OPTIONS,
+  referenceFixture,
+  type SioConnection,
+  type StartedSio,
+  startSioServer,
+} from "../support/sio-server.ts";
+
+type Recorded = { event: string; args: unknown[] };
+
+/** What reached application code: onAny, the named handlers below, and socket "error" listeners. */
+type Observed = { any: Recorded[]; handlers: Recorded[]; errors: unknown[] };
+
+function hostileSetup(observed: Observed): (io: Server) => void {
+  return (io) => {
+    referenceFixture(io);
+    io.on("connection", (socket) => {
+      socket.onAny((event, ...args) => void observed.any.push({ event, args }));
+      socket.on("error", (error) => void observed.errors.push(error));
+      for (const event of ["hello", "x", "foo", "bar"]) {
+        socket.on(event, (...args: unknown[]) => void observed.handlers.push({ event, args }));
+      }
+      socket.on("boom", () => {
+        throw new Error("sync handler failure");
+      });
+      socket.on("async-boom", async () => {
+        await sleep(1);
+        throw new Error("async handler failure");
+      });
+    });
+    io.of("/mw-throws").use(() => {
+      throw new Error("mw boom");
+    });
+    io.of("/mw-async").use(async () => {
+      await sleep(1);
+      throw new Error("async mw boom");
+    });
+    io.of("/conn-throws").on("connection", (socket) => {
+      socket.on("message", (...args: unknown[]) => void socket.emit("message-back", ...args));
+      throw new Error("connection handler failure");
+    });
+  };
+}
+
+let consoleError: ReturnType<typeof spyOn> | undefined;
+
+beforeEach(() => {
+  // Reported application errors are expected here; keep them out of the output (and count them).
+  consoleError = spyOn(console, "error").mockImplementation(() => {});
+});
+
+afterEach(() => {
+  consoleError?.mockRestore();
+  consoleError = undefined;
+});
+
+async function hostileServer(): Promise<{ s: StartedSio; observed: Observed }> {
+  const observed: Observed = { any: [], handlers: [], errors: [] };
+  const s = await startSioServer(QUIET_SIO_OPTIONS, hostileSetup(observed));
+  return { s, observed };
+}
+
+async function connected(s: StartedSio): Promise<SioConnection> {
+  const conn = await s.connect();
+  expect(await nextNonPing(conn.ws)).toBe('42["auth",{}]');
+  return conn;
+}
+
+/** Sends frames after `40`, expects the server to close the connection, nothing to reach the app, and health after. */
+async function expectRejected(frames: readonly Frame[]): Promise<void> {
+  const { s, observed } = await hostileServer();
+  await using _server = s;
+  const conn = await connected(s);
+  for (const frame of frames) if (!conn.ws.isClosed) conn.ws.send(frame);
+  await expectWsClosed(conn.ws, 1000);
+  expect(conn.ws.buffered.filter((f) => f !== "2").map(describeFrame)).toEqual([]);
+  expect(observed.any).toEqual([]);
+  expect(observed.handlers).toEqual([]);
+  expect(observed.errors).toEqual([]);
+  await eventually(() => s.io.of("/").sockets.size === 0, 1000, "the socket to be removed");
+  await s.expectHealthy();
+}
+
+const PLACEHOLDER = (num: unknown) => `{"_placeholder":true,"num":${JSON.stringify(num)}}`;
+const BIN = Uint8Array.from([1, 2, 3]);
+
+describe("invalid event names close the connection (CVE-2023-32695, reserved names)", () => {
+  const cases = [
+    '42[{"toString":"foo"}]',
+    '42[true,"foo"]',
+    '42[null,"bar"]',
+    '42[["x"],"foo"]',
+    "42[]",
+    '42["disconnect"]',
+    '42["connect"]',
+    '42["disconnecting"]',
+    '42["newListener"]',
+    '42["removeListener"]',
+    '42["connect_error"]',
+    '421["disconnect"]',
+  ];
+  for (const frame of cases) {
+    test(frame, () => expectRejected([frame]));
+  }
+});
+
+describe('a client "error" event (CVE-2024-38355)', () => {
+  test('42["error","x"] → not closed, no crash, socket.on("error") does not receive it', async () => {
+    const { s, observed } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    conn.ws.send('42["error","x"]');
+    conn.ws.send('42["error"]');
+    conn.ws.send('42["message","after error"]');
+    expect(await nextNonPing(conn.ws)).toBe('42["message-back","after error"]');
+    await expectWsOpen(conn.ws, 50);
+    expect(observed.errors).toEqual([]);
+    await s.expectHealthy();
+    conn.ws.close();
+  });
+});
+
+describe("binary attachment abuse closes the connection", () => {
+  test('451-["hello",{"_placeholder":true,"num":"splice"}] + bin (CVE-2022-2421)', () =>
+    expectRejected([`451-["hello",${PLACEHOLDER("splice")}]`, BIN]));
+  test('451-["x",{"_placeholder":true,"num":1}] + bin (index out of range)', () => expectRejected([`451-["x",${PLACEHOLDER(1)}]`, BIN]));
+  test('451-["x",{"_placeholder":true,"num":-1}] + bin (negative index)', () => expectRejected([`451-["x",${PLACEHOLDER(-1)}]`, BIN]));
+  test('451-["x",{"_placeholder":true,"num":0.5}] + bin (non-integer index)', () => expectRejected([`451-["x",${PLACEHOLDER(0.5)}]`, BIN]));
+  test('451-["x",{"_placeholder":true,"num":"0"}] + bin (string index)', () => expectRejected([`451-["x",${PLACEHOLDER("0")}]`, BIN]));
+  test('451-["x",{"_placeholder":true,"num":"__proto__"}] + bin', () => expectRejected([`451-["x",${PLACEHOLDER("__proto__")}]`, BIN]));
+  test("4511-[…] (11 attachments, over maxAttachments 10; CVE-2026-33151)", () => {
+    const placeholders = Array.from({ length: 11 }, (_, i) => PLACEHOLDER(i)).join(",");
+    return expectRejected([`4511-["x",${placeholders}]`, ...Array.from({ length: 11 }, () => BIN)]);
+  });
+  test('451000000-["x"] (a million attachments announced)', () => expectRejected(['451000000-["x",{"_placeholder":true,"num":0}]', BIN]));
+  test('450-["x"] (zero attachments)', () => expectRejected(['450-["x"]']));
+  test('45-["x"] (no count), 451["x"] (no dash), 45a-["x"] (not a number)', async () => {
+    await expectRejected(['45-["x"]']);
+    await expectRejected([`451["x",${PLACEHOLDER(0)}]`, BIN]);
+    await expectRejected([`45a-["x",${PLACEHOLDER(0)}]`, BIN]);
+  });
+  test("a binary frame with no pending binary packet", () => expectRejected([BIN]));
+  test("a text frame while waiting for attachments", () => expectRejected([`451-["x",${PLACEHOLDER(0)}]`, '42["x","text"]']));
+  test("one attachment too many (a second binary frame after the packet completed)", async () => {
+    const { s, observed } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    conn.ws.send(`451-["x",${PLACEHOLDER(0)}]`);
+    conn.ws.send(BIN);
+    conn.ws.send(BIN);
+    await expectWsClosed(conn.ws, 1000);
+    // The complete packet before the surplus frame was legitimately dispatched.
+    expect(observed.handlers.map((h) => h.event)).toEqual(["x"]);
+    await s.expectHealthy();
+  });
+});
+
+describe("ack ids", () => {
+  test('42999999999999999999["message-with-ack",1] (ack id beyond 2^53) closes the connection', () =>
+    expectRejected(['42999999999999999999["message-with-ack",1]']));
+  test('43999999999999999999[1] (ACK id beyond 2^53) closes the connection', () => expectRejected(["43999999999999999999[1]"]));
+});
+
+describe("deep nesting (stack exhaustion)", () => {
+  const DEPTH = 100_000;
+
+  async function expectClosedOrHandled(frames: readonly Frame[]): Promise<void> {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    const started = Date.now();
+    for (const frame of frames) conn.ws.send(frame);
+    // Either outcome is acceptable, as long as it comes promptly and the server stays healthy.
+    const outcome = await Promise.race([
+      conn.ws.closed.then(() => "closed" as const),
+      nextNonPing(conn.ws, 3000).then(
+        (frame) => ({ frame }),
+        () => "closed" as const,
+      ),
+    ]);
+    if (outcome !== "closed") expect(String(outcome.frame).startsWith('42["message-back",')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await s.expectHealthy();
+    conn.ws.close();
+  }
+
+  test(`an array nested ${DEPTH} deep in one EVENT`, () =>
+    expectClosedOrHandled([`42["message",${"[".repeat(DEPTH)}${"]".repeat(DEPTH)}]`]));
+  test(`an object nested ${DEPTH} deep in one EVENT`, () =>
+    expectClosedOrHandled([`42["message",${'{"a":'.repeat(DEPTH)}1${"}".repeat(DEPTH)}]`]));
+  test(`a placeholder at the bottom of an array nested ${DEPTH} deep in a BINARY_EVENT`, () =>
+    expectClosedOrHandled([`451-["message",${"[".repeat(DEPTH)}${PLACEHOLDER(0)}${"]".repeat(DEPTH)}]`, BIN]));
+  test(`a CONNECT payload nested ${DEPTH} deep`, async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const { ws } = await s.openWs();
+    ws.send(`40{"a":${"[".repeat(DEPTH)}${"]".repeat(DEPTH)}}`);
+    const outcome = await Promise.race([
+      ws.closed.then(() => "closed" as const),
+      nextNonPing(ws, 3000).then(
+        (frame) => ({ frame }),
+        () => "closed" as const,
+      ),
+    ]);
+    if (outcome !== "closed") parseConnectReply(outcome.frame);
+    await s.expectHealthy();
+    ws.close();
+  });
+});
+
+describe("throwing application code", () => {
+  test("a handler that throws: the client stays connected and the next event works", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    conn.ws.send('42["boom"]');
+    conn.ws.send('42["message","after boom"]');
+    expect(await nextNonPing(conn.ws)).toBe('42["message-back","after boom"]');
+    await expectWsOpen(conn.ws, 50);
+    expect(consoleError).toHaveBeenCalled();
+    conn.ws.close();
+  });
+
+  test("an async handler that rejects: the client stays connected and the next event works", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    conn.ws.send('42["async-boom"]');
+    await sleep(30); // let the rejection happen
+    conn.ws.send('42["message","after async boom"]');
+    expect(await nextNonPing(conn.ws)).toBe('42["message-back","after async boom"]');
+    await expectWsOpen(conn.ws, 50);
+    expect(consoleError).toHaveBeenCalled();
+    conn.ws.close();
+  });
+
+  test("a connection handler that throws: the CONNECT still succeeds and the socket works", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await s.connect({ nsp: "/conn-throws" });
+    conn.ws.send('42/conn-throws,["message","hi"]');
+    expect(await nextNonPing(conn.ws)).toBe('42/conn-throws,["message-back","hi"]');
+    await expectWsOpen(conn.ws, 50);
+    await s.expectHealthy();
+    conn.ws.close();
+  });
+
+  test("an ack callback that throws: no crash, the connection stays up", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    const socket = s.io.of("/").sockets.get(conn.socketId);
+    socket?.emit("ask", () => {
+      throw new Error("ack callback failure");
+    });
+    expect(await nextNonPing(conn.ws)).toBe('420["ask"]');
+    conn.ws.send("430[]");
+    conn.ws.send('42["message","after ack"]');
+    expect(await nextNonPing(conn.ws)).toBe('42["message-back","after ack"]');
+    await expectWsOpen(conn.ws, 50);
+    conn.ws.close();
+  });
+
+  test("a middleware that throws → CONNECT_ERROR with its message; the connection stays open", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const { ws } = await s.openWs();
+    ws.send("40/mw-throws,");
+    expect(await nextNonPing(ws)).toBe('44/mw-throws,{"message":"mw boom"}');
+    ws.send("40/mw-async,");
+    expect(await nextNonPing(ws)).toBe('44/mw-async,{"message":"async mw boom"}');
+    ws.send("40");
+    parseConnectReply(await nextNonPing(ws));
+    expect(await nextNonPing(ws)).toBe('42["auth",{}]');
+    await s.expectHealthy();
+    ws.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+/** A masked client text frame (payload < 126 bytes). */
+function maskedTextFrame(text: string): Uint8Array {
+  const payload = new TextEncoder().encode(text);
+  const mask = crypto.getRandomValues(new Uint8Array(4));
+  const frame = new Uint8Array(6 + payload.length);
+  frame[0] = 0x81;
+  frame[1] = 0x80 | payload.length;
+  frame.set(mask, 2);
+  for (let i = 0; i < payload.length; i++) frame[6 + i] = (payload[i] as number) ^ (mask[i % 4] as number);
+  return frame;
+}
+
+/** Raw TCP: WebSocket upgrade, CONNECT to "/", wait for the reply, then reset the connection (no close frame). */
+function rawConnectAndDrop(port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let received = "";
+    let upgraded = false;
+    let done = false;
+    const timer = setTimeout(() => finish(new Error(`raw client: no CONNECT reply (got ${JSON.stringify(received.slice(0, 200))})`)), 5000);
+    const finish = (error?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open(socket) {
+          socket.write(upgradeRequest(port, "/socket.io/?EIO=4&transport=websocket"));
+        },
+        data(socket, data) {
+          received += Buffer.from(data).toString("latin1");
+          if (!upgraded && received.includes("\r\n\r\n")) {
+            if (!received.startsWith("HTTP/1.1 101")) return finish(new Error(`raw client: ${received.slice(0, 100)}`));
+            upgraded = true;
+            socket.write(maskedTextFrame("40"));
+          }
+          if (upgraded && received.includes('40{"sid"')) {
+            socket.terminate();
+            finish();
+          }
+        },
+        close() {
+          finish(upgraded && received.includes('40{"sid"') ? undefined : new Error("raw client: closed early"));
+        },
+        error(_socket, error) {
+          finish(error);
+        },
+      },
+    }).catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))));
+  });
+}
+
+describe("abrupt drops", () => {
+  test("1000 sockets connecting and dropping abruptly leave no engine client, socket or room behind", async () => {
+    let connections = 0;
+    // No heartbeat and no connect timeout within the test: only close detection can clean up.
+    await using s = await startSioServer({ ...QUIET_SIO_OPTIONS, connectTimeout: 45_000 }, (io) => {
+      referenceFixture(io);
+      io.on("connection", (socket) => {
+        connections++;
+        socket.join("everyone");
+      });
+    });
+    const BATCH = 100;
+    const run = async (count: number, one: () => Promise<void>) => {
+      for (let done = 0; done < count; done += BATCH) {
+        await Promise.all(Array.from({ length: Math.min(BATCH, count - done) }, one));
+      }
+    };
+    // 400 connect fully, then close the WebSocket.
+    await run(400, async () => {
+      const conn = await s.connect();
+      conn.ws.close();
+    });
+    // 300 send CONNECT and close at once, without waiting for anything.
+    await run(300, async () => {
+      const { ws } = await s.openWs();
+      ws.send("40");
+      ws.close();
+    });
+    // 300 connect over raw TCP and reset the connection (no close frame).
+    await run(300, () => rawConnectAndDrop(s.port));
+    expect(connections).toBeGreaterThanOrEqual(700);
+
+    const nsp = s.io.of("/");
+    await eventually(() => s.io.engine.clientsCount === 0 && nsp.sockets.size === 0, 5000, "every client to be gone").catch(
+      (error: unknown) => {
+        throw new Error(
+          `${String(error)}: clientsCount ${s.io.engine.clientsCount}, sockets ${nsp.sockets.size}, rooms ${nsp.adapter.rooms.size}`,
+        );
+      },
+    );
+    expect(nsp.adapter.rooms.size).toBe(0);
+    expect(nsp.adapter.sids.size).toBe(0);
+    await s.expectHealthy();
+  });
+});
