@@ -149,6 +149,8 @@ export type SioHarness = {
   client(nsp?: string, options?: ClientOptions): ClientSocket;
   /** A client for namespace `nsp`, resolved once connected. */
   connect(nsp?: string, options?: ClientOptions): Promise<ClientSocket>;
+  /** Another namespace on an existing client's manager (same engine connection), resolved once connected. */
+  multiplex(client: ClientSocket, nsp: string, options?: Partial<SocketOptions>): Promise<ClientSocket>;
   [Symbol.asyncDispose](): Promise<void>;
 };
 
@@ -172,6 +174,12 @@ export function startSio(options: Partial<ServerOptions> = {}, fallback?: Fallba
     origin,
     client,
     connect: (nsp, clientOptions) => connected(client(nsp, clientOptions)),
+    multiplex: (existing, nsp, socketOptions) => {
+      const socket = existing.io.socket(nsp, socketOptions);
+      clients.push(socket);
+      if (!socket.connected && !socket.active) socket.connect();
+      return connected(socket);
+    },
     async [Symbol.asyncDispose]() {
       if (disposed) return;
       disposed = true;
