@@ -7,6 +7,7 @@ import type { Server, Socket } from "../../src/socketio/index.ts";
 import { describeFrame, sleep, type Frame } from "../support/engine-server.ts";
 import {
   autoPong,
+  decodePollingPayload,
   eventually,
   expectWsClosed,
   expectWsOpen,
@@ -149,6 +150,105 @@ describe("server → client acknowledgements", () => {
     await eventually(() => inTime.calls.length === 1, 1000, "the ack");
     expect(inTime.calls).toEqual([[null, "ok", 2]]);
     conn.ws.close();
+  });
+});
+
+describe("client → server acknowledgements", () => {
+  test('an ack called with no arguments → exactly 430[] (and 43/custom,5[] on a namespace)', async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const conn = await connectFixture(s);
+    await joinNamespace(conn, "/custom");
+    conn.ws.send('420["message-with-ack"]');
+    expect(await nextNonPing(conn.ws)).toBe("430[]");
+    conn.ws.send('42/custom,5["message-with-ack"]');
+    expect(await nextNonPing(conn.ws)).toBe("43/custom,5[]");
+    conn.ws.close();
+  });
+});
+
+describe("broadcasts on the wire", () => {
+  test("a broadcast with acks uses one id for every receiver and collects each answer", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const a = await connectFixture(s);
+    const b = await connectFixture(s);
+    const done = recorder();
+    s.io.timeout(1000).emit("question", 42, done.fn);
+    expect(await nextNonPing(a.ws)).toBe('420["question",42]');
+    expect(await nextNonPing(b.ws)).toBe('420["question",42]');
+    a.ws.send('430["from a"]');
+    await sleep(20);
+    expect(done.calls).toHaveLength(0); // still waiting for b
+    b.ws.send('430["from b"]');
+    await eventually(() => done.calls.length === 1, 1000, "the broadcast ack");
+    const [error, responses] = done.calls[0] ?? [];
+    expect(error).toBeNull();
+    expect([...(responses as unknown[])].sort()).toEqual(["from a", "from b"]);
+    a.ws.close();
+    b.ws.close();
+  });
+
+  test("binary broadcasts reach WebSocket and polling clients, attachments right after their header", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const ws = await connectFixture(s);
+    const polling = await s.openPolling();
+    await polling.post("40");
+    const { sid: pollingId } = parseConnectReply(await polling.next());
+    expect(await polling.next()).toBe('42["auth",{}]');
+    serverSocket(s, ws.socketId).join("room");
+    serverSocket(s, pollingId).join("room");
+    s.io.emit("bin", Buffer.from([1, 2]), "t");
+    s.io.to("room").emit("room-bin", { nested: new Uint8Array([3]) });
+    s.io.to("room").emit("room-text", 1);
+    const expected: Frame[][] = [
+      ['451-["bin",{"_placeholder":true,"num":0},"t"]', Uint8Array.from([1, 2])],
+      ['451-["room-bin",{"nested":{"_placeholder":true,"num":0}}]', Uint8Array.from([3])],
+      ['42["room-text",1]'],
+    ];
+    const flat = expected.flat().map(describeFrame);
+    const fromWs: string[] = [];
+    const fromPolling: string[] = [];
+    for (let i = 0; i < flat.length; i++) fromWs.push(describeFrame(await nextNonPing(ws.ws)));
+    // Polling: everything queued goes out in the next GET, binary as "b" + base64.
+    const poll = await s.get(polling.sid);
+    expect(poll.status).toBe(200);
+    expect(poll.body).toBe(
+      [
+        '451-["bin",{"_placeholder":true,"num":0},"t"]',
+        `b${Buffer.from([1, 2]).toString("base64")}`,
+        '451-["room-bin",{"nested":{"_placeholder":true,"num":0}}]',
+        `b${Buffer.from([3]).toString("base64")}`,
+        '42["room-text",1]',
+      ].join("\x1e"),
+    );
+    for (const frame of decodePollingPayload(poll.body)) fromPolling.push(describeFrame(frame));
+    expect(fromWs).toEqual(flat);
+    expect(fromPolling).toEqual(flat);
+    ws.ws.close();
+  });
+
+  test("socket.broadcast / socket.to(room) exclude the sender, over both transports", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const a = await connectFixture(s);
+    const b = await connectFixture(s);
+    const polling = await s.openPolling();
+    await polling.post("40");
+    const { sid: pollingId } = parseConnectReply(await polling.next());
+    expect(await polling.next()).toBe('42["auth",{}]');
+    for (const id of [a.socketId, b.socketId, pollingId]) serverSocket(s, id).join("room");
+
+    serverSocket(s, a.socketId).broadcast.emit("from-a", 1);
+    serverSocket(s, pollingId).to("room").emit("from-polling", 2);
+    expect(await nextNonPing(b.ws)).toBe('42["from-a",1]');
+    expect(await nextNonPing(b.ws)).toBe('42["from-polling",2]');
+    expect(await nextNonPing(a.ws)).toBe('42["from-polling",2]');
+    expect(await polling.nextNonPing()).toBe('42["from-a",1]');
+    // Nothing else for the senders: the next frame each gets is this marker.
+    s.io.emit("marker");
+    expect(await nextNonPing(a.ws)).toBe('42["marker"]');
+    expect(await polling.nextNonPing()).toBe('42["marker"]');
+    expect(await nextNonPing(b.ws)).toBe('42["marker"]');
+    a.ws.close();
+    b.ws.close();
   });
 });
 
