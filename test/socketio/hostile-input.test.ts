@@ -78,6 +78,11 @@ async function connected(s: StartedSio): Promise<SioConnection> {
   return conn;
 }
 
+async function expectEcho(conn: SioConnection, text: string): Promise<void> {
+  conn.ws.send(`42["message",${JSON.stringify(text)}]`);
+  expect(await nextNonPing(conn.ws)).toBe(`42["message-back",${JSON.stringify(text)}]`);
+}
+
 /** Sends frames after `40`, expects the server to close the connection, nothing to reach the app, and health after. */
 async function expectRejected(frames: readonly Frame[]): Promise<void> {
   const { s, observed } = await hostileServer();
@@ -114,6 +119,92 @@ describe("invalid event names close the connection (CVE-2023-32695, reserved nam
   for (const frame of cases) {
     test(frame, () => expectRejected([frame]));
   }
+});
+
+describe("malformed CONNECT and DISCONNECT packets close the connection", () => {
+  const cases = ["40[]", '40"x"', "40null", "401", "40/custom,[]", '40{"a":1', "41{}", '41["x"]', "411"];
+  for (const frame of cases) {
+    test(frame, async () => {
+      const { s } = await hostileServer();
+      await using _server = s;
+      const { ws } = await s.openWs();
+      ws.send(frame);
+      await expectWsClosed(ws, 1000);
+      expect(ws.buffered.filter((f) => f !== "2").map(describeFrame)).toEqual([]);
+      expect(s.io.of("/").sockets.size + s.io.of("/custom").sockets.size).toBe(0);
+      await s.expectHealthy();
+    });
+  }
+});
+
+describe("names that are Object.prototype members", () => {
+  test('events "__proto__", "constructor", "toString", "hasOwnProperty": no crash, not closed, nothing dispatched to other handlers', async () => {
+    const { s, observed } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "__defineGetter__"]) {
+      conn.ws.send(`42${JSON.stringify([name, { x: 1 }])}`);
+      conn.ws.send(`421${JSON.stringify([name])}`);
+    }
+    conn.ws.send('42["message","after prototype names"]');
+    expect(await nextNonPing(conn.ws)).toBe('42["message-back","after prototype names"]');
+    await expectWsOpen(conn.ws, 50);
+    expect(observed.handlers).toEqual([]);
+    expect(observed.errors).toEqual([]);
+    await s.expectHealthy();
+    conn.ws.close();
+  });
+
+  test('namespaces "/__proto__", "/constructor", "/toString" → exactly 44/<name>,{"message":"Invalid namespace"}', async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const { ws } = await s.openWs();
+    for (const name of ["/__proto__", "/constructor", "/toString", "/hasOwnProperty"]) {
+      ws.send(`40${name},`);
+      expect(await nextNonPing(ws)).toBe(`44${name},{"message":"Invalid namespace"}`);
+    }
+    await expectWsOpen(ws, 50);
+    await s.expectHealthy();
+    ws.close();
+  });
+
+  test('a numeric event name (42[1,"x"]) is legal: dispatched as "1", connection kept', async () => {
+    const seen: unknown[][] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, (io) => {
+      referenceFixture(io);
+      io.on("connection", (socket) => socket.on("1", (...args: unknown[]) => void seen.push(args)));
+    });
+    const conn = await connected(s);
+    conn.ws.send('42[1,"x"]');
+    await expectEcho(conn, "after numeric");
+    expect(seen).toEqual([["x"]]);
+    conn.ws.close();
+  });
+});
+
+describe("packets a client should never send", () => {
+  test("a CONNECT_ERROR from the client for a joined namespace: no crash, the server stays healthy", async () => {
+    const { s, observed } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    conn.ws.send('44{"message":"forged"}');
+    conn.ws.send('44"forged"');
+    await sleep(30);
+    expect(observed.any).toEqual([]);
+    await s.expectHealthy();
+    conn.ws.close();
+  });
+
+  test("a BINARY_ACK for an id never used (461-5[…] + bin) is ignored", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    conn.ws.send(`461-5[${PLACEHOLDER(0)}]`);
+    conn.ws.send(BIN);
+    await expectEcho(conn, "after stray binary ack");
+    await expectWsOpen(conn.ws, 50);
+    conn.ws.close();
+  });
 });
 
 describe('a client "error" event (CVE-2024-38355)', () => {
@@ -286,6 +377,32 @@ describe("throwing application code", () => {
     expect(await nextNonPing(ws)).toBe('42["auth",{}]');
     await s.expectHealthy();
     ws.close();
+  });
+});
+
+describe("late work after a disconnect (advisories.md §8.1)", () => {
+  test("socket.join() after the client left creates no room (no leak)", async () => {
+    let joined = 0;
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, (io) => {
+      referenceFixture(io);
+      io.on("connection", (socket) => {
+        socket.on("slow-join", async () => {
+          await sleep(50); // e.g. a database lookup
+          socket.join("late-room");
+          socket.emit("joined");
+          joined++;
+        });
+      });
+    });
+    const conn = await connected(s);
+    conn.ws.send('42["slow-join"]');
+    conn.ws.close();
+    await eventually(() => joined === 1, 1000, "the late join");
+    const nsp = s.io.of("/");
+    expect(nsp.sockets.size).toBe(0);
+    expect(nsp.adapter.rooms.has("late-room")).toBe(false);
+    expect(nsp.adapter.rooms.size).toBe(0);
+    expect(nsp.adapter.sids.size).toBe(0);
   });
 });
 
