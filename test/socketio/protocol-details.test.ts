@@ -15,6 +15,7 @@ import {
   parseConnectReply,
   QUIET_SIO_OPTIONS,
   referenceFixture,
+  type PollingClient,
   type SioConnection,
   type StartedSio,
   startSioServer,
@@ -421,6 +422,76 @@ describe("server-side disconnect", () => {
   });
 });
 
+describe("server-side disconnect over HTTP long-polling", () => {
+  async function pollingSocket(s: StartedSio): Promise<{ polling: PollingClient; socketId: string }> {
+    const polling = await s.openPolling();
+    await polling.post("40");
+    const { sid } = parseConnectReply(await polling.next());
+    expect(await polling.next()).toBe('42["auth",{}]');
+    return { polling, socketId: sid };
+  }
+
+  test("socket.disconnect() → the next GET carries 41; the session stays open", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const { polling, socketId } = await pollingSocket(s);
+    serverSocket(s, socketId).disconnect();
+    const poll = await s.get(polling.sid);
+    expect(poll.status).toBe(200);
+    expect(poll.body).toBe("41");
+    expect((await polling.post("40")).status).toBe(200);
+    parseConnectReply(await polling.next());
+  });
+
+  test("socket.disconnect(true) → the next GET carries 41 then the close packet; then 400", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const { polling, socketId } = await pollingSocket(s);
+    serverSocket(s, socketId).disconnect(true);
+    const poll = await s.get(polling.sid);
+    expect(poll.status).toBe(200);
+    expect(poll.body).toBe("41\x1e1");
+    expect((await s.get(polling.sid)).status).toBe(400);
+  });
+
+  test("socket.disconnect(true) while a GET is held → 41 in that GET, then the close packet (there or in the next GET), then 400", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS);
+    const { polling, socketId } = await pollingSocket(s);
+    const held = s.get(polling.sid);
+    await sleep(30);
+    // The held GET is answered by the 41 itself; the close comes right after, when no GET is held. The
+    // reference buffers an orderly close then (engine.io polling.ts doClose → shouldClose) and the next
+    // GET gets "1", just as when no GET was held at all (the test above).
+    serverSocket(s, socketId).disconnect(true);
+    const poll = await held;
+    expect(poll.status).toBe(200);
+    expect(decodePollingPayload(poll.body).concat(await trailingPackets(s, polling.sid))).toEqual(["41", "1"]);
+  });
+
+  test('io.close() answers a held GET with the close packet; sockets get "server shutting down"', async () => {
+    const records: DisconnectRecord[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, recordingDisconnects(records));
+    const { polling, socketId } = await pollingSocket(s);
+    const held = s.get(polling.sid);
+    await sleep(30);
+    await s.io.close();
+    const poll = await held;
+    expect(poll.status).toBe(200);
+    expect(poll.body).toBe("1");
+    expect((await reasonOf(records, socketId)).reason).toBe("server shutting down");
+    expect((await s.get(polling.sid)).status).toBe(400);
+  });
+});
+
+/** Packets still owed after a held GET was answered: GETs until one is refused. */
+async function trailingPackets(s: StartedSio, sid: string): Promise<Frame[]> {
+  const packets: Frame[] = [];
+  for (let i = 0; i < 5; i++) {
+    const poll = await s.get(sid);
+    if (poll.status !== 200) return packets;
+    packets.push(...decodePollingPayload(poll.body));
+  }
+  throw new Error(`session ${sid} still answering GETs: ${packets.map(describeFrame).join(", ")}`);
+}
+
 describe("server-side disconnect reasons", () => {
   test('client 41 → "client namespace disconnect"; "disconnecting" still sees the rooms, "disconnect" no more', async () => {
     const records: DisconnectRecord[] = [];
@@ -554,8 +625,8 @@ function eventArgs(frame: Frame, prefix = "42"): unknown[] {
   return parsed;
 }
 
-function offsetOf(frame: Frame): string {
-  const args = eventArgs(frame);
+function offsetOf(frame: Frame, prefix = "42"): string {
+  const args = eventArgs(frame, prefix);
   const offset = args[args.length - 1];
   if (typeof offset !== "string") throw new Error(`no offset as last argument: ${describeFrame(frame)}`);
   return offset;
@@ -686,5 +757,84 @@ describe("connection state recovery (wire level)", () => {
     expect(reply.sid).not.toBe(a.socketId);
     expect(recovered.get(reply.sid)).toBe(false);
     a.ws.close();
+  });
+
+  test("no offset on emits expecting an ack, nor on volatile emits", async () => {
+    await using s = await startSioServer(CSR_OPTIONS, csrSetup([], new Map()));
+    const a = await s.connect();
+    const socket = serverSocket(s, a.socketId);
+    socket.emit("with-ack", 1, () => {});
+    expect(await nextNonPing(a.ws)).toBe('420["with-ack",1]');
+    socket.volatile.emit("volatile", 2);
+    expect(await nextNonPing(a.ws)).toBe('42["volatile",2]');
+    s.io.volatile.emit("volatile-broadcast", 3);
+    expect(await nextNonPing(a.ws)).toBe('42["volatile-broadcast",3]');
+    socket.emit("plain", 4);
+    const plain = await nextNonPing(a.ws);
+    expect(eventArgs(plain)).toEqual(["plain", 4, offsetOf(plain)]);
+    a.ws.close();
+  });
+
+  test("recovery restores socket.data, replays binary broadcasts with their attachments, and works on a custom namespace", async () => {
+    const records: DisconnectRecord[] = [];
+    const recovered = new Map<string, boolean>();
+    await using s = await startSioServer(CSR_OPTIONS, (io) => {
+      for (const nsp of ["/", "/custom"]) {
+        io.of(nsp).on("connection", (socket) => {
+          recovered.set(socket.id, socket.recovered);
+          socket.on("disconnect", (reason) => {
+            records.push({ id: socket.id, nsp, reason, roomsWhileDisconnecting: [], roomsAfter: [] });
+          });
+        });
+      }
+    });
+    const a = await s.connect({ nsp: "/custom" });
+    const pid = a.reply["pid"];
+    serverSocket(s, a.socketId, "/custom").data = { user: "u1", n: 2 };
+    s.io.of("/custom").emit("first");
+    const first = await nextNonPing(a.ws);
+    const offset = offsetOf(first, "42/custom,");
+    expect(first).toBe(`42/custom,["first",${JSON.stringify(offset)}]`);
+    a.ws.close();
+    expect((await reasonOf(records, a.socketId)).reason).toBe("transport close");
+    s.io.of("/custom").emit("missed-bin", Buffer.from([9, 8, 7]));
+    s.io.emit("other-namespace"); // "/" broadcasts are not this socket's
+
+    const { ws } = await s.openWs();
+    ws.send(`40/custom,${JSON.stringify({ pid, offset })}`);
+    const header = await nextNonPing(ws);
+    expect(typeof header === "string" && header.startsWith('451-/custom,["missed-bin",{"_placeholder":true,"num":0},')).toBe(true);
+    expect([...((await ws.nextBinary()) as Uint8Array)]).toEqual([9, 8, 7]);
+    expect(await nextNonPing(ws)).toBe(`40/custom,${JSON.stringify({ sid: a.socketId, pid })}`);
+    await eventually(() => recovered.get(a.socketId) === true, 1000, "the recovered connection");
+    expect(serverSocket(s, a.socketId, "/custom").data).toEqual({ user: "u1", n: 2 });
+    ws.close();
+  });
+
+  test("middlewares are skipped on recovery by default, run again with skipMiddlewares: false", async () => {
+    for (const skipMiddlewares of [true, false]) {
+      const records: DisconnectRecord[] = [];
+      let middlewareRuns = 0;
+      await using s = await startSioServer(
+        { ...QUIET_SIO_OPTIONS, connectionStateRecovery: { skipMiddlewares } },
+        (io) => {
+          csrSetup(records, new Map())(io);
+          io.use((_socket, next) => {
+            middlewareRuns++;
+            next();
+          });
+        },
+      );
+      const a = await s.connect();
+      s.io.emit("tick");
+      const offset = offsetOf(await nextNonPing(a.ws));
+      a.ws.close();
+      await reasonOf(records, a.socketId);
+      const { ws } = await s.openWs();
+      ws.send(`40${JSON.stringify({ pid: a.reply["pid"], offset })}`);
+      expect(parseConnectReply(await nextNonPing(ws)).sid).toBe(a.socketId);
+      expect(middlewareRuns).toBe(skipMiddlewares ? 1 : 2);
+      ws.close();
+    }
   });
 });
