@@ -235,6 +235,17 @@ describe("binary attachment abuse closes the connection", () => {
     const placeholders = Array.from({ length: 11 }, (_, i) => PLACEHOLDER(i)).join(",");
     return expectRejected([`4511-["x",${placeholders}]`, ...Array.from({ length: 11 }, () => BIN)]);
   });
+  test("10 attachments (the limit) are accepted and echoed", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    const placeholders = Array.from({ length: 10 }, (_, i) => PLACEHOLDER(i)).join(",");
+    conn.ws.send(`4510-["message",${placeholders}]`);
+    for (let i = 0; i < 10; i++) conn.ws.send(Uint8Array.from([i]));
+    expect(await nextNonPing(conn.ws)).toBe(`4510-["message-back",${placeholders}]`);
+    for (let i = 0; i < 10; i++) expect([...(await conn.ws.nextBinary())]).toEqual([i]);
+    conn.ws.close();
+  });
   test('451000000-["x"] (a million attachments announced)', () => expectRejected(['451000000-["x",{"_placeholder":true,"num":0}]', BIN]));
   test('450-["x"] (zero attachments)', () => expectRejected(['450-["x"]']));
   test('45-["x"] (no count), 451["x"] (no dash), 45a-["x"] (not a number)', async () => {
@@ -259,6 +270,16 @@ describe("binary attachment abuse closes the connection", () => {
 });
 
 describe("ack ids", () => {
+  test("the largest safe integer (9007199254740991) is a valid ack id and is answered as is", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    conn.ws.send('429007199254740991["message-with-ack",1]');
+    expect(await nextNonPing(conn.ws)).toBe("439007199254740991[1]");
+    await expectWsOpen(conn.ws, 50);
+    conn.ws.close();
+  });
+  test("9007199254740992 (2^53, not a safe integer) closes the connection", () => expectRejected(['429007199254740992["message-with-ack",1]']));
   test('42999999999999999999["message-with-ack",1] (ack id beyond 2^53) closes the connection', () =>
     expectRejected(['42999999999999999999["message-with-ack",1]']));
   test('43999999999999999999[1] (ACK id beyond 2^53) closes the connection', () => expectRejected(["43999999999999999999[1]"]));
@@ -287,6 +308,15 @@ describe("deep nesting (stack exhaustion)", () => {
     conn.ws.close();
   }
 
+  test("ordinary nesting (an array 50 deep) is echoed", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    const nested = `${"[".repeat(50)}1${"]".repeat(50)}`;
+    conn.ws.send(`42["message",${nested}]`);
+    expect(await nextNonPing(conn.ws)).toBe(`42["message-back",${nested}]`);
+    conn.ws.close();
+  });
   test(`an array nested ${DEPTH} deep in one EVENT`, () =>
     expectClosedOrHandled([`42["message",${"[".repeat(DEPTH)}${"]".repeat(DEPTH)}]`]));
   test(`an object nested ${DEPTH} deep in one EVENT`, () =>
@@ -377,6 +407,56 @@ describe("throwing application code", () => {
     expect(await nextNonPing(ws)).toBe('42["auth",{}]');
     await s.expectHealthy();
     ws.close();
+  });
+});
+
+describe("a CONNECT still in an async middleware", () => {
+  function slowMiddleware(connections: string[]): (io: Server) => void {
+    return (io) => {
+      referenceFixture(io);
+      io.use((_socket, next) => void setTimeout(() => next(), 80));
+      io.on("connection", (socket) => void connections.push(socket.id));
+    };
+  }
+
+  test("a second CONNECT to the same namespace closes the connection; no socket is left behind", async () => {
+    const connections: string[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, slowMiddleware(connections));
+    const { ws } = await s.openWs();
+    ws.send("40");
+    ws.send("40");
+    await expectWsClosed(ws, 1000);
+    await sleep(150);
+    expect(connections).toEqual([]);
+    expect(s.io.of("/").sockets.size).toBe(0);
+    expect(s.io.of("/").adapter.sids.size).toBe(0);
+    await s.expectHealthy();
+  });
+
+  test("an EVENT before the CONNECT completed closes the connection (invalid state)", async () => {
+    const connections: string[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, slowMiddleware(connections));
+    const { ws } = await s.openWs();
+    ws.send("40");
+    ws.send('42["message","too early"]');
+    await expectWsClosed(ws, 1000);
+    await sleep(150);
+    expect(connections).toEqual([]);
+    expect(s.io.of("/").sockets.size).toBe(0);
+  });
+
+  test("the client leaves before the middleware answers: no connection event, no socket left behind", async () => {
+    const connections: string[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, slowMiddleware(connections));
+    const { ws } = await s.openWs();
+    ws.send("40");
+    await sleep(10);
+    ws.close();
+    await sleep(150);
+    expect(connections).toEqual([]);
+    expect(s.io.of("/").sockets.size).toBe(0);
+    expect(s.io.of("/").adapter.sids.size).toBe(0);
+    expect(s.io.engine.clientsCount).toBe(0);
   });
 });
 
