@@ -460,6 +460,35 @@ describe("a CONNECT still in an async middleware", () => {
   });
 });
 
+describe("connectTimeout bounds connections that never join a namespace", () => {
+  test("refused CONNECTs (unknown namespace) do not extend it: closed at connectTimeout", async () => {
+    await using s = await startSioServer({ ...QUIET_SIO_OPTIONS, connectTimeout: 500 });
+    const started = Date.now();
+    const { ws } = await s.openWs();
+    ws.send("40/random,");
+    expect(await nextNonPing(ws)).toBe('44/random,{"message":"Invalid namespace"}');
+    await expectWsClosed(ws, 1500);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  test("a CONNECT whose middleware never calls next() does not keep the connection past connectTimeout", async () => {
+    // socket.io closes the client when no namespace is joined at connectTimeout (client.ts setup(): nsps.size === 0),
+    // whether or not a CONNECT is still in its middlewares: a hung middleware must not pin connections.
+    let middlewareCalls = 0;
+    await using s = await startSioServer({ ...QUIET_SIO_OPTIONS, connectTimeout: 500 }, (io) => {
+      referenceFixture(io);
+      io.use(() => void middlewareCalls++); // never answers
+    });
+    const started = Date.now();
+    const { ws } = await s.openWs();
+    ws.send("40");
+    await eventually(() => middlewareCalls === 1, 1000, "the middleware call");
+    await expectWsClosed(ws, 1500);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(s.io.engine.clientsCount).toBe(0);
+  });
+});
+
 describe("late work after a disconnect (advisories.md §8.1)", () => {
   test("socket.join() after the client left creates no room (no leak)", async () => {
     let joined = 0;
