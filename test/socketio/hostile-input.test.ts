@@ -489,6 +489,29 @@ describe("connectTimeout bounds connections that never join a namespace", () => 
   });
 });
 
+describe("namespace isolation", () => {
+  test("a client-chosen dynamic namespace name containing NUL never receives another namespace's room broadcasts", async () => {
+    // Dynamic namespaces let the client pick the name ("/t1\u0000a" matches /^\/t\d+/); room names often come
+    // from users too. Delivery must not depend on how (namespace, room) pairs are joined into one key.
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, (io) => {
+      io.of(/^\/t\d+/).on("connection", (socket) => {
+        socket.join(socket.nsp.name === "/t1" ? "a\u0000general" : "general");
+      });
+    });
+    const victims = [await s.connect({ nsp: "/t1" }), await s.connect({ nsp: "/t1" })];
+    const { ws: attacker } = await s.openWs();
+    attacker.send("40/t1\u0000a,");
+    const reply = await nextNonPing(attacker);
+    if (typeof reply === "string" && reply.startsWith("44")) return; // refusing such names is fine too
+    parseConnectReply(reply, "/t1\u0000a");
+    s.io.of("/t1").to("a\u0000general").emit("secret", 1);
+    for (const victim of victims) expect(await nextNonPing(victim.ws)).toBe('42/t1,["secret",1]');
+    await attacker.expectSilence(200);
+    for (const victim of victims) victim.ws.close();
+    attacker.close();
+  });
+});
+
 describe("late work after a disconnect (advisories.md §8.1)", () => {
   test("socket.join() after the client left creates no room (no leak)", async () => {
     let joined = 0;
