@@ -137,6 +137,39 @@ describe("malformed CONNECT and DISCONNECT packets close the connection", () => 
   }
 });
 
+describe("prototype pollution through payloads", () => {
+  test('"__proto__" and "constructor" keys in event data are echoed as plain data; Object.prototype stays clean', async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    const data = '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":2}}}';
+    conn.ws.send(`42["message",${data}]`);
+    expect(await nextNonPing(conn.ws)).toBe(`42["message-back",${data}]`);
+    conn.ws.send(`451-["message",{"__proto__":${PLACEHOLDER(0)}}]`);
+    conn.ws.send(BIN);
+    expect(await nextNonPing(conn.ws)).toBe(`451-["message-back",{"__proto__":${PLACEHOLDER(0)}}]`);
+    expect([...(await conn.ws.nextBinary())]).toEqual([1, 2, 3]);
+    expect(Object.prototype).not.toHaveProperty("polluted");
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    conn.ws.close();
+  });
+
+  test('a CONNECT payload with "__proto__" is auth data, not a prototype', async () => {
+    const seen: Record<string, unknown>[] = [];
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, (io) => {
+      referenceFixture(io);
+      io.on("connection", (socket) => void seen.push(socket.handshake.auth));
+    });
+    const conn = await s.connect({ auth: JSON.parse('{"__proto__":{"admin":true}}') as Record<string, unknown> });
+    expect(await nextNonPing(conn.ws)).toBe('42["auth",{"__proto__":{"admin":true}}]');
+    const auth = seen[0] as Record<string, unknown>;
+    expect(Object.getPrototypeOf(auth)).toBe(Object.prototype);
+    expect(auth["admin"]).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty("admin");
+    conn.ws.close();
+  });
+});
+
 describe("names that are Object.prototype members", () => {
   test('events "__proto__", "constructor", "toString", "hasOwnProperty": no crash, not closed, nothing dispatched to other handlers', async () => {
     const { s, observed } = await hostileServer();
