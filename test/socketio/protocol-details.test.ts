@@ -837,4 +837,40 @@ describe("connection state recovery (wire level)", () => {
       ws.close();
     }
   });
+
+  test("recovery over long-polling, and a second recovery of the same session", async () => {
+    const records: DisconnectRecord[] = [];
+    const recovered = new Map<string, boolean>();
+    await using s = await startSioServer(CSR_OPTIONS, csrSetup(records, recovered));
+    const a = await s.connect();
+    const pid = a.reply["pid"];
+    s.io.emit("one");
+    const offset = offsetOf(await nextNonPing(a.ws));
+    a.ws.close();
+    await reasonOf(records, a.socketId);
+    s.io.emit("two");
+
+    // Back over polling: the missed packet, then the CONNECT reply, in order.
+    const polling = await s.openPolling();
+    expect((await polling.post(`40${JSON.stringify({ pid, offset })}`)).status).toBe(200);
+    const two = await polling.next();
+    expect(eventArgs(two)).toEqual(["two", offsetOf(two)]);
+    expect(await polling.next()).toBe(`40${JSON.stringify({ sid: a.socketId, pid })}`);
+    await eventually(() => recovered.get(a.socketId) === true, 1000, "the first recovery");
+
+    // The restored socket can be recovered again after its next drop (here: a polling close).
+    s.io.emit("three");
+    const three = await polling.next();
+    const lastOffset = offsetOf(three);
+    records.length = 0;
+    expect((await polling.post("1")).status).toBe(200);
+    expect((await reasonOf(records, a.socketId)).reason).toBe("transport close");
+    s.io.emit("four");
+    const { ws } = await s.openWs();
+    ws.send(`40${JSON.stringify({ pid, offset: lastOffset })}`);
+    const four = await nextNonPing(ws);
+    expect(eventArgs(four)).toEqual(["four", offsetOf(four)]);
+    expect(await nextNonPing(ws)).toBe(`40${JSON.stringify({ sid: a.socketId, pid })}`);
+    ws.close();
+  });
 });
