@@ -4,7 +4,7 @@
 // case a fresh client still connects and gets its message echoed.
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import type { Server } from "../../src/socketio/index.ts";
-import { describeFrame, sleep, upgradeRequest, type Frame } from "../support/engine-server.ts";
+import { describeFrame, sleep, upgradeRequest, type Frame, WsClient } from "../support/engine-server.ts";
 import {
   eventually,
   expectWsClosed,
@@ -492,6 +492,115 @@ describe("a CONNECT still in an async middleware", () => {
     expect(s.io.engine.clientsCount).toBe(0);
   });
 });
+
+describe("middleware errors whose data JSON cannot carry", () => {
+  // e.g. err.data = { user } where the user row has a BigInt id, or an object with a cycle. The server must
+  // neither crash nor leave the CONNECT unanswered: a CONNECT_ERROR (its message at least) or a close.
+  const KINDS = {
+    "plain data (control)": () => ({ code: 1 }),
+    "a BigInt": () => ({ id: 1n }),
+    "a cycle": () => {
+      const cyclic: Record<string, unknown> = {};
+      cyclic["self"] = cyclic;
+      return cyclic;
+    },
+  } as const;
+
+  async function expectAnswered(ws: WsClient): Promise<void> {
+    const outcome = await Promise.race([
+      ws.closed.then(() => "closed" as const),
+      nextNonPing(ws, 1000).then(
+        (frame) => ({ frame }),
+        (error: unknown) => ({ error: String(error) }),
+      ),
+    ]);
+    if (outcome === "closed") return;
+    if ("error" in outcome) throw new Error(`the CONNECT was never answered (${outcome.error})`);
+    expect(String(outcome.frame).startsWith('44/guarded,{"message":"refused"')).toBe(true);
+  }
+
+  for (const [label, makeData] of Object.entries(KINDS)) {
+    test(`err.data with ${label}, next(err) called synchronously: answered, no crash`, async () => {
+      await using s = await startSioServer(QUIET_SIO_OPTIONS, (io) => {
+        referenceFixture(io);
+        io.of("/guarded").use((_socket, next) => {
+          const error = new Error("refused") as Error & { data?: unknown };
+          error.data = makeData();
+          next(error);
+        });
+      });
+      const { ws } = await s.openWs();
+      ws.send("40/guarded,");
+      await expectAnswered(ws);
+      await s.expectHealthy();
+      ws.close();
+    });
+
+    test(`err.data with ${label}, next(err) called from a timer: the server process survives and answers`, async () => {
+      // In a child process: an exception escaping a timer would end it, which is exactly what is checked.
+      const script = `
+        import { Server } from ${JSON.stringify(`${import.meta.dir}/../../src/socketio/index.ts`)};
+        const makeData = ${makeData.toString()};
+        const io = new Server({ pingInterval: 10000, pingTimeout: 5000 });
+        io.of("/guarded").use((_socket, next) => {
+          setTimeout(() => { const error = new Error("refused"); error.data = makeData(); next(error); }, 5);
+        });
+        io.on("connection", (socket) => socket.on("message", (...args) => socket.emit("message-back", ...args)));
+        const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...io.handler() });
+        console.log("PORT " + server.port);
+      `;
+      const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+      try {
+        const port = await readPort(child.stdout);
+        const ws = new WsClient(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+        await ws.nextText(1000); // open packet
+        ws.send("40/guarded,");
+        const answered = expectAnswered(ws).then(
+          () => ({ answered: true as const }),
+          (error: unknown) => ({ answered: false as const, error: String(error) }),
+        );
+        const first = await Promise.race([child.exited.then((code) => ({ exited: code })), answered]);
+        await sleep(50);
+        const exitCode = "exited" in first ? first.exited : child.exitCode;
+        if (exitCode !== null) {
+          const stderr = await new Response(child.stderr).text();
+          throw new Error(`the server process exited with code ${exitCode}:\n${stderr.slice(0, 600)}`);
+        }
+        if ("answered" in first && !first.answered) throw new Error(first.error);
+        ws.close();
+        const fresh = new WsClient(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+        await fresh.nextText(1000);
+        fresh.send("40");
+        parseConnectReply(await nextNonPing(fresh));
+        fresh.send('42["message","alive"]');
+        expect(await nextNonPing(fresh)).toBe('42["message-back","alive"]');
+        fresh.close();
+      } finally {
+        child.kill();
+        await child.exited;
+      }
+    });
+  }
+});
+
+async function readPort(stream: ReadableStream<Uint8Array>): Promise<number> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = Date.now() + 5000;
+  try {
+    while (Date.now() < deadline) {
+      const match = /PORT (\d+)/.exec(text);
+      if (match) return Number(match[1]);
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  throw new Error(`the child server printed no port: ${JSON.stringify(text.slice(0, 300))}`);
+}
 
 describe("connectTimeout bounds connections that never join a namespace", () => {
   test("refused CONNECTs (unknown namespace) do not extend it: closed at connectTimeout", async () => {
