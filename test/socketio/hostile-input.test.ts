@@ -240,6 +240,42 @@ describe("packets a client should never send", () => {
   });
 });
 
+describe("unknown or empty Socket.IO packets close the connection", () => {
+  for (const frame of ["4", "47", '47["x"]', "49", "4-", "4 ", '4\u00002["x"]']) {
+    test(JSON.stringify(frame), () => expectRejected([frame]));
+  }
+});
+
+describe("dynamic namespaces under hostile names", () => {
+  function dynamicSetup(io: Server): void {
+    referenceFixture(io);
+    io.of(/^\/dyn-\d+$/);
+    io.of((name, _auth, next) => {
+      if (name === "/throws") throw new Error("matcher failure");
+      if (name === "/twice") {
+        next(null, false);
+        next(null, true);
+        return;
+      }
+      next(null, false);
+    });
+  }
+
+  test("parent namespaces cannot be joined by name; a throwing or double-answering matcher refuses", async () => {
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, dynamicSetup);
+    const { ws } = await s.openWs();
+    for (const name of ["/_0", "/_1", "/_2", "/throws", "/twice", "/dyn-x", "/dyn-1/../x"]) {
+      ws.send(`40${name},`);
+      expect(await nextNonPing(ws)).toBe(`44${name},{"message":"Invalid namespace"}`);
+    }
+    ws.send("40/dyn-12,");
+    parseConnectReply(await nextNonPing(ws), "/dyn-12");
+    await expectWsOpen(ws, 50);
+    await s.expectHealthy();
+    ws.close();
+  });
+});
+
 describe('a client "error" event (CVE-2024-38355)', () => {
   test('42["error","x"] → not closed, no crash, socket.on("error") does not receive it', async () => {
     const { s, observed } = await hostileServer();
