@@ -24,12 +24,15 @@ export type AdapterDeps = {
 
 export type AdapterFactory = (host: AdapterHost, deps: AdapterDeps) => Adapter;
 
-/** Topic names carry the namespace, so rooms of the same name in two namespaces never mix. */
+/**
+ * Topic names carry the namespace, so rooms of the same name in two namespaces never mix. The
+ * namespace's length prefixes it: no choice of names (NUL included) makes two pairs collide.
+ */
 export function namespaceTopic(namespace: string): string {
-  return `\u0001${namespace}`;
+  return `n${namespace}`;
 }
 export function roomTopic(namespace: string, room: Room): string {
-  return `\u0002${namespace}\u0000${room}`;
+  return `r${namespace.length}:${namespace}${room}`;
 }
 
 export class LocalAdapter implements Adapter {

@@ -251,6 +251,7 @@ export class EngineServer implements SessionHost {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
     // A client that never polls again would otherwise pin the packets forever.
     const timer = setTimeout(() => this.sessionClosed(session), this.options.pingTimeout);
+    timer.unref();
     this.lingering.set(session.id, { session, timer });
   }
 

@@ -448,17 +448,18 @@ export class Session implements EngineSession {
     this.ws = undefined;
     if (ws) ws.close(1000, reason);
     // A server-side close still delivers what was sent before it (e.g. Socket.IO's DISCONNECT),
-    // then a close packet: in the held poll, or in the next one if none is waiting yet.
-    // An idle polling client just finds the session gone (400) on its next GET.
+    // then the close packet, in a later poll than those packets: socket.io-client handles a close
+    // packet at once but the packets before it a tick later, so in one payload the close would
+    // overtake them. Without a poll waiting, the close waits for the next GET, as in the reference.
     const serverSide = reason === "forced close" || reason === "server shutting down";
-    if (this.transport === "polling" && serverSide && this.outbox.length > 0) this.outbox.push({ type: "close" });
-    else this.outbox = [];
-    if (this.heldPoll) {
-      if (this.outbox.length > 0) this.flushPoll(true);
-      else this.answerHeldPoll(reason === "transport close" ? "6" : "1");
+    if (this.transport === "polling" && serverSide && (this.outbox.length > 0 || !this.heldPoll)) {
+      if (this.heldPoll) this.flushPoll(true);
+      this.host.sessionLingering(this);
+    } else {
+      this.outbox = [];
+      this.answerHeldPoll(reason === "transport close" ? "6" : "1");
+      this.host.sessionClosed(this);
     }
-    if (this.outbox.length > 0) this.host.sessionLingering(this);
-    else this.host.sessionClosed(this);
     const onclose = this.onclose;
     this.onmessage = undefined;
     this.onclose = undefined;
@@ -466,13 +467,17 @@ export class Session implements EngineSession {
     this.safely(() => onclose?.(reason, description), "close handler");
   }
 
-  /** A GET for a closed session that still owes its client a last payload ending in a close packet. */
+  /** A GET for a closed session that still owes its client its last packets, then a close packet. */
   finalPoll(cors: Record<string, string>): Response {
-    const body = encodePayload(this.outbox);
-    this.outbox = [];
-    this.outboxBytes = 0;
+    const headers = { ...cors, ...POLL_HEADERS };
+    if (this.outbox.length > 0) {
+      const body = encodePayload(this.outbox);
+      this.outbox = [];
+      this.outboxBytes = 0;
+      return new Response(body, { headers });
+    }
     this.host.sessionClosed(this);
-    return new Response(body, { headers: { ...cors, ...POLL_HEADERS } });
+    return new Response("1", { headers });
   }
 
   private safely(body: () => void, context: string): void {

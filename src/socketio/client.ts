@@ -2,6 +2,7 @@
 // connectTimeout), routes packets to its sockets, and decides when a violation ends the session.
 import type { EngineSession, MessageData } from "../engine/types.ts";
 import { SioDecoder, SioPacketType, encodePacket, type SioPacket } from "./parser/index.ts";
+import { reportHandlerError } from "./emitter.ts";
 import type { Server } from "./server.ts";
 import type { DisconnectReason, Socket } from "./socket.ts";
 import type { EventsMap } from "./typed-events.ts";
@@ -28,9 +29,9 @@ export class Client {
     this.connectTimer = setTimeout(closeIfIdle, server.options.connectTimeout, this);
   }
 
-  /** connectTimeout: still no namespace joined (nor being joined). */
+  /** connectTimeout: still no namespace joined (a middleware that never answers counts as none). */
   closeIfNeverConnected(): void {
-    if (this.sockets.size === 0 && this.connecting.size === 0) this.conn.close("forced close");
+    if (this.sockets.size === 0) this.conn.close("forced close");
   }
 
   /** attachmentTimeout: a binary packet is still missing attachments. */
@@ -104,9 +105,17 @@ export class Client {
     });
   }
 
-  /** Writes a packet outside any socket (CONNECT_ERROR). */
+  /** Writes a packet outside any socket (CONNECT_ERROR). Unencodable extra data is left out. */
   sendRaw(packet: SioPacket): void {
-    this.conn.send(...encodePacket(packet));
+    let messages: (string | Uint8Array)[];
+    try {
+      messages = encodePacket(packet);
+    } catch (error) {
+      reportHandlerError(error, "encode CONNECT_ERROR data");
+      if (packet.type !== SioPacketType.CONNECT_ERROR) return;
+      messages = encodePacket({ ...packet, data: { message: packet.data.message } });
+    }
+    this.conn.send(...messages);
   }
 
   removeSocket(socket: AnySocket): void {

@@ -37,9 +37,11 @@ export class Namespace<
   constructor(
     readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly name: string,
+    /** Replaces the configured adapter (a dynamic family's parent fans out to its children). */
+    adapter?: Adapter,
   ) {
     super();
-    this.adapter = server.options.adapter(this, {
+    this.adapter = adapter ?? server.options.adapter(this, {
       encode: (data, id) => encodePacket({ type: SioPacketType.EVENT, nsp: name, data, ...(id === undefined ? {} : { id }) }),
       publish: (topic, messages, except) => server.publish(topic, messages, except ? this.sockets.get(except.id)?.conn : undefined),
       recoveryWindow: server.recoveryOptions?.maxDisconnectionDuration,
@@ -176,7 +178,8 @@ export class Namespace<
         return;
       }
       if (error) {
-        const data = error.data === undefined ? { message: error.message } : { message: error.message, data: error.data };
+        const message = String(error.message);
+        const data = error.data === undefined ? { message } : { message, data: error.data };
         client.sendRaw({ type: SioPacketType.CONNECT_ERROR, nsp: this.name, data });
         done(undefined);
         return;

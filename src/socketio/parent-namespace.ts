@@ -1,10 +1,11 @@
 // A dynamic namespace family (`io.of(/^\/room-\d+$/)` or `io.of((name, auth, next) => …)`): decides
 // which names it accepts, creates each child on first use with the parent's handlers, and
 // broadcasts to all of its children.
+import { ParentAdapter } from "../adapter/parent-adapter.ts";
 import { Namespace } from "./namespace.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
 import type { Server } from "./server.ts";
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
+import type { DefaultEventsMap, EventsMap } from "./typed-events.ts";
 
 export type NamespaceMatcher = (
   name: string,
@@ -20,14 +21,16 @@ export class ParentNamespace<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = unknown,
 > extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-  private readonly children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  private readonly children: Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>;
 
   constructor(
     server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     private readonly matcher: RegExp | NamespaceMatcher,
   ) {
+    const children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
     // Named like socket.io's parents; never reachable by a client CONNECT.
-    super(server, `/_${parentCounter++}`);
+    super(server, `/_${parentCounter++}`, new ParentAdapter(() => children));
+    this.children = children;
   }
 
   accepts(name: string, auth: Record<string, unknown>, done: (accepted: boolean) => void): void {
@@ -59,11 +62,6 @@ export class ParentNamespace<
 
   removeChild(child: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): boolean {
     return this.children.delete(child);
-  }
-
-  override emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    for (const child of this.children) child.emit(event, ...args);
-    return true;
   }
 
   override async fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
