@@ -34,6 +34,11 @@ export type ChatHarness = {
   user(firstName?: string, lastName?: string): Promise<ChatUser>;
   /** A socket for `user` (or a raw token), resolved once connected; rejects with the connect_error. */
   connect(who: ChatUser | string, options?: ClientOptions): Promise<ClientSocket>;
+  /**
+   * A socket for `user` (or a raw token) that is still connecting: listeners attached in the same
+   * tick see everything the server sends after CONNECT. Await `connected(socket)` next.
+   */
+  socket(who: ChatUser | string, options?: ClientOptions): ClientSocket;
   /** A socket with exactly this handshake `auth` (undefined: none), resolved with its connect_error. */
   connectError(auth: Record<string, unknown> | undefined, options?: ClientOptions): Promise<ConnectError>;
   /** `POST /api/rooms` as `owner`; answers the created room. */
@@ -90,30 +95,12 @@ export async function startChat(env: Record<string, string> = {}): Promise<ChatH
       return { id: login.body.data.user.id, email, token: login.body.data.token, firstName, lastName };
     },
 
+    socket(who, options = {}) {
+      return open({ token: typeof who === "string" ? who : who.token }, options);
+    },
+
     connect(who, options = {}) {
-      const token = typeof who === "string" ? who : who.token;
-      const socket = open({ token }, options);
-      return new Promise<ClientSocket>((resolve, reject) => {
-        const cleanup = () => {
-          clearTimeout(timer);
-          socket.off("connect", onConnect);
-          socket.off("connect_error", onError);
-        };
-        const onConnect = () => {
-          cleanup();
-          resolve(socket);
-        };
-        const onError = (error: Error) => {
-          cleanup();
-          reject(new Error(`connect_error: ${error.message} ${safeJson((error as Error & { data?: unknown }).data)}`));
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error("timed out after 3000 ms waiting for connect"));
-        }, 3000);
-        socket.on("connect", onConnect);
-        socket.on("connect_error", onError);
-      });
+      return connected(harness.socket(who, options));
     },
 
     connectError(auth, options = {}) {
@@ -150,6 +137,32 @@ export async function startChat(env: Record<string, string> = {}): Promise<ChatH
 
 // ---------------------------------------------------------------------------------------------
 // Events
+
+/** Resolves once the socket is connected; rejects with the connect_error's message and data. */
+export function connected(socket: ClientSocket, ms = 3000): Promise<ClientSocket> {
+  if (socket.connected) return Promise.resolve(socket);
+  return new Promise<ClientSocket>((resolve, reject) => {
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off("connect", onConnect);
+      socket.off("connect_error", onError);
+    };
+    const onConnect = () => {
+      cleanup();
+      resolve(socket);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(new Error(`connect_error: ${error.message} ${safeJson((error as Error & { data?: unknown }).data)}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out after ${ms} ms waiting for connect`));
+    }, ms);
+    socket.on("connect", onConnect);
+    socket.on("connect_error", onError);
+  });
+}
 
 export type Where<T> = (payload: T) => boolean;
 

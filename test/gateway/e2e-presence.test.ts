@@ -1,0 +1,135 @@
+// Presence over the wire: a user is online while at least one of their sockets is connected.
+// user:status online goes to the others on the first connection only, offline only when the last
+// one closes; GET /api/users/:id shows the status and the lastActivity stored at that moment.
+import { describe, expect, test } from "bun:test";
+import {
+  connected,
+  expectNone,
+  record,
+  sleep,
+  startChat,
+  waitFor,
+  type ChatHarness,
+  type ChatUser,
+  type UserStatus,
+  type WireProfile,
+} from "../support/chat-client.ts";
+import { testDriver } from "../support/database.ts";
+
+const statusOf = (userId: string, status: UserStatus["status"]) => (payload: UserStatus) =>
+  payload.userId === userId && payload.status === status;
+
+async function profile(chat: ChatHarness, viewer: ChatUser, userId: string): Promise<WireProfile> {
+  const reply = await chat.rest<WireProfile>("GET", `/api/users/${userId}`, viewer.token);
+  expect(reply.status).toBe(200);
+  return reply.body.data;
+}
+
+describe(`presence (${testDriver})`, () => {
+  test("a user's first connection: user:status online to the others (exact payload), not to the user itself", async () => {
+    await using chat = await startChat();
+    const [watcher, other, bob] = [await chat.user("Watcher"), await chat.user("Other"), await chat.user("Bob")];
+    const w = await chat.connect(watcher);
+    const o = await chat.connect(other);
+    const toWatcher = waitFor<UserStatus>(w, "user:status", 2000, (p) => p.userId === bob.id);
+    const toOther = waitFor<UserStatus>(o, "user:status", 2000, (p) => p.userId === bob.id);
+    const b = chat.socket(bob);
+    const ownEvents = record<UserStatus>(b, "user:status");
+    await connected(b);
+    expect(await toWatcher).toEqual({ userId: bob.id, status: "online" });
+    expect(await toOther).toEqual({ userId: bob.id, status: "online" });
+    await sleep(200);
+    expect(ownEvents.filter((p) => p.userId === bob.id)).toEqual([]);
+  });
+
+  test("REST shows offline with no lastActivity before the first connection, online while connected", async () => {
+    await using chat = await startChat();
+    const [viewer, bob] = [await chat.user("Viewer"), await chat.user("Bob")];
+    expect(await profile(chat, viewer, bob.id)).toMatchObject({ status: "offline", lastActivity: null });
+    const w = await chat.connect(viewer);
+    const online = waitFor(w, "user:status", 2000, statusOf(bob.id, "online"));
+    await chat.connect(bob);
+    await online;
+    expect((await profile(chat, viewer, bob.id)).status).toBe("online");
+  });
+
+  test("two tabs: no second online; closing one tab is not offline; closing the last is offline, with lastActivity stored", async () => {
+    await using chat = await startChat();
+    const [watcher, bob] = [await chat.user("Watcher"), await chat.user("Bob")];
+    const w = await chat.connect(watcher);
+    const seen = record<UserStatus>(w, "user:status");
+
+    const firstOnline = waitFor(w, "user:status", 2000, statusOf(bob.id, "online"));
+    const tab1 = await chat.connect(bob);
+    await firstOnline;
+    const tab2 = await chat.connect(bob);
+    await expectNone(w, "user:status", 300, (p: UserStatus) => p.userId === bob.id);
+    expect(seen.filter((p) => p.userId === bob.id)).toEqual([{ userId: bob.id, status: "online" }]);
+
+    tab1.disconnect();
+    await expectNone(w, "user:status", 500, (p: UserStatus) => p.userId === bob.id);
+    expect(tab2.connected).toBe(true);
+    expect((await profile(chat, watcher, bob.id)).status).toBe("online");
+
+    const offline = waitFor<UserStatus>(w, "user:status", 2000, (p) => p.userId === bob.id);
+    const closedAt = Date.now();
+    tab2.disconnect();
+    expect(await offline).toEqual({ userId: bob.id, status: "offline" });
+    expect(seen.filter((p) => p.userId === bob.id).map((p) => p.status)).toEqual(["online", "offline"]);
+
+    // The broadcast and the stored row are both "the user went offline": allow the write a moment.
+    const deadline = Date.now() + 2000;
+    let shown = await profile(chat, watcher, bob.id);
+    while (shown.status !== "offline" && Date.now() < deadline) {
+      await sleep(25);
+      shown = await profile(chat, watcher, bob.id);
+    }
+    expect(shown.status).toBe("offline");
+    expect(shown.lastActivity).not.toBeNull();
+    const lastActivity = Date.parse(shown.lastActivity ?? "");
+    expect(lastActivity).toBeGreaterThanOrEqual(closedAt - 1000);
+    expect(lastActivity).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+
+  test("a tab whose transport just drops (no Socket.IO disconnect packet) counts as closed too", async () => {
+    await using chat = await startChat();
+    const [watcher, bob] = [await chat.user("Watcher"), await chat.user("Bob")];
+    const w = await chat.connect(watcher);
+    const online = waitFor(w, "user:status", 2000, statusOf(bob.id, "online"));
+    const b = await chat.connect(bob, { transports: ["websocket"] });
+    await online;
+    const offline = waitFor(w, "user:status", 2000, statusOf(bob.id, "offline"));
+    b.io.engine.close();
+    await offline;
+  });
+
+  test("the last tab closing and a new one opening right away: the user ends online (no stale offline)", async () => {
+    await using chat = await startChat();
+    const [watcher, bob] = [await chat.user("Watcher"), await chat.user("Bob")];
+    const w = await chat.connect(watcher);
+    const seen = record<UserStatus>(w, "user:status");
+    const online = waitFor(w, "user:status", 2000, statusOf(bob.id, "online"));
+    const first = await chat.connect(bob);
+    await online;
+    first.disconnect();
+    const second = await chat.connect(bob);
+    await sleep(600);
+    expect(second.connected).toBe(true);
+    const forBob = seen.filter((p) => p.userId === bob.id).map((p) => p.status);
+    expect(forBob.at(-1)).toBe("online");
+    expect((await profile(chat, watcher, bob.id)).status).toBe("online");
+  });
+
+  test("another user's online and offline reach every tab of a watcher", async () => {
+    await using chat = await startChat();
+    const [watcher, bob] = [await chat.user("Watcher"), await chat.user("Bob")];
+    const w1 = await chat.connect(watcher);
+    const w2 = await chat.connect(watcher);
+    const both = [w1, w2].map((s) => waitFor(s, "user:status", 2000, statusOf(bob.id, "online")));
+    const b = await chat.connect(bob);
+    await Promise.all(both);
+    const offlineBoth = [w1, w2].map((s) => waitFor(s, "user:status", 2000, statusOf(bob.id, "offline")));
+    b.disconnect();
+    await Promise.all(offlineBoth);
+  });
+});
