@@ -1,8 +1,9 @@
 // The chat domain's use cases built over one set of ports: what the composition root hands to the
-// edges (REST now, the socket gateway later).
+// edges (REST and the socket gateway).
 import { createAccounts } from "./accounts.ts";
 import { createDirectMessages } from "./direct-messages.ts";
 import type { MessageStore, PasswordHasher, PresenceStore, RealtimeNotifier, RoomStore, TokenService, UserStore } from "./ports.ts";
+import { createPresence } from "./presence.ts";
 import { createProfiles } from "./profiles.ts";
 import { createRoomMessages } from "./room-messages.ts";
 import { createRooms } from "./rooms.ts";
@@ -25,6 +26,7 @@ export function createChatServices(deps: ChatDeps) {
     accounts: createAccounts(deps),
     sessions: createSessions(deps),
     profiles: createProfiles(deps),
+    presence: createPresence(deps),
     rooms: createRooms(deps),
     roomMessages: createRoomMessages(deps),
     directMessages: createDirectMessages(deps),

@@ -1,5 +1,5 @@
 // The interfaces the chat domain needs from the outside world. src/db's repositories, src/auth and
-// (later) the Socket.IO gateway implement them; only src/app.ts picks which implementation is used.
+// the Socket.IO gateway implement them; only src/app.ts picks which implementation is used.
 import type {
   Membership,
   Participant,
@@ -25,6 +25,8 @@ export type UserStore = {
 
 export type PresenceStore = {
   get(userId: string): Promise<{ status: PresenceStatus; lastActivity: Date } | undefined>;
+  /** Records `status` as observed at `at`; an observation older than the stored one is ignored. */
+  setStatus(userId: string, status: PresenceStatus, at: Date): Promise<boolean>;
 };
 
 export type RoomStore = {
@@ -67,6 +69,14 @@ export type TokenService = {
   issue(userId: string): Promise<{ token: string; expiresAt: Date }>;
   /** Takes anything a client sent; never throws for bad input. */
   verify(token: unknown): Promise<TokenVerification>;
+};
+
+/** A clock with timers: the real one in src/lib/timers.ts, a fake one in tests. */
+export type Timers = {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Runs `task` after `delayMs`; the returned function cancels it. */
+  schedule(task: () => void, delayMs: number): () => void;
 };
 
 /**

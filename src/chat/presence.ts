@@ -1,0 +1,14 @@
+// Recording presence: a user's status as the realtime edge observes it, stamped with the time of
+// the observation (the store keeps the newest one, so a late write cannot undo a newer status).
+import type { PresenceStore } from "./ports.ts";
+import type { PresenceStatus } from "./types.ts";
+
+export type Presence = ReturnType<typeof createPresence>;
+
+export function createPresence({ presence, now = () => new Date() }: { presence: PresenceStore; now?: () => Date }) {
+  return {
+    async record(userId: string, status: PresenceStatus): Promise<void> {
+      await presence.setStatus(userId, status, now());
+    },
+  };
+}

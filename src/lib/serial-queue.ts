@@ -1,0 +1,35 @@
+// Runs async tasks one after another per key (a socket, a user), so work that must stay in order
+// (a client's events, a user's presence writes) never interleaves; `idle()` awaits everything queued.
+export type KeyedSerialQueue = {
+  /** Runs `task` after every task queued earlier under `key`; its result or rejection is returned. */
+  run<T>(key: string, task: () => T | Promise<T>): Promise<T>;
+  /** Resolves once no task is queued or running under any key (tasks queued meanwhile included). */
+  idle(): Promise<void>;
+  /** Keys with queued or running tasks. */
+  readonly size: number;
+};
+
+const ignore = (): void => {};
+
+export function createKeyedSerialQueue(): KeyedSerialQueue {
+  // Only the last task's settlement per key is kept; the entry goes once that one settles, so an
+  // idle key costs nothing.
+  const tails = new Map<string, Promise<void>>();
+  return {
+    run(key, task) {
+      const result = (tails.get(key) ?? Promise.resolve()).then(task);
+      const tail = result.then(ignore, ignore);
+      tails.set(key, tail);
+      void tail.then(() => {
+        if (tails.get(key) === tail) tails.delete(key);
+      });
+      return result;
+    },
+    async idle() {
+      while (tails.size > 0) await Promise.all(tails.values());
+    },
+    get size() {
+      return tails.size;
+    },
+  };
+}
