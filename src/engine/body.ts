@@ -5,6 +5,14 @@ export type BodyResult = { ok: true; text: string } | { ok: false; reason: "too_
 export async function readBodyLimited(request: Request, limit: number): Promise<BodyResult> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > limit) return { ok: false, reason: "too_large" };
+  if (declared <= limit) {
+    // A declared length within the limit (the usual case): Bun reads exactly that much natively.
+    try {
+      return { ok: true, text: await request.text() };
+    } catch {
+      return { ok: false, reason: "aborted" };
+    }
+  }
   if (!request.body) return { ok: true, text: "" };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -4,6 +4,7 @@
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { EngineErrorCode, engineErrorResponse } from "./errors.ts";
 import { randomId } from "./ids.ts";
+import { readEngineQuery } from "./query.ts";
 import { Session, type SessionHost, type WsConnection } from "./session.ts";
 import {
   resolveEngineOptions,
@@ -32,6 +33,7 @@ export type WsData =
   | { kind: "refused" };
 
 const TRANSPORTS = new Set(["polling", "websocket"]);
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export class EngineServer implements SessionHost {
   readonly options: EngineOptions;
@@ -61,18 +63,17 @@ export class EngineServer implements SessionHost {
   /** Handles an Engine.IO request; undefined after a successful WebSocket upgrade. */
   handleRequest(request: Request, http: HttpPort): Response | undefined | Promise<Response | undefined> {
     this.http ??= http;
-    const url = new URL(request.url);
-    const cors = corsHeaders(this.options.cors, request.headers.get("origin"));
+    const cors = this.options.cors ? corsHeaders(this.options.cors, request.headers.get("origin")) : NO_HEADERS;
     if (request.method === "OPTIONS" && this.options.cors) return preflightResponse(this.options.cors, request);
 
-    const query = url.searchParams;
-    const transport = query.get("transport");
+    const query = readEngineQuery(request.url);
+    const transport = query.transport;
     // A Set of names, not an object lookup: `transport=__proto__` must be "unknown" (CVE-2023-31125).
     if (transport === null || !TRANSPORTS.has(transport) || !this.options.transports.includes(transport as "polling")) {
       return engineErrorResponse(EngineErrorCode.UNKNOWN_TRANSPORT, cors);
     }
     const isUpgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
-    const sid = query.get("sid");
+    const sid = query.sid;
     if (sid !== null) {
       const session = this.sessions.get(sid);
       if (!session) {
@@ -80,7 +81,7 @@ export class EngineServer implements SessionHost {
         if (last && request.method === "GET" && transport === "polling") return last.session.finalPoll(cors);
         return engineErrorResponse(EngineErrorCode.UNKNOWN_SID, cors);
       }
-      if (query.get("EIO") !== "4") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+      if (query.eio !== "4") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
       if (transport === "websocket") return this.upgradeExisting(request, http, session, isUpgrade, cors);
       if (session.transport !== "polling") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
       if (request.method === "GET") {
@@ -94,9 +95,9 @@ export class EngineServer implements SessionHost {
     if (request.method !== "GET") return engineErrorResponse(EngineErrorCode.BAD_HANDSHAKE_METHOD, cors);
     if (transport === "websocket" && !isUpgrade) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
     if (this.closing) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
-    const handshake = handshakeOf(request, url, http);
+    const handshake = handshakeOf(request, new URL(request.url), http);
     const open = () => {
-      if (query.get("EIO") !== "4") return engineErrorResponse(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors);
+      if (query.eio !== "4") return engineErrorResponse(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors);
       if (transport === "websocket") {
         return http.upgrade(request, { kind: "new", handshake })
           ? undefined

@@ -40,6 +40,13 @@ type HeldPoll = { resolve: (response: Response) => void; headers: Record<string,
 const INBOUND_BATCH = 256;
 
 const POLL_HEADERS = { "content-type": "text/plain; charset=UTF-8", "cache-control": "no-store" };
+const OK_HEADERS = { "content-type": "text/html" };
+
+/** Response headers: the constants themselves when there are no CORS headers to add (most requests). */
+function withCors(cors: Record<string, string>, base: Record<string, string>): Record<string, string> {
+  for (const _ in cors) return { ...cors, ...base };
+  return base;
+}
 
 export class Session implements EngineSession {
   transport: TransportName;
@@ -177,7 +184,7 @@ export class Session implements EngineSession {
 
   /** A long-poll GET: answered at once when packets wait, else held until some arrive. */
   poll(signal: AbortSignal, cors: Record<string, string>): Response | Promise<Response> {
-    const headers = { ...cors, ...POLL_HEADERS };
+    const headers = withCors(cors, POLL_HEADERS);
     // Every GET during an upgrade gets a noop so the client can pause polling without waiting.
     if (this.upgrading) return new Response("6", { headers });
     if (this.heldPoll) {
@@ -243,7 +250,7 @@ export class Session implements EngineSession {
       return badRequest();
     }
     this.dispatch(decoded.value);
-    return new Response("ok", { headers: { ...cors, "content-type": "text/html" } });
+    return new Response("ok", { headers: withCors(cors, OK_HEADERS) });
   }
 
   // ---- WebSocket frames ----------------------------------------------------------------------
@@ -469,7 +476,7 @@ export class Session implements EngineSession {
 
   /** A GET for a closed session that still owes its client its last packets, then a close packet. */
   finalPoll(cors: Record<string, string>): Response {
-    const headers = { ...cors, ...POLL_HEADERS };
+    const headers = withCors(cors, POLL_HEADERS);
     if (this.outbox.length > 0) {
       const body = encodePayload(this.outbox);
       this.outbox = [];
