@@ -1,19 +1,25 @@
 // Composition root: the only place that chooses implementations. Opens the database the config
 // names (PGlite or Postgres), migrates it, builds the chat use cases over the repositories and
-// src/auth, and wires the HTTP layer; returns what main.ts serves.
+// src/auth, and wires the HTTP layer and the Socket.IO gateway; returns what main.ts serves.
 import { createPasswordHasher, type PasswordHashingCost } from "./auth/passwords.ts";
 import { createTokenService } from "./auth/tokens.ts";
 import { createChatServices, type ChatServices } from "./chat/index.ts";
-import type { RealtimeNotifier } from "./chat/ports.ts";
 import type { Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { migrate, pendingMigrations } from "./db/migrate.ts";
 import { createRepositories } from "./db/repositories/index.ts";
+import { createRealtimeNotifier, installGateway, type GatewayServer } from "./gateway/index.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./lib/logger.ts";
+import { systemTimers } from "./lib/timers.ts";
+import { Server, type ServerOptions } from "./socketio/index.ts";
 
 export type App = {
+  /** `Bun.serve({ port, ...app.serve })`: Socket.IO under /socket.io (WebSocket and polling), REST for the rest. */
+  serve: ReturnType<GatewayServer["handler"]>;
+  /** The REST API alone (Hono), for callers that need no sockets. */
   fetch: (request: Request) => Response | Promise<Response>;
+  io: GatewayServer;
   database: Database;
   /** The use cases, for the realtime gateway and scripts (bun run seed). */
   chat: ChatServices;
@@ -25,11 +31,12 @@ export type AppOptions = {
   database?: Database;
   /** Argon2id cost; Bun's defaults unless given (tests pass a cheap one). */
   passwordCost?: PasswordHashingCost;
+  /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
+  realtime?: Partial<Pick<ServerOptions, "pingInterval" | "pingTimeout" | "connectTimeout" | "upgradeTimeout">> & {
+    /** How long a typing indicator lasts without a new typing:start (5 s). */
+    typingExpiryMs?: number;
+  };
 };
-
-// Rooms created over REST are announced with room:created once the Socket.IO layer exists: this
-// placeholder is wired to Socket.IO in issue 6's gateway step.
-const notifyNobody: RealtimeNotifier = { roomCreated: () => {} };
 
 export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   // main.ts resolves a missing secret (development file) first; checked before anything is opened.
@@ -44,12 +51,22 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   const { applied } = await migrate(database.db);
   if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
 
+  const { typingExpiryMs, ...timings } = options.realtime ?? {};
+  const io: GatewayServer = new Server({
+    ...timings,
+    path: "/socket.io",
+    // The same allow-list as REST; credentials allowed, so never "*".
+    cors: { origin: config.frontendOrigins, methods: ["GET", "POST"], credentials: true },
+    serveClient: true,
+  });
+
   const chat = createChatServices({
     ...createRepositories(database.db),
     passwords: createPasswordHasher(options.passwordCost),
     tokens: createTokenService({ secret: jwtSecret }),
-    notifier: notifyNobody,
+    notifier: createRealtimeNotifier(io, logger),
   });
+  const gateway = installGateway(io, { chat, logger, timers: systemTimers, ...(typingExpiryMs === undefined ? {} : { typingExpiryMs }) });
 
   const http = createHttpApp({
     frontendOrigins: config.frontendOrigins,
@@ -64,12 +81,18 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   let closed = false;
   return {
+    serve: io.handler((request) => http.fetch(request)),
     fetch: http.fetch,
+    io,
     database,
     chat,
     async close() {
       if (closed) return;
       closed = true;
+      // Sockets are told "server shutting down" and go offline; their last writes land before the
+      // database goes away.
+      await io.close();
+      await gateway.settled();
       if (ownsDatabase) await database.close();
     },
   };

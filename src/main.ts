@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // Entry point (also the compiled binary's): parses flags and config, builds the app, serves it
-// with Bun.serve, and shuts down gracefully on SIGTERM/SIGINT (stop accepting, close the database, exit 0).
+// with Bun.serve (REST and Socket.IO on one port), and shuts down gracefully on SIGTERM/SIGINT (stop
+// accepting, disconnect sockets with "server shutting down", close the database, exit 0).
 import packageJson from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
@@ -21,6 +22,9 @@ Configuration comes from the environment:
   LOG_LEVEL     debug | info | warn | error | silent (default info)
   NODE_ENV      development | production | test (default development)
 `;
+
+// How long a shutdown waits for REST requests in flight.
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -50,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
   const app = await createApp(config, logger);
-  const server = Bun.serve({ port: config.port, hostname: config.host, fetch: app.fetch });
+  const server = Bun.serve({ port: config.port, hostname: config.host, ...app.serve });
   logger.info(`listening on http://${server.hostname}:${server.port}`, {
     database: app.database.driver === "pglite" ? `pglite:${config.dataDir}` : "postgres",
   });
@@ -60,7 +64,11 @@ async function main(argv: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received: shutting down`);
-    await server.stop();
+    // No new connections; sockets are told "server shutting down"; REST requests in flight finish
+    // (for a while) before the database closes under them.
+    const draining = server.stop();
+    await app.io.close();
+    await Promise.race([draining, Bun.sleep(SHUTDOWN_GRACE_MS)]);
     await app.close();
     process.exit(0);
   };

@@ -1,18 +1,31 @@
-// Starts the whole application on port 0 against the shared test database, for tests that speak
-// HTTP (and later Socket.IO) to it. `await using server = await startTestServer()` stops it.
-import { createApp, type App } from "../../src/app.ts";
+// Starts the whole application (REST and Socket.IO on one port 0) against the shared test database,
+// with socket.io-client connections made in one line. `await using server = await startTestServer()`
+// closes the clients, the app (sockets, pending presence writes) and the HTTP server.
+import { io as ioc } from "socket.io-client";
+import { createApp, type App, type AppOptions } from "../../src/app.ts";
 import type { PasswordHashingCost } from "../../src/auth/passwords.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
 import { testDatabase } from "./database.ts";
+import { CLIENT_DEFAULTS, connected, type ClientOptions, type ClientSocket } from "./sio-client.ts";
 
 export type TestServer = {
+  /** http://127.0.0.1:<port>: the REST base URL, and the Socket.IO URL (path /socket.io) too. */
   url: string;
   port: number;
   app: App;
   config: Config;
+  /** A socket.io-client socket with `auth: { token }` (not awaited; closed with the server). */
+  socket(token: string | undefined, options?: ClientOptions): ClientSocket;
+  /** The same, resolved once connected (rejects with the connect_error's message). */
+  connect(token: string | undefined, options?: ClientOptions): Promise<ClientSocket>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+};
+
+export type TestServerOptions = {
+  /** Socket.IO timings and the typing expiry (AppOptions.realtime). */
+  realtime?: AppOptions["realtime"];
 };
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
@@ -20,19 +33,42 @@ export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-012345
 /** Argon2id still, but cheap: a suite registers hundreds of accounts. Production keeps Bun's defaults. */
 export const TEST_PASSWORD_COST: PasswordHashingCost = { memoryCost: 1024, timeCost: 1 };
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: "test", JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: "silent", ...env });
-  const app = await createApp(config, silentLogger, { database: await testDatabase(), passwordCost: TEST_PASSWORD_COST });
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+  const app = await createApp(config, silentLogger, {
+    database: await testDatabase(),
+    passwordCost: TEST_PASSWORD_COST,
+    ...(options.realtime ? { realtime: options.realtime } : {}),
+  });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...app.serve });
+  const url = `http://127.0.0.1:${server.port}`;
+  const clients: ClientSocket[] = [];
+  const socket = (token: string | undefined, clientOptions: ClientOptions = {}): ClientSocket => {
+    const client = ioc(url, { ...CLIENT_DEFAULTS, ...(token === undefined ? {} : { auth: { token } }), ...clientOptions });
+    clients.push(client);
+    return client;
+  };
+  let closed = false;
   const close = async () => {
-    await server.stop(true);
-    await app.close();
+    if (closed) return;
+    closed = true;
+    for (const client of clients) {
+      client.io.reconnection(false);
+      client.disconnect();
+    }
+    try {
+      await app.close();
+    } finally {
+      await server.stop(true);
+    }
   };
   return {
-    url: `http://127.0.0.1:${server.port}`,
+    url,
     port: server.port ?? 0,
     app,
     config,
+    socket,
+    connect: (token, clientOptions) => connected(socket(token, clientOptions)),
     close,
     [Symbol.asyncDispose]: close,
   };

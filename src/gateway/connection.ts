@@ -1,0 +1,66 @@
+// One authenticated socket's life: it joins its user channel, counts for presence, is disconnected
+// when its token expires, handles the client events, and on disconnect clears its typing state.
+import type { ChatServices } from "../chat/index.ts";
+import type { Timers } from "../chat/ports.ts";
+import type { PresenceTracker } from "../chat/presence-tracker.ts";
+import { createTypingIndicator } from "../chat/typing.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { KeyedSerialQueue } from "../lib/serial-queue.ts";
+import { ackFailure } from "./acks.ts";
+import { roomChannel, userChannel } from "./channels.ts";
+import { registerDirectMessageEvents } from "./dm-events.ts";
+import type { SocketContext } from "./event-handler.ts";
+import { takeAck } from "./event-handler.ts";
+import { registerMessageEvents } from "./message-events.ts";
+import { registerRoomEvents } from "./room-events.ts";
+import { disconnectAtExpiry } from "./session-expiry.ts";
+import { registerTypingEvents } from "./typing-events.ts";
+import { CLIENT_EVENTS, type GatewayServer, type GatewaySocket } from "./types.ts";
+
+export type ConnectionDeps = {
+  io: GatewayServer;
+  chat: ChatServices;
+  logger: Logger;
+  presence: PresenceTracker;
+  queue: KeyedSerialQueue;
+  timers: Timers;
+  typingExpiryMs: number | undefined;
+};
+
+const KNOWN_EVENTS: ReadonlySet<string> = new Set(CLIENT_EVENTS);
+
+export function onConnection(deps: ConnectionDeps, socket: GatewaySocket): void {
+  const { user, sessionExpiresAt } = socket.data;
+  // The handshake middleware set both; a socket without them must not stay.
+  if (!user || !sessionExpiresAt) {
+    socket.disconnect(true);
+    return;
+  }
+  socket.join(userChannel(user.id));
+  void deps.presence.connected(user.id);
+  const disarmExpiry = disconnectAtExpiry(socket, sessionExpiresAt, deps.timers);
+  const typing = createTypingIndicator({
+    timers: deps.timers,
+    ...(deps.typingExpiryMs === undefined ? {} : { expiryMs: deps.typingExpiryMs }),
+    announce: (roomId, isTyping) =>
+      socket.to(roomChannel(roomId)).emit("typing:update", { roomId, userId: user.id, firstName: user.firstName, isTyping }),
+  });
+
+  const ctx: SocketContext = { io: deps.io, socket, user, chat: deps.chat, typing, logger: deps.logger, queue: deps.queue };
+  registerRoomEvents(ctx);
+  registerMessageEvents(ctx);
+  registerDirectMessageEvents(ctx);
+  registerTypingEvents(ctx);
+  // Every event with an ack gets an answer, also one this server does not know.
+  socket.onAny((event, ...args) => {
+    if (KNOWN_EVENTS.has(event)) return;
+    takeAck(args)?.(ackFailure({ code: "INVALID", message: "Unknown event" }));
+  });
+
+  // While disconnecting the socket is still in its rooms, so "stopped typing" reaches them.
+  socket.on("disconnecting", () => typing.stopAll());
+  socket.on("disconnect", () => {
+    disarmExpiry();
+    void deps.presence.disconnected(user.id);
+  });
+}

@@ -1,0 +1,37 @@
+// dm:send: stored, then delivered to every socket of the recipient and of the sender (all tabs),
+// online or not (offline recipients read it over REST). Failures the seed reported with dm:error
+// (unknown recipient, a failed send) still are, besides the ack.
+import type { AckError } from "./acks.ts";
+import { userChannel } from "./channels.ts";
+import { onEvent, type SocketContext } from "./event-handler.ts";
+import { directMessagePayload } from "./payloads.ts";
+import { dmSendPayload } from "./schemas.ts";
+
+// What the seed's dm:error said for each failure it reported; other failures were silent there.
+const SEED_DM_ERRORS: Partial<Record<AckError["code"], string>> = {
+  NOT_FOUND: "Recipient not found",
+  INTERNAL: "Failed to send message",
+};
+
+export function registerDirectMessageEvents(ctx: SocketContext): void {
+  const { io, socket, user, chat } = ctx;
+
+  onEvent(
+    ctx,
+    "dm:send",
+    dmSendPayload,
+    async ({ recipientId, text, clientId }) => {
+      const { message, created } = await chat.directMessages.send({ senderId: user.id, recipientId, text, clientId });
+      const payload = directMessagePayload(message, user);
+      // One emit to both channels reaches each socket once, even for a message to oneself.
+      if (created) io.to([userChannel(message.recipientId), userChannel(user.id)]).emit("dm:received", payload);
+      return payload;
+    },
+    {
+      onFailure(error) {
+        const message = SEED_DM_ERRORS[error.code];
+        if (message !== undefined) socket.emit("dm:error", { message });
+      },
+    },
+  );
+}

@@ -1,0 +1,49 @@
+// The realtime gateway: installs the handshake authentication and the seed's socket handlers on a
+// Socket.IO server, over the chat use cases. Per-node state (presence counts, queues) lives in the
+// returned Gateway, created by the composition root.
+import type { ChatServices } from "../chat/index.ts";
+import type { Timers } from "../chat/ports.ts";
+import { createPresenceTracker } from "../chat/presence-tracker.ts";
+import type { Logger } from "../lib/logger.ts";
+import { createKeyedSerialQueue } from "../lib/serial-queue.ts";
+import { userChannel } from "./channels.ts";
+import { onConnection } from "./connection.ts";
+import { authenticateHandshake } from "./handshake-auth.ts";
+import type { GatewayServer } from "./types.ts";
+
+export { createRealtimeNotifier } from "./realtime-notifier.ts";
+export type { GatewayServer, GatewaySocket, SocketData, SocketUser } from "./types.ts";
+
+export type GatewayDeps = {
+  chat: ChatServices;
+  logger: Logger;
+  timers: Timers;
+  /** How long a typing indicator lasts without a new typing:start; 5 s unless given (tests). */
+  typingExpiryMs?: number;
+};
+
+export type Gateway = {
+  /** Resolves once handshakes, client events and presence writes in flight have finished (shutdown). */
+  settled(): Promise<void>;
+};
+
+export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
+  const queue = createKeyedSerialQueue();
+  const presence = createPresenceTracker({
+    record: (userId, status) => deps.chat.presence.record(userId, status),
+    // "To others": every socket but the user's own.
+    announce: (userId, status) => io.except(userChannel(userId)).emit("user:status", { userId, status }),
+    onError: (error, context) => deps.logger.error("presence update failed", { ...context, error }),
+  });
+
+  io.use(authenticateHandshake(deps.chat.sessions, deps.logger, queue));
+  io.on("connection", (socket) =>
+    onConnection({ io, chat: deps.chat, logger: deps.logger, presence, queue, timers: deps.timers, typingExpiryMs: deps.typingExpiryMs }, socket),
+  );
+
+  return {
+    async settled() {
+      await Promise.all([queue.idle(), presence.idle()]);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// room:join and room:leave. Joining checks access and persists the participant, then subscribes
+// this socket; leaving only unsubscribes it (membership stays: see README "Realtime API").
+import { roomChannel } from "./channels.ts";
+import { onEvent, type SocketContext } from "./event-handler.ts";
+import { roomIdPayload } from "./schemas.ts";
+
+export function registerRoomEvents(ctx: SocketContext): void {
+  const { socket, user, chat, typing } = ctx;
+
+  onEvent(ctx, "room:join", roomIdPayload, async (roomId) => {
+    const { room } = await chat.rooms.join(user.id, roomId);
+    const channel = roomChannel(room.id);
+    // A repeated join on this socket changes nothing and tells nobody; a socket that closed while
+    // the join was stored has nothing to subscribe.
+    if (socket.connected && !socket.rooms.has(channel)) {
+      socket.join(channel);
+      socket.to(channel).emit("room:userJoined", { roomId: room.id, user });
+    }
+    return room;
+  });
+
+  onEvent(ctx, "room:leave", roomIdPayload, (roomId) => {
+    const channel = roomChannel(roomId);
+    typing.stop(roomId);
+    // Leaving a room this socket is not in is a no-op, so a repeated leave is harmless.
+    if (socket.rooms.has(channel)) {
+      socket.leave(channel);
+      socket.to(channel).emit("room:userLeft", { roomId, userId: user.id });
+    }
+    return { roomId };
+  });
+}

@@ -1,0 +1,113 @@
+// room:join / room:leave and room:created over real sockets: access (public, private participants),
+// the announcements to the others, idempotent joins, and leave keeping the membership.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { registerUser, UNKNOWN_ID } from "../support/chat.ts";
+import { testDriver } from "../support/database.ts";
+import { startTestServer, type TestServer } from "../support/server.ts";
+import { expectNoEvent, waitFor, type ClientSocket } from "../support/sio-client.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const ack = (socket: ClientSocket, event: string, payload: unknown) => socket.timeout(2000).emitWithAck(event, payload);
+
+describe(`rooms over sockets (${testDriver})`, () => {
+  test("join: ack with the room, room:userJoined to the others, a second join acks without a broadcast", async () => {
+    const ada = await registerUser(server.app.chat, "Ada");
+    const bob = await registerUser(server.app.chat, "Bob");
+    const room = await server.app.chat.rooms.create(ada.user.id, { name: "Algebra", isPublic: true });
+    const a = await server.connect(ada.token);
+    const b = await server.connect(bob.token);
+    expect(await ack(a, "room:join", room.id)).toMatchObject({ ok: true, data: { id: room.id, name: "Algebra", isPublic: true } });
+
+    const joined = waitFor(a, "room:userJoined");
+    const quietForBob = expectNoEvent(b, "room:userJoined", 300);
+    // Upper-case spelling of the id: the same room.
+    expect(await ack(b, "room:join", room.id.toUpperCase())).toMatchObject({ ok: true, data: { id: room.id } });
+    expect(await joined).toEqual([
+      { roomId: room.id, user: { id: bob.user.id, firstName: "Bob", lastName: "Tester", role: "student", avatar: null } },
+    ]);
+    await quietForBob;
+    expect(await server.app.chat.rooms.get(bob.user.id, room.id)).toMatchObject({ participantCount: 2 });
+
+    const again = expectNoEvent(a, "room:userJoined", 300);
+    expect(await ack(b, "room:join", room.id)).toMatchObject({ ok: true });
+    await again;
+  });
+
+  test("a private room is NOT_FOUND to outsiders, exactly like an unknown one; bad ids are INVALID", async () => {
+    const ada = await registerUser(server.app.chat, "Ada");
+    const eve = await registerUser(server.app.chat, "Eve");
+    const secret = await server.app.chat.rooms.create(ada.user.id, { name: "Secret", isPublic: false });
+    const e = await server.connect(eve.token);
+    const notFound = { ok: false, error: { code: "NOT_FOUND", message: "Room not found" } };
+    expect(await ack(e, "room:join", secret.id)).toEqual(notFound);
+    expect(await ack(e, "room:join", UNKNOWN_ID)).toEqual(notFound);
+    expect(await ack(e, "room:join", { roomId: secret.id })).toEqual({ ok: false, error: { code: "INVALID", message: "roomId must be a string" } });
+    expect(await ack(e, "room:join", "")).toEqual({ ok: false, error: { code: "INVALID", message: "roomId must not be empty" } });
+    expect(await server.app.chat.rooms.get(ada.user.id, secret.id)).toMatchObject({ participantCount: 1 });
+  });
+
+  test("leave: room:userLeft to the others, no more room messages, membership kept so a private room can be joined again", async () => {
+    const ada = await registerUser(server.app.chat, "Ada");
+    const bob = await registerUser(server.app.chat, "Bob");
+    const secret = await server.app.chat.rooms.create(ada.user.id, { name: "Secret", isPublic: false });
+    await server.app.chat.rooms.addParticipant(ada.user.id, secret.id, bob.user.id);
+    const a = await server.connect(ada.token);
+    const b = await server.connect(bob.token);
+    await ack(a, "room:join", secret.id);
+    await ack(b, "room:join", secret.id);
+
+    const left = waitFor(a, "room:userLeft");
+    expect(await ack(b, "room:leave", secret.id)).toEqual({ ok: true, data: { roomId: secret.id } });
+    expect(await left).toEqual([{ roomId: secret.id, userId: bob.user.id }]);
+    const quiet = expectNoEvent(b, "message:received", 300);
+    await ack(a, "message:send", { roomId: secret.id, text: "only for those still here" });
+    await quiet;
+
+    // A second leave is harmless and announces nothing.
+    const noSecondLeave = expectNoEvent(a, "room:userLeft", 300);
+    expect(await ack(b, "room:leave", secret.id)).toMatchObject({ ok: true });
+    await noSecondLeave;
+    expect(await ack(b, "room:join", secret.id)).toMatchObject({ ok: true, data: { id: secret.id } });
+  });
+
+  test("room:created from REST: a public room to everyone, a private one only to its creator's sockets", async () => {
+    const ada = await registerUser(server.app.chat, "Ada");
+    const bob = await registerUser(server.app.chat, "Bob");
+    const a1 = await server.connect(ada.token);
+    const a2 = await server.connect(ada.token);
+    const b = await server.connect(bob.token);
+    const post = (body: unknown) =>
+      fetch(`${server.url}/api/rooms`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ada.token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<{ data: { id: string } }>);
+
+    const toBob = waitFor(b, "room:created");
+    const toAda = waitFor(a2, "room:created");
+    const open = await post({ name: "Open", description: "for all", isPublic: true });
+    const expected = {
+      id: open.data.id,
+      name: "Open",
+      description: "for all",
+      isPublic: true,
+      createdBy: { id: ada.user.id, firstName: "Ada", lastName: "Tester" },
+    };
+    expect(await toBob).toEqual([expected]);
+    expect(await toAda).toEqual([expected]);
+
+    const bobHearsNothing = expectNoEvent(b, "room:created", 300);
+    const bothTabs = Promise.all([waitFor(a1, "room:created"), waitFor(a2, "room:created")]);
+    const secret = await post({ name: "Mine", isPublic: false });
+    expect((await bothTabs).map(([payload]) => payload)).toEqual([
+      { ...expected, id: secret.data.id, name: "Mine", description: "", isPublic: false },
+      { ...expected, id: secret.data.id, name: "Mine", description: "", isPublic: false },
+    ]);
+    await bobHearsNothing;
+  });
+});
