@@ -398,7 +398,12 @@ export class Session implements EngineSession {
     }
     switch (packet.type) {
       case "message":
-        this.safely(() => this.onmessage?.(packet.data), "message handler");
+        // Inline rather than through safely(): this runs once per message, a closure each time adds up.
+        try {
+          this.onmessage?.(packet.data);
+        } catch (error) {
+          this.host.reportError(error, "message handler");
+        }
         return;
       case "pong":
         if (!this.awaitingPong) return;

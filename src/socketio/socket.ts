@@ -418,20 +418,22 @@ export class Socket<
   }
 
   private onevent(data: unknown[], id: number | undefined): void {
-    const args: unknown[] = data.slice();
+    // The decoder hands over a fresh array: it becomes the argument list as is.
+    const args = data;
     if (id !== undefined) args.push(this.ackFor(id));
     if (this.anyListeners?.length) {
       for (const listener of [...this.anyListeners]) invokeListener(listener, args, "onAny");
     }
-    const dispatch = (): void => {
-      if (!this.connected) return;
-      const event = String(args[0]);
-      // "error" is reserved for the server's own errors (socket.use): a client cannot raise it.
-      if (event === "error") return;
-      this.emitSafely(event, args.slice(1));
-    };
-    if (!this.middlewares?.length) dispatch();
-    else this.runMiddlewares(this.middlewares, args, dispatch);
+    if (this.middlewares?.length) this.runMiddlewares(this.middlewares, args, () => this.dispatch(args));
+    else this.dispatch(args);
+  }
+
+  private dispatch(args: unknown[]): void {
+    if (!this.connected) return;
+    const event = String(args[0]);
+    // "error" is reserved for the server's own errors (socket.use): a client cannot raise it.
+    if (event === "error") return;
+    this.emitSafely(event, args.slice(1));
   }
 
   private runMiddlewares(middlewares: readonly PacketMiddleware[], args: unknown[], done: () => void): void {
