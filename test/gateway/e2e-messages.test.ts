@@ -233,6 +233,81 @@ describe(`message:send (${testDriver})`, () => {
   });
 });
 
+describe(`message:send, client behaviour (${testDriver})`, () => {
+  test("a clientId reused for a different message is INVALID; nothing new is stored or broadcast", async () => {
+    await using chat = await startChat();
+    const { ada, room, a, b } = await roomScene(chat);
+    const first = ackedMessage<WireRoomMessage>(expectOk(await emitAck(b, "message:send", { roomId: room.id, text: "original", clientId: "k-1" })));
+    await waitFor(a, "message:received");
+    const quiet = expectNone(a, "message:received", 300);
+    expectAckError(await emitAck(b, "message:send", { roomId: room.id, text: "different", clientId: "k-1" }), "INVALID");
+    await quiet;
+    expect((await roomHistory(chat, ada, room.id)).messages.map((m) => [m.id, m.text])).toEqual([[first.id, "original"]]);
+  });
+
+  test("a join followed at once by sends (no waiting for acks): the sends find the room joined and arrive in order", async () => {
+    await using chat = await startChat();
+    const [ada, bob] = [await chat.user("Ada"), await chat.user("Bob")];
+    const room = await chat.createRoom(ada);
+    const a = await chat.connect(ada);
+    expectOk(await emitAck(a, "room:join", room.id));
+    const b = await chat.connect(bob);
+    const atA = record<WireRoomMessage>(a, "message:received");
+    const texts = Array.from({ length: 15 }, (_, i) => `burst ${i}`);
+    const last = waitFor(a, "message:received", 3000, (m: WireRoomMessage) => m.text === "burst 14");
+    const acks = [emitAck(b, "room:join", room.id), ...texts.map((text) => emitAck(b, "message:send", { roomId: room.id, text }))];
+    for (const ack of await Promise.all(acks)) expectOk(ack);
+    await last;
+    await sleep(100);
+    expect(atA.map((m) => m.text)).toEqual(texts);
+    const ids = atA.map((m) => m.id);
+    expect([...ids].sort((x, y) => x - y)).toEqual(ids);
+  });
+
+  test("room ids are case-insensitive like REST's: join upper-case, send lower-case, leave upper-case", async () => {
+    await using chat = await startChat();
+    const { ada, room, a } = await roomScene(chat);
+    const [cid] = [await chat.user("Cid")];
+    const c = await chat.connect(cid);
+    const joined = waitFor<{ roomId: string }>(a, "room:userJoined");
+    expectOk(await emitAck(c, "room:join", room.id.toUpperCase()));
+    expect((await joined).roomId).toBe(room.id);
+    const arrival = waitFor<WireRoomMessage>(a, "message:received");
+    expectOk(await emitAck(c, "message:send", { roomId: room.id, text: "same room" }));
+    expect((await arrival).roomId).toBe(room.id);
+    const left = waitFor<{ roomId: string }>(a, "room:userLeft");
+    expectOk(await emitAck(c, "room:leave", room.id.toUpperCase()));
+    expect((await left).roomId).toBe(room.id);
+    expectAckError(await emitAck(c, "message:send", { roomId: room.id, text: "gone" }), ["FORBIDDEN", "NOT_FOUND"]);
+    expect((await roomHistory(chat, ada, room.id)).messages.map((m) => m.text)).toEqual(["same room"]);
+  });
+
+  test("long-polling-only and WebSocket-only clients chat with each other (room messages, DMs, typing)", async () => {
+    await using chat = await startChat();
+    const [ada, bob] = [await chat.user("Ada"), await chat.user("Bob")];
+    const room = await chat.createRoom(ada);
+    const polling = await chat.connect(ada, { transports: ["polling"] });
+    const ws = await chat.connect(bob, { transports: ["websocket"] });
+    expect(polling.io.engine.transport.name).toBe("polling");
+    expect(ws.io.engine.transport.name).toBe("websocket");
+    for (const s of [polling, ws]) expectOk(await emitAck(s, "room:join", room.id));
+
+    const toPolling = waitFor<WireRoomMessage>(polling, "message:received");
+    const toWs = waitFor<WireRoomMessage>(ws, "message:received");
+    expectOk(await emitAck(ws, "message:send", { roomId: room.id, text: "from ws" }));
+    expect([(await toPolling).text, (await toWs).text]).toEqual(["from ws", "from ws"]);
+
+    const dmToWs = waitFor<WireDirectMessage>(ws, "dm:received");
+    const dmEcho = waitFor<WireDirectMessage>(polling, "dm:received");
+    expectOk(await emitAck(polling, "dm:send", { recipientId: bob.id, text: "from polling" }));
+    expect([(await dmToWs).text, (await dmEcho).text]).toEqual(["from polling", "from polling"]);
+
+    const typing = waitFor<{ userId: string; isTyping: boolean }>(polling, "typing:update");
+    expectOk(await emitAck(ws, "typing:start", { roomId: room.id }));
+    expect(await typing).toMatchObject({ userId: bob.id, isTyping: true });
+  });
+});
+
 describe(`dm:send (${testDriver})`, () => {
   test("dm:received reaches every tab of the recipient and of the sender exactly once, and nobody else", async () => {
     await using chat = await startChat();
@@ -256,6 +331,20 @@ describe(`dm:send (${testDriver})`, () => {
     await sleep(250);
     expect(seen.map((list) => list.length)).toEqual([1, 1, 1, 1]);
     expect(toCid).toEqual([]);
+  });
+
+  test("a DM to oneself reaches each of one's tabs exactly once", async () => {
+    await using chat = await startChat();
+    const ada = await chat.user("Ada");
+    const tabs = [await chat.connect(ada), await chat.connect(ada)];
+    const seen = tabs.map((s) => record<WireDirectMessage>(s, "dm:received"));
+    const arrivals = tabs.map((s) => waitFor<WireDirectMessage>(s, "dm:received"));
+    const [first] = tabs;
+    if (!first) throw new Error("no tab");
+    expectOk(await emitAck(first, "dm:send", { recipientId: ada.id, text: "note to self" }));
+    for (const payload of await Promise.all(arrivals)) expect(payload).toMatchObject({ recipientId: ada.id, sender: { id: ada.id }, text: "note to self" });
+    await sleep(250);
+    expect(seen.map((list) => list.length)).toEqual([1, 1]);
   });
 
   test("an unknown recipient: dm:error {message: 'Recipient not found'} and a NOT_FOUND ack; nothing stored", async () => {

@@ -146,6 +146,44 @@ describe(`room:leave (${testDriver})`, () => {
   });
 });
 
+// Presence counts a user, not a socket ("one of two tabs closing → no offline"); read the same way,
+// a user's second tab joining a room they are already in is "joining twice", and one tab leaving
+// while another stays in the room is not the user leaving it.
+describe(`a user with two tabs in one room (${testDriver})`, () => {
+  test("the second tab joining is not announced again", async () => {
+    await using chat = await startChat();
+    const [ada, bob] = [await chat.user("Ada"), await chat.user("Bob")];
+    const room = await chat.createRoom(ada);
+    const a = await chat.connect(ada);
+    expectOk(await emitAck(a, "room:join", room.id));
+    const toA = record<UserJoined>(a, "room:userJoined");
+    const b1 = await chat.connect(bob);
+    const b2 = await chat.connect(bob);
+    expectOk(await emitAck(b1, "room:join", room.id));
+    await waitFor(a, "room:userJoined");
+    expectOk(await emitAck(b2, "room:join", room.id));
+    await sleep(300);
+    expect(toA.map((p) => p.user["id"])).toEqual([bob.id]);
+  });
+
+  test("one tab leaving while the other stays in the room is not announced as the user leaving", async () => {
+    await using chat = await startChat();
+    const [ada, bob] = [await chat.user("Ada"), await chat.user("Bob")];
+    const room = await chat.createRoom(ada);
+    const a = await chat.connect(ada);
+    const b1 = await chat.connect(bob);
+    const b2 = await chat.connect(bob);
+    for (const s of [a, b1, b2]) expectOk(await emitAck(s, "room:join", room.id));
+    const toA = record<UserLeft>(a, "room:userLeft");
+    expectOk(await emitAck(b1, "room:leave", room.id));
+    await sleep(300);
+    expect(toA).toEqual([]);
+    const left = waitFor<UserLeft>(a, "room:userLeft");
+    expectOk(await emitAck(b2, "room:leave", room.id));
+    expect(await left).toEqual({ roomId: room.id, userId: bob.id });
+  });
+});
+
 describe(`room:created (${testDriver})`, () => {
   test("a public room created over REST reaches every connected socket, the creator's included, with the exact payload", async () => {
     await using chat = await startChat();
