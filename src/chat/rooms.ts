@@ -1,5 +1,5 @@
 // Study rooms: creation (creator becomes admin, clients are told), listing, details, membership by
-// admins (the way into a private room), and joining/leaving as the socket gateway will ask.
+// admins (the way into a private room), joining (room:join persists the participant) and leaving.
 import { ForbiddenError, NotFoundError } from "./errors.ts";
 import type { RealtimeNotifier, RoomStore, UserStore } from "./ports.ts";
 import { visibleRoom } from "./room-access.ts";
@@ -52,7 +52,11 @@ export function createRooms({ rooms, users, notifier }: RoomsDeps) {
       return { room, alreadyParticipant: !added };
     },
 
-    /** Removes the membership, as the seed did; answers whether the user was a participant. */
+    /**
+     * Removes the membership for good, as the seed's room:leave did; answers whether the user was a
+     * participant. The socket's room:leave no longer calls it (it only unsubscribes the socket, see
+     * README "Realtime API"): kept for an explicit "leave this room" action.
+     */
     async leave(userId: string, roomId: string): Promise<{ room: Room; wasParticipant: boolean }> {
       const { room, membership } = await visibleRoom(rooms, userId, roomId);
       if (!membership) return { room, wasParticipant: false };
