@@ -134,6 +134,16 @@ describe(`an accepted handshake (${testDriver})`, () => {
     expect(at).toBeLessThanOrEqual(exp * 1000 + 1500);
   }, 10_000);
 
+  test("expiry also ends a long-polling-only connection, with the same reason", async () => {
+    await using chat = await startChat();
+    const user = await chat.user("Poll");
+    const exp = nowSeconds() + 2;
+    const socket = await chat.connect(await signToken({ sub: user.id, exp }), { transports: ["polling"] });
+    const reason = await disconnected(socket, 6000);
+    expect(reason).toBe("io server disconnect");
+    expect(Date.now()).toBeLessThanOrEqual(exp * 1000 + 1500);
+  }, 10_000);
+
   test("a long-lived token is not disconnected meanwhile (control for the expiry case)", async () => {
     await using chat = await startChat();
     const user = await chat.user("Stay");

@@ -245,6 +245,32 @@ describe(`message:send, client behaviour (${testDriver})`, () => {
     expect((await roomHistory(chat, ada, room.id)).messages.map((m) => [m.id, m.text])).toEqual([[first.id, "original"]]);
   });
 
+  test("a retry of a text holding a lone surrogate (an emoji cut in half) is still idempotent, for rooms and DMs", async () => {
+    await using chat = await startChat();
+    const { ada, bob, room, b } = await roomScene(chat);
+    const text = "cut emoji \uD83D";
+    const attempts = [
+      ["message:send", { roomId: room.id, text, clientId: "half-1" }],
+      ["dm:send", { recipientId: ada.id, text, clientId: "half-2" }],
+    ] as const;
+    for (const [event, payload] of attempts) {
+      const first = await emitAck(b, event, payload);
+      const retry = await emitAck(b, event, payload);
+      // Refusing such text outright (INVALID both times) would be consistent too; a first success
+      // followed by "clientId was already used for a different message" is not.
+      if (!first.ok) {
+        expectAckError(first, "INVALID");
+        expectAckError(retry, "INVALID");
+        continue;
+      }
+      const stored = ackedMessage<{ id: number }>(first.data);
+      if (!retry.ok) throw new Error(`${event}: the retry of a stored message was refused: ${JSON.stringify(retry)}`);
+      expect(ackedMessage<{ id: number }>(retry.data).id).toBe(stored.id);
+    }
+    expect((await roomHistory(chat, ada, room.id)).messages.length).toBeLessThanOrEqual(1);
+    expect((await dmHistory(chat, ada, bob.id)).messages.length).toBeLessThanOrEqual(1);
+  });
+
   test("a join followed at once by sends (no waiting for acks): the sends find the room joined and arrive in order", async () => {
     await using chat = await startChat();
     const [ada, bob] = [await chat.user("Ada"), await chat.user("Bob")];

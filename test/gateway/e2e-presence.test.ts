@@ -15,6 +15,7 @@ import {
   type WireProfile,
 } from "../support/chat-client.ts";
 import { testDriver } from "../support/database.ts";
+import { nowSeconds, signToken } from "../support/tokens.ts";
 
 const statusOf = (userId: string, status: UserStatus["status"]) => (payload: UserStatus) =>
   payload.userId === userId && payload.status === status;
@@ -119,6 +120,34 @@ describe(`presence (${testDriver})`, () => {
     expect(forBob.at(-1)).toBe("online");
     expect((await profile(chat, watcher, bob.id)).status).toBe("online");
   });
+
+  test("five tabs opened and closed all at once: exactly one online and one offline, and REST ends offline", async () => {
+    await using chat = await startChat();
+    const [watcher, bob] = [await chat.user("Watcher"), await chat.user("Bob")];
+    const w = await chat.connect(watcher);
+    const seen = record<UserStatus>(w, "user:status");
+    const online = waitFor(w, "user:status", 3000, statusOf(bob.id, "online"));
+    const tabs = await Promise.all(Array.from({ length: 5 }, () => chat.connect(bob)));
+    await online;
+    await sleep(300);
+    expect(seen.filter((p) => p.userId === bob.id)).toEqual([{ userId: bob.id, status: "online" }]);
+    const offline = waitFor(w, "user:status", 3000, statusOf(bob.id, "offline"));
+    for (const tab of tabs) tab.disconnect();
+    await offline;
+    await sleep(300);
+    expect(seen.filter((p) => p.userId === bob.id).map((p) => p.status)).toEqual(["online", "offline"]);
+    expect((await profile(chat, watcher, bob.id)).status).toBe("offline");
+  });
+
+  test("a user whose token expires goes offline for the others", async () => {
+    await using chat = await startChat();
+    const [watcher, bob] = [await chat.user("Watcher"), await chat.user("Bob")];
+    const w = await chat.connect(watcher);
+    const online = waitFor(w, "user:status", 2000, statusOf(bob.id, "online"));
+    await chat.connect(await signToken({ sub: bob.id, exp: nowSeconds() + 2 }));
+    await online;
+    await waitFor(w, "user:status", 5000, statusOf(bob.id, "offline"));
+  }, 10_000);
 
   test("another user's online and offline reach every tab of a watcher", async () => {
     await using chat = await startChat();
