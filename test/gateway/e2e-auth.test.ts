@@ -3,10 +3,13 @@
 // token connects as its user; a token that expires while connected ends the connection at expiry.
 import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
+import { io as ioc } from "socket.io-client";
 import { schema } from "../../src/db/database.ts";
 import {
   ackedMessage,
+  CHAT_CLIENT_DEFAULTS,
   disconnected,
+  expectNone,
   emitAck,
   expectOk,
   startChat,
@@ -85,6 +88,34 @@ describe(`handshake refusals (${testDriver})`, () => {
     const db = chat.server.app.database.db;
     await db.delete(schema.users).where(eq(schema.users.id, user.id));
     await expectRefused(chat, { token: user.token }, "Authentication error: User not found", "USER_NOT_FOUND");
+  });
+
+  test("a refused handshake announces nobody online", async () => {
+    await using chat = await startChat();
+    const [watcher, bob] = [await chat.user("Watcher"), await chat.user("Bob")];
+    const w = await chat.connect(watcher);
+    const quiet = expectNone(w, "user:status", 400);
+    const forged = await signToken({ sub: bob.id, exp: nowSeconds() + 600 }, { secret: FORGER_SECRET });
+    await expectRefused(chat, { token: forged }, "Authentication error: invalid signature", "TOKEN_INVALID");
+    await expectRefused(chat, { token: await signToken({ sub: bob.id, exp: nowSeconds() - 60 }) }, "Authentication error: jwt expired", "TOKEN_EXPIRED");
+    await quiet;
+    const profile = await chat.rest<{ status: string }>("GET", `/api/users/${bob.id}`, watcher.token);
+    expect(profile.body.data.status).toBe("offline");
+  });
+
+  test("there is no other namespace to slip into: with or without a valid token, /admin is refused", async () => {
+    await using chat = await startChat();
+    const user = await chat.user("Nsp");
+    for (const auth of [{ token: user.token }, {}]) {
+      const socket = ioc(`${chat.url}/admin`, { ...CHAT_CLIENT_DEFAULTS, auth });
+      try {
+        const error = await waitFor<Error>(socket, "connect_error", 3000);
+        expect(error.message).toBe("Invalid namespace");
+        expect(socket.connected).toBe(false);
+      } finally {
+        socket.disconnect();
+      }
+    }
   });
 
   test("after refusals the server still accepts a valid token", async () => {

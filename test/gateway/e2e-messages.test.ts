@@ -386,6 +386,19 @@ describe(`dm:send (${testDriver})`, () => {
     expect(await storedBy(chat, ada)).toBe(0);
   });
 
+  test("a seed-style client without acks still hears dm:error for an unknown recipient, and gets its DMs", async () => {
+    await using chat = await startChat();
+    const [ada, bob] = [await chat.user("Ada"), await chat.user("Bob")];
+    const a = await chat.connect(ada);
+    const b = await chat.connect(bob);
+    const dmError = waitFor(a, "dm:error");
+    a.emit("dm:send", { recipientId: UNKNOWN_ID, text: "no ack" });
+    expect(await dmError).toEqual({ message: "Recipient not found" });
+    const arrival = waitFor<WireDirectMessage>(b, "dm:received");
+    a.emit("dm:send", { recipientId: bob.id, text: "no ack either" });
+    expect(await arrival).toMatchObject({ text: "no ack either", sender: { id: ada.id }, recipientId: bob.id });
+  });
+
   test("a malformed recipient id is refused without an internal error; nothing stored", async () => {
     await using chat = await startChat();
     const ada = await chat.user("Ada");
