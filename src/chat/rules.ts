@@ -33,10 +33,14 @@ function characters(text: string, max: number): number {
   return count;
 }
 
-/** Trimmed text of 1..max characters without NUL (Postgres text cannot store it). */
+/**
+ * Trimmed text of 1..max characters without NUL (Postgres text cannot store it). A lone surrogate
+ * (half of an emoji cut off) becomes U+FFFD here, as UTF-8 storage would make it anyway: what is
+ * checked, stored and answered is then the same text, so a retried send still matches its first copy.
+ */
 export function checkText(field: string, input: unknown, max: number, { allowEmpty = false } = {}): Checked<string> {
   if (typeof input !== "string") return fail(field, `${field} must be a string`);
-  const value = input.trim();
+  const value = input.toWellFormed().trim();
   if (value.includes("\u0000")) return fail(field, `${field} must not contain NUL characters`);
   if (value === "" && !allowEmpty) return fail(field, `${field} must not be empty`);
   if (characters(value, max) > max) return fail(field, `${field} must be at most ${max} characters`);

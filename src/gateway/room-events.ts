@@ -1,6 +1,6 @@
 // room:join and room:leave. Joining checks access and persists the participant, then subscribes
 // this socket; leaving only unsubscribes it (membership stays: see README "Realtime API").
-import { roomChannel } from "./channels.ts";
+import { otherSocketOfUserIn, roomChannel } from "./channels.ts";
 import { onEvent, type SocketContext } from "./event-handler.ts";
 import { roomIdPayload } from "./schemas.ts";
 
@@ -10,11 +10,13 @@ export function registerRoomEvents(ctx: SocketContext): void {
   onEvent(ctx, "room:join", roomIdPayload, async (roomId) => {
     const { room } = await chat.rooms.join(user.id, roomId);
     const channel = roomChannel(room.id);
-    // A repeated join on this socket changes nothing and tells nobody; a socket that closed while
-    // the join was stored has nothing to subscribe.
+    // A repeated join on this socket changes nothing; a socket that closed while the join was
+    // stored has nothing to subscribe. Checked and joined without a pause, so two tabs joining at
+    // once announce the user once.
     if (socket.connected && !socket.rooms.has(channel)) {
+      const userAlreadyThere = otherSocketOfUserIn(socket, user.id, room.id);
       socket.join(channel);
-      socket.to(channel).emit("room:userJoined", { roomId: room.id, user });
+      if (!userAlreadyThere) socket.to(channel).emit("room:userJoined", { roomId: room.id, user });
     }
     return room;
   });
@@ -22,10 +24,11 @@ export function registerRoomEvents(ctx: SocketContext): void {
   onEvent(ctx, "room:leave", roomIdPayload, (roomId) => {
     const channel = roomChannel(roomId);
     typing.stop(roomId);
-    // Leaving a room this socket is not in is a no-op, so a repeated leave is harmless.
+    // Leaving a room this socket is not in is a no-op, so a repeated leave is harmless; the user
+    // has left once their last tab in the room has.
     if (socket.rooms.has(channel)) {
       socket.leave(channel);
-      socket.to(channel).emit("room:userLeft", { roomId, userId: user.id });
+      if (!otherSocketOfUserIn(socket, user.id, roomId)) socket.to(channel).emit("room:userLeft", { roomId, userId: user.id });
     }
     return { roomId };
   });

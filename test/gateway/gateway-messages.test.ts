@@ -59,6 +59,18 @@ describe(`message:send (${testDriver})`, () => {
     expect(history.messages.map((m): unknown => m.id)).toEqual([sent.data?.["id"]]);
   });
 
+  test("a lone surrogate (an emoji cut in half) is stored and answered as U+FFFD, so a retry still matches", async () => {
+    const ada = await registerUser(server.app.chat, "Ada");
+    const room = await server.app.chat.rooms.create(ada.user.id, { name: "Half" });
+    const a = await server.connect(ada.token);
+    await ack(a, "room:join", room.id);
+    const payload = { roomId: room.id, text: "cut \uD83D", clientId: "half" };
+    const first = await ack(a, "message:send", payload);
+    expect(first.data?.["text"]).toBe("cut \uFFFD");
+    expect(await ack(a, "message:send", payload)).toEqual(first);
+    expect((await server.app.chat.roomMessages.history(ada.user.id, room.id, {})).messages.map((m) => m.text)).toEqual(["cut \uFFFD"]);
+  });
+
   test("refused: a room not joined on this socket (FORBIDDEN), bad text (INVALID); nothing stored", async () => {
     const ada = await registerUser(server.app.chat, "Ada");
     const room = await server.app.chat.rooms.create(ada.user.id, { name: "Quiet" });

@@ -1,10 +1,10 @@
 // room:join / room:leave and room:created over real sockets: access (public, private participants),
-// the announcements to the others, idempotent joins, and leave keeping the membership.
+// the announcements to the others (per user, not per tab), idempotent joins, leave keeping the membership.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { registerUser, UNKNOWN_ID } from "../support/chat.ts";
 import { testDriver } from "../support/database.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { expectNoEvent, waitFor, type ClientSocket } from "../support/sio-client.ts";
+import { expectNoEvent, record, until, waitFor, type ClientSocket } from "../support/sio-client.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -36,6 +36,25 @@ describe(`rooms over sockets (${testDriver})`, () => {
     const again = expectNoEvent(a, "room:userJoined", 300);
     expect(await ack(b, "room:join", room.id)).toMatchObject({ ok: true });
     await again;
+  });
+
+  test("rooms announce users, not tabs: a second tab joining, or one of two leaving, is not news", async () => {
+    const ada = await registerUser(server.app.chat, "Ada");
+    const bob = await registerUser(server.app.chat, "Bob");
+    const room = await server.app.chat.rooms.create(ada.user.id, { name: "Tabs" });
+    const a = await server.connect(ada.token);
+    await ack(a, "room:join", room.id);
+    const joins = record(a, "room:userJoined");
+    const leaves = record(a, "room:userLeft");
+    const [b1, b2] = [await server.connect(bob.token), await server.connect(bob.token)];
+    // Both tabs at once: the user is announced once.
+    await Promise.all([ack(b1, "room:join", room.id), ack(b2, "room:join", room.id)]);
+    await ack(b1, "room:leave", room.id);
+    await expectNoEvent(a, "room:userLeft", 300);
+    await ack(b2, "room:leave", room.id);
+    await until(() => (leaves.length > 0 ? true : undefined), 2000, "room:userLeft");
+    expect(joins.map(([payload]) => (payload as { user: { id: string } }).user.id)).toEqual([bob.user.id]);
+    expect(leaves).toEqual([[{ roomId: room.id, userId: bob.user.id }]]);
   });
 
   test("a private room is NOT_FOUND to outsiders, exactly like an unknown one; bad ids are INVALID", async () => {
