@@ -182,6 +182,22 @@ describe(`a user with two tabs in one room (${testDriver})`, () => {
     expectOk(await emitAck(b2, "room:leave", room.id));
     expect(await left).toEqual({ roomId: room.id, userId: bob.id });
   });
+  test("two tabs joining at the same moment are announced once; both leaving at the same moment, once", async () => {
+    await using chat = await startChat();
+    const [ada, bob] = [await chat.user("Ada"), await chat.user("Bob")];
+    const room = await chat.createRoom(ada);
+    const a = await chat.connect(ada);
+    expectOk(await emitAck(a, "room:join", room.id));
+    const joins = record<UserJoined>(a, "room:userJoined");
+    const leaves = record<UserLeft>(a, "room:userLeft");
+    const tabs = [await chat.connect(bob), await chat.connect(bob), await chat.connect(bob)];
+    for (const ack of await Promise.all(tabs.map((t) => emitAck(t, "room:join", room.id)))) expectOk(ack);
+    await sleep(300);
+    expect(joins.map((p) => p.user["id"])).toEqual([bob.id]);
+    for (const ack of await Promise.all(tabs.map((t) => emitAck(t, "room:leave", room.id)))) expectOk(ack);
+    await sleep(300);
+    expect(leaves).toEqual([{ roomId: room.id, userId: bob.id }]);
+  });
 });
 
 describe(`room:created (${testDriver})`, () => {
