@@ -182,7 +182,8 @@ describe(`a user with two tabs in one room (${testDriver})`, () => {
     expectOk(await emitAck(b2, "room:leave", room.id));
     expect(await left).toEqual({ roomId: room.id, userId: bob.id });
   });
-  test("two tabs joining at the same moment are announced once; both leaving at the same moment, once", async () => {
+
+  test("three tabs joining at the same moment are announced once; all leaving at the same moment, once", async () => {
     await using chat = await startChat();
     const [ada, bob] = [await chat.user("Ada"), await chat.user("Bob")];
     const room = await chat.createRoom(ada);
