@@ -66,7 +66,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     tokens: createTokenService({ secret: jwtSecret }),
     notifier: createRealtimeNotifier(io, logger),
   });
-  const gateway = installGateway(io, { chat, logger, timers: systemTimers, ...(typingExpiryMs === undefined ? {} : { typingExpiryMs }) });
+  const gateway = installGateway(io, { chat, logger, timers: systemTimers, typingExpiryMs });
 
   const http = createHttpApp({
     frontendOrigins: config.frontendOrigins,

@@ -9,8 +9,7 @@ import type { KeyedSerialQueue } from "../lib/serial-queue.ts";
 import { ackFailure } from "./acks.ts";
 import { roomChannel, userChannel } from "./channels.ts";
 import { registerDirectMessageEvents } from "./dm-events.ts";
-import type { SocketContext } from "./event-handler.ts";
-import { takeAck } from "./event-handler.ts";
+import { takeAck, type SocketContext } from "./event-handler.ts";
 import { registerMessageEvents } from "./message-events.ts";
 import { registerRoomEvents } from "./room-events.ts";
 import { disconnectAtExpiry } from "./session-expiry.ts";
@@ -41,7 +40,7 @@ export function onConnection(deps: ConnectionDeps, socket: GatewaySocket): void 
   const disarmExpiry = disconnectAtExpiry(socket, sessionExpiresAt, deps.timers);
   const typing = createTypingIndicator({
     timers: deps.timers,
-    ...(deps.typingExpiryMs === undefined ? {} : { expiryMs: deps.typingExpiryMs }),
+    expiryMs: deps.typingExpiryMs,
     announce: (roomId, isTyping) =>
       socket.to(roomChannel(roomId)).emit("typing:update", { roomId, userId: user.id, firstName: user.firstName, isTyping }),
   });

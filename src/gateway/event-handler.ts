@@ -31,7 +31,7 @@ export function takeAck(args: unknown[]): Ack | undefined {
   const last = args.at(-1);
   if (typeof last !== "function") return undefined;
   args.pop();
-  return (response) => (last as (response: AckResponse) => void)(response);
+  return last as Ack;
 }
 
 export function onEvent<S extends v.GenericSchema>(

@@ -38,7 +38,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const app = await createApp(config, silentLogger, {
     database: await testDatabase(),
     passwordCost: TEST_PASSWORD_COST,
-    ...(options.realtime ? { realtime: options.realtime } : {}),
+    realtime: options.realtime,
   });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...app.serve });
   const url = `http://127.0.0.1:${server.port}`;
