@@ -49,9 +49,17 @@ export const studyRooms = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /**
+     * Creation order. Timestamps tie for rooms made in the same millisecond (PGlite's clock has
+     * millisecond precision), so "newest first" orders by this instead.
+     */
+    seq: bigint("seq", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
   },
   // "Public rooms, newest first" is the room list's main scan.
-  (t) => [index("study_rooms_public_created_idx").on(t.isPublic, t.createdAt)],
+  (t) => [
+    index("study_rooms_public_created_idx").on(t.isPublic, t.createdAt),
+    uniqueIndex("study_rooms_seq_unique").on(t.seq),
+  ],
 );
 
 export const roomParticipants = pgTable(

@@ -89,7 +89,7 @@ export function createRoomsRepository(db: Db) {
         .from(studyRooms)
         .where(or(eq(studyRooms.isPublic, true), isMember))
         // The id tie-break keeps the order stable for rooms created in the same microsecond.
-        .orderBy(desc(studyRooms.createdAt), desc(studyRooms.id));
+        .orderBy(desc(studyRooms.seq));
     },
 
     /** Everyone in the room, earliest joiner first. */

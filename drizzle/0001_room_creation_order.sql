@@ -1,0 +1,2 @@
+ALTER TABLE "study_rooms" ADD COLUMN "seq" bigint NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name "study_rooms_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);--> statement-breakpoint
+CREATE UNIQUE INDEX "study_rooms_seq_unique" ON "study_rooms" USING btree ("seq");
