@@ -21,6 +21,14 @@ export type SocketContext = {
   queue: KeyedSerialQueue;
 };
 
+/**
+ * Events one socket may have waiting for the database at once. A client that floods faster than
+ * its events are handled gets RATE_LIMITED answers instead of an ever-growing queue.
+ */
+export const MAX_PENDING_EVENTS = 64;
+
+const RATE_LIMITED: AckResponse = ackFailure({ code: "RATE_LIMITED", message: "Too many requests in flight; slow down" });
+
 export type EventOptions = {
   /** Called with the error a client is answered with (e.g. dm:send's seed-style dm:error). */
   onFailure?: (error: AckError) => void;
@@ -43,6 +51,10 @@ export function onEvent<S extends v.GenericSchema>(
 ): void {
   ctx.socket.on(event, (...args: unknown[]) => {
     const ack = takeAck(args);
+    if (ctx.queue.pending(ctx.socket.id) >= MAX_PENDING_EVENTS) {
+      ack?.(RATE_LIMITED);
+      return;
+    }
     ctx.queue
       .run(ctx.socket.id, async () => {
         const response = await answer(ctx, event, schema, args[0], handle);

@@ -210,3 +210,23 @@ describe(`without acks and unknown events (${testDriver})`, () => {
     for (const ack of refusals) expectAckError(ack, ["INVALID", "NOT_FOUND", "FORBIDDEN"]);
   });
 });
+
+describe(`flooding (${testDriver})`, () => {
+  test("a client with too many events in flight gets RATE_LIMITED answers, stays connected, and is served again after", async () => {
+    await using chat = await startChat();
+    const { ada, room } = await scene(chat);
+    // Long-polling batches the 200 sends into one request, so they all arrive before any is
+    // handled: more than one socket may have in flight (MAX_PENDING_EVENTS).
+    const a = await chat.connect(ada, { transports: ["polling"] });
+    expectOk(await emitAck(a, "room:join", room.id));
+    const acks = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => emitAck(a, "message:send", { roomId: room.id, text: `flood ${i}` })),
+    );
+    const limited = acks.filter((ack) => !ack.ok && ack.error.code === "RATE_LIMITED");
+    const stored = acks.filter((ack) => ack.ok);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.length + limited.length).toBe(200);
+    await expectUsable(a, room.id, "after the flood");
+  });
+});

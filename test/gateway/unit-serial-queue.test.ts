@@ -52,4 +52,24 @@ describe("keyed serial queue", () => {
     expect(log).toEqual(["a", "b"]);
     expect(queue.size).toBe(0);
   });
+
+  test("pending(key) counts queued and running tasks, and returns to 0 when they settle", async () => {
+    const queue = createKeyedSerialQueue();
+    const gate = deferred();
+    const first = queue.run("a", () => gate.promise);
+    const failing = queue.run("a", () => {
+      throw new Error("x");
+    });
+    const third = queue.run("a", () => 3);
+    queue.run("b", () => 0);
+    expect(queue.pending("a")).toBe(3);
+    expect(queue.pending("nobody")).toBe(0);
+    gate.resolve();
+    await first;
+    await expect(failing).rejects.toThrow("x");
+    await third;
+    await queue.idle();
+    expect(queue.pending("a")).toBe(0);
+    expect(queue.pending("b")).toBe(0);
+  });
 });
