@@ -3,6 +3,7 @@
 // It never sees Bun directly: the binding (bun-binding.ts) adapts Bun.serve to HttpPort.
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { EngineErrorCode, engineErrorResponse } from "./errors.ts";
+import { handshakeOf } from "./handshake.ts";
 import { randomId } from "./ids.ts";
 import { readEngineQuery } from "./query.ts";
 import { Session, type SessionHost, type WsConnection } from "./session.ts";
@@ -95,7 +96,7 @@ export class EngineServer implements SessionHost {
     if (request.method !== "GET") return engineErrorResponse(EngineErrorCode.BAD_HANDSHAKE_METHOD, cors);
     if (transport === "websocket" && !isUpgrade) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
     if (this.closing) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
-    const handshake = handshakeOf(request, new URL(request.url), http);
+    const handshake = handshakeOf(request, http.requestIP(request));
     const open = () => {
       if (query.eio !== "4") return engineErrorResponse(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors);
       if (transport === "websocket") {
@@ -265,15 +266,4 @@ export class EngineServer implements SessionHost {
     this.closing = true;
     for (const session of [...this.sessions.values()]) session.close("server shutting down");
   }
-}
-
-function handshakeOf(request: Request, url: URL, http: HttpPort): HandshakeRequest {
-  return {
-    method: request.method,
-    url: url.pathname + url.search,
-    headers: Object.fromEntries(request.headers),
-    query: Object.fromEntries(url.searchParams),
-    remoteAddress: http.requestIP(request) ?? "",
-    secure: url.protocol === "https:" || url.protocol === "wss:",
-  };
 }

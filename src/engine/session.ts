@@ -8,6 +8,7 @@ import type {
   EngineSession,
   HandshakeRequest,
   MessageData,
+  SessionHandler,
   TransportName,
 } from "./types.ts";
 
@@ -39,6 +40,9 @@ type HeldPoll = { resolve: (response: Response) => void; headers: Record<string,
 // payload cannot stall every other connection.
 const INBOUND_BATCH = 256;
 
+/** Shared empty queue: replaced by a real array on the first push (never pushed to itself). */
+const NO_PACKETS: EnginePacket[] = Object.freeze([]) as unknown as EnginePacket[];
+
 const POLL_HEADERS = { "content-type": "text/plain; charset=UTF-8", "cache-control": "no-store" };
 const OK_HEADERS = { "content-type": "text/html" };
 
@@ -54,14 +58,16 @@ export class Session implements EngineSession {
   onmessage: ((data: MessageData) => void) | undefined;
   onclose: ((reason: CloseReason, description?: string) => void) | undefined;
   onupgrade: (() => void) | undefined;
+  handler: SessionHandler | undefined;
 
   private ws: WsConnection | undefined;
   private congested = false;
   private heldPoll: HeldPoll | undefined;
-  private outbox: EnginePacket[] = [];
+  // Created when the first packet waits: a WebSocket session never needs one.
+  private outbox: EnginePacket[] = NO_PACKETS;
   private outboxBytes = 0;
   private posting = false;
-  private inbound: EnginePacket[] = [];
+  private inbound: EnginePacket[] = NO_PACKETS;
   private inboundNext = 0;
   private draining = false;
   private probe: WsConnection | undefined;
@@ -109,6 +115,7 @@ export class Session implements EngineSession {
       this.writeFrames(messages);
       return;
     }
+    if (this.outbox === NO_PACKETS) this.outbox = [];
     for (const data of messages) this.outbox.push({ type: "message", data });
     for (const data of messages) this.outboxBytes += typeof data === "string" ? data.length : data.byteLength;
     this.afterQueued();
@@ -120,6 +127,7 @@ export class Session implements EngineSession {
       this.checkSent(this.ws.send(encodeFrame(packet)));
       return;
     }
+    if (this.outbox === NO_PACKETS) this.outbox = [];
     this.outbox.push(packet);
     this.outboxBytes += 1;
     this.afterQueued();
@@ -168,7 +176,7 @@ export class Session implements EngineSession {
     if (!held || (this.upgrading && !closing) || this.outbox.length === 0) return;
     this.heldPoll = undefined;
     const body = encodePayload(this.outbox);
-    this.outbox = [];
+    this.outbox = NO_PACKETS;
     this.outboxBytes = 0;
     held.resolve(new Response(body, { headers: held.headers }));
   }
@@ -197,7 +205,7 @@ export class Session implements EngineSession {
     }
     if (this.outbox.length > 0) {
       const body = encodePayload(this.outbox);
-      this.outbox = [];
+      this.outbox = NO_PACKETS;
       this.outboxBytes = 0;
       return new Response(body, { headers });
     }
@@ -323,14 +331,14 @@ export class Session implements EngineSession {
     }
     // What waited for the next poll goes out first, in order, before anything newer.
     const waiting = this.outbox;
-    this.outbox = [];
+    this.outbox = NO_PACKETS;
     this.outboxBytes = 0;
     if (waiting.length > 0) {
       ws.cork(() => {
         for (const packet of waiting) this.checkSent(ws.send(encodeFrame(packet)));
       });
     }
-    this.safely(() => this.onupgrade?.(), "upgrade handler");
+    this.safely(() => (this.handler ? this.handler.onupgrade?.() : this.onupgrade?.()), "upgrade handler");
   }
 
   private abortUpgrade(closeProbe: boolean): void {
@@ -369,6 +377,7 @@ export class Session implements EngineSession {
   // ---- inbound -------------------------------------------------------------------------------
 
   private dispatch(packets: EnginePacket[]): void {
+    if (this.inbound === NO_PACKETS) this.inbound = [];
     for (const packet of packets) this.inbound.push(packet);
     if (!this.draining) this.drainInbound();
   }
@@ -385,7 +394,7 @@ export class Session implements EngineSession {
       this.handlePacket(packet);
       handled++;
     }
-    this.inbound = [];
+    this.inbound = NO_PACKETS;
     this.inboundNext = 0;
     this.draining = false;
   }
@@ -400,7 +409,8 @@ export class Session implements EngineSession {
       case "message":
         // Inline rather than through safely(): this runs once per message, a closure each time adds up.
         try {
-          this.onmessage?.(packet.data);
+          if (this.handler) this.handler.onmessage(packet.data);
+          else this.onmessage?.(packet.data);
         } catch (error) {
           this.host.reportError(error, "message handler");
         }
@@ -451,7 +461,7 @@ export class Session implements EngineSession {
     clearTimeout(this.heartbeat);
     this.heartbeat = undefined;
     if (this.probe) this.abortUpgrade(true);
-    this.inbound = [];
+    this.inbound = NO_PACKETS;
     if (this.topics && this.transport === "polling") {
       for (const topic of this.topics) this.host.pollingUnsubscribe(this, topic);
     }
@@ -468,15 +478,17 @@ export class Session implements EngineSession {
       if (this.heldPoll) this.flushPoll(true);
       this.host.sessionLingering(this);
     } else {
-      this.outbox = [];
+      this.outbox = NO_PACKETS;
       this.answerHeldPoll(reason === "transport close" ? "6" : "1");
       this.host.sessionClosed(this);
     }
     const onclose = this.onclose;
+    const handler = this.handler;
     this.onmessage = undefined;
     this.onclose = undefined;
     this.onupgrade = undefined;
-    this.safely(() => onclose?.(reason, description), "close handler");
+    this.handler = undefined;
+    this.safely(() => (handler ? handler.onclose(reason, description) : onclose?.(reason, description)), "close handler");
   }
 
   /** A GET for a closed session that still owes its client its last packets, then a close packet. */
@@ -484,7 +496,7 @@ export class Session implements EngineSession {
     const headers = withCors(cors, POLL_HEADERS);
     if (this.outbox.length > 0) {
       const body = encodePayload(this.outbox);
-      this.outbox = [];
+      this.outbox = NO_PACKETS;
       this.outboxBytes = 0;
       return new Response(body, { headers });
     }

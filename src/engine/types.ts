@@ -18,7 +18,7 @@ export type HandshakeRequest = {
   method: string;
   url: string;
   headers: Record<string, string>;
-  query: Record<string, string>;
+  readonly query: Record<string, string>;
   remoteAddress: string;
   secure: boolean;
 };
@@ -104,6 +104,17 @@ export interface EngineSession {
   onclose: ((reason: CloseReason, description?: string) => void) | undefined;
   /** After the transport changed to WebSocket (topics have already been re-subscribed). */
   onupgrade: (() => void) | undefined;
+  /**
+   * Alternative to the three callbacks: one object whose methods get the same calls. A layer that
+   * keeps an object per session anyway (Socket.IO's Client) spares a closure per callback.
+   */
+  handler: SessionHandler | undefined;
+}
+
+export interface SessionHandler {
+  onmessage(data: MessageData): void;
+  onclose(reason: CloseReason, description?: string): void;
+  onupgrade?(): void;
 }
 
 export interface EngineHandler {

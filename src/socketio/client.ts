@@ -1,6 +1,6 @@
 // One Engine.IO session seen by Socket.IO: decodes its packets, connects it to namespaces (with
 // connectTimeout), routes packets to its sockets, and decides when a violation ends the session.
-import type { EngineSession, MessageData } from "../engine/types.ts";
+import type { CloseReason, EngineSession, MessageData, SessionHandler } from "../engine/types.ts";
 import { SioDecoder, SioPacketType, encodePacket, type SioPacket } from "./parser/index.ts";
 import { reportHandlerError } from "./emitter.ts";
 import type { Server } from "./server.ts";
@@ -9,11 +9,13 @@ import type { EventsMap } from "./typed-events.ts";
 
 type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;
 
-export class Client {
-  /** Connected sockets by namespace name. */
-  private readonly sockets = new Map<string, AnySocket>();
+export class Client implements SessionHandler {
+  // Connected sockets by namespace name. Nearly every client is in one namespace: that one needs
+  // no Map (memory per connection counts on a server holding many).
+  private only: AnySocket | undefined;
+  private byName: Map<string, AnySocket> | undefined;
   /** Namespaces whose CONNECT is going through middleware now. */
-  private readonly connecting = new Set<string>();
+  private connecting: Set<string> | undefined;
   private readonly decoder: SioDecoder;
   private connectTimer: Timer | undefined;
   private attachmentTimer: Timer | undefined;
@@ -23,15 +25,14 @@ export class Client {
     readonly conn: EngineSession,
   ) {
     this.decoder = new SioDecoder({ maxAttachments: server.options.maxAttachments });
-    conn.onmessage = (data) => this.ondata(data);
-    conn.onclose = (reason) => this.onclose(reason);
+    conn.handler = this;
     // An engine session that never joins a namespace is closed: it would hold resources for nothing.
     this.connectTimer = setTimeout(closeIfIdle, server.options.connectTimeout, this);
   }
 
   /** connectTimeout: still no namespace joined (a middleware that never answers counts as none). */
   closeIfNeverConnected(): void {
-    if (this.sockets.size === 0) this.conn.close("forced close");
+    if (!this.only && !this.byName?.size) this.conn.close("forced close");
   }
 
   /** attachmentTimeout: a binary packet is still missing attachments. */
@@ -48,7 +49,8 @@ export class Client {
     this.conn.send(...messages);
   }
 
-  private ondata(data: MessageData): void {
+  /** SessionHandler: one Engine.IO message. */
+  onmessage(data: MessageData): void {
     const decoded = this.decoder.add(data);
     if (!decoded.ok) {
       this.conn.close("parse error");
@@ -70,14 +72,14 @@ export class Client {
   private onpacket(packet: SioPacket): void {
     if (packet.type === SioPacketType.CONNECT) {
       // Connecting twice to one namespace on one session is an invalid state: end the session.
-      if (this.sockets.has(packet.nsp) || this.connecting.has(packet.nsp)) {
+      if (this.socketOf(packet.nsp) || this.connecting?.has(packet.nsp)) {
         this.conn.close("parse error");
         return;
       }
       this.connect(packet.nsp, packet.data ?? {});
       return;
     }
-    const socket = this.sockets.get(packet.nsp);
+    const socket = this.socketOf(packet.nsp);
     if (!socket) {
       // A packet for a namespace this session is not in: invalid state, as in the reference.
       this.conn.close("parse error");
@@ -86,21 +88,46 @@ export class Client {
     socket.onpacket(packet);
   }
 
+  private socketOf(name: string): AnySocket | undefined {
+    if (this.only) return this.only.nsp.name === name ? this.only : undefined;
+    return this.byName?.get(name);
+  }
+
+  private sockets(): AnySocket[] {
+    if (this.only) return [this.only];
+    return this.byName ? [...this.byName.values()] : [];
+  }
+
+  private addSocket(socket: AnySocket): void {
+    if (!this.only && !this.byName?.size) {
+      this.only = socket;
+      return;
+    }
+    this.byName ??= new Map();
+    if (this.only) {
+      this.byName.set(this.only.nsp.name, this.only);
+      this.only = undefined;
+    }
+    this.byName.set(socket.nsp.name, socket);
+  }
+
   private connect(name: string, auth: Record<string, unknown>): void {
-    this.connecting.add(name);
+    (this.connecting ??= new Set()).add(name);
     this.server.resolveNamespace(name, auth, (nsp) => {
       if (this.conn.closed) return;
       if (!nsp) {
-        this.connecting.delete(name);
+        this.connecting?.delete(name);
+        if (this.connecting?.size === 0) this.connecting = undefined;
         this.sendRaw({ type: SioPacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
         return;
       }
       nsp.addClient(this, auth, (socket) => {
-        this.connecting.delete(name);
+        this.connecting?.delete(name);
+        if (this.connecting?.size === 0) this.connecting = undefined;
         if (!socket) return;
         clearTimeout(this.connectTimer);
         this.connectTimer = undefined;
-        this.sockets.set(name, socket);
+        this.addSocket(socket);
       });
     });
   }
@@ -119,30 +146,34 @@ export class Client {
   }
 
   removeSocket(socket: AnySocket): void {
-    if (this.sockets.get(socket.nsp.name) === socket) this.sockets.delete(socket.nsp.name);
+    if (this.only === socket) this.only = undefined;
+    else if (this.byName?.get(socket.nsp.name) === socket) this.byName.delete(socket.nsp.name);
   }
 
   /** `socket.disconnect(true)`: every namespace gets a DISCONNECT, then the session ends. */
   disconnectAll(): void {
-    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    for (const socket of this.sockets()) socket.disconnect();
     this.conn.close("forced close");
   }
 
   /** Ends the session with the given reason (server shutdown). */
   closeWith(reason: DisconnectReason): void {
-    for (const socket of [...this.sockets.values()]) socket.onclose(reason);
+    for (const socket of this.sockets()) socket.onclose(reason);
     this.conn.close(reason === "server shutting down" ? "server shutting down" : "forced close");
   }
 
-  private onclose(reason: DisconnectReason): void {
+  /** SessionHandler: the Engine.IO session ended; every socket on it disconnects with its reason. */
+  onclose(reason: CloseReason): void {
     clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     clearTimeout(this.attachmentTimer);
     this.attachmentTimer = undefined;
     this.decoder.reset();
-    for (const socket of [...this.sockets.values()]) socket.onclose(reason);
-    this.sockets.clear();
-    this.connecting.clear();
+    for (const socket of this.sockets()) socket.onclose(reason);
+    this.only = undefined;
+    this.byName = undefined;
+    this.connecting = undefined;
+    this.server.clientClosed(this);
   }
 }
 

@@ -100,13 +100,12 @@ export class Server<
   }
 
   private onconnection(session: EngineSession): void {
-    const client = new Client(this as unknown as Server<EventsMap, EventsMap, EventsMap, unknown>, session);
-    this.clients.add(client);
-    const onclose = session.onclose;
-    session.onclose = (reason, description) => {
-      this.clients.delete(client);
-      onclose?.(reason, description);
-    };
+    this.clients.add(new Client(this as unknown as Server<EventsMap, EventsMap, EventsMap, unknown>, session));
+  }
+
+  /** Called by a Client when its Engine.IO session ended. */
+  clientClosed(client: Client): void {
+    this.clients.delete(client);
   }
 
   // ---- namespaces -----------------------------------------------------------------------------
