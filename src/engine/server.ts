@@ -222,7 +222,7 @@ export class EngineServer implements SessionHost {
       }
     }
     const polling = this.pollingTopics.get(topic);
-    if (polling) for (const session of polling) if (session !== except) session.send(...messages);
+    if (polling) for (const session of polling) if (session !== except) session.write(messages);
   }
 
   pollingSubscribe(session: Session, topic: string): void {

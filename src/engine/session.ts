@@ -110,6 +110,10 @@ export class Session implements EngineSession {
   // ---- outbound ------------------------------------------------------------------------------
 
   send(...messages: MessageData[]): void {
+    this.write(messages);
+  }
+
+  write(messages: readonly MessageData[]): void {
     if (this.closed || messages.length === 0) return;
     if (this.transport === "websocket") {
       this.writeFrames(messages);
@@ -265,6 +269,12 @@ export class Session implements EngineSession {
 
   /** A frame on this session's WebSocket (not an upgrade probe). */
   frame(frame: string | Uint8Array): void {
+    // The common case, a text message with nothing queued before it, skips the general decoder.
+    if (typeof frame === "string" && frame.charCodeAt(0) === 52 /* 4 */ && this.inboundNext === this.inbound.length && !this.draining) {
+      if (this.awaitingPong) this.refreshPongWait();
+      this.deliver(frame.slice(1));
+      return;
+    }
     const decoded = decodePacket(frame);
     if (!decoded.ok) {
       this.close("parse error", decoded.error);
@@ -400,20 +410,10 @@ export class Session implements EngineSession {
   }
 
   private handlePacket(packet: EnginePacket): void {
-    if (this.awaitingPong && packet.type !== "pong" && !this.pongRefreshed) {
-      // A client busy receiving or sending a large payload may answer late: give it one more period.
-      this.pongRefreshed = true;
-      this.armTimer(pongOverdue, this.host.options.pingTimeout);
-    }
+    if (this.awaitingPong && packet.type !== "pong") this.refreshPongWait();
     switch (packet.type) {
       case "message":
-        // Inline rather than through safely(): this runs once per message, a closure each time adds up.
-        try {
-          if (this.handler) this.handler.onmessage(packet.data);
-          else this.onmessage?.(packet.data);
-        } catch (error) {
-          this.host.reportError(error, "message handler");
-        }
+        this.deliver(packet.data);
         return;
       case "pong":
         if (!this.awaitingPong) return;
@@ -430,6 +430,23 @@ export class Session implements EngineSession {
       default:
         // open, upgrade and noop outside an upgrade are ignored, as by the reference.
         return;
+    }
+  }
+
+  /** A client busy receiving or sending a large payload may answer late: one more period, once. */
+  private refreshPongWait(): void {
+    if (this.pongRefreshed) return;
+    this.pongRefreshed = true;
+    this.armTimer(pongOverdue, this.host.options.pingTimeout);
+  }
+
+  private deliver(data: MessageData): void {
+    // Inline rather than through safely(): this runs once per message, a closure each time adds up.
+    try {
+      if (this.handler) this.handler.onmessage(data);
+      else this.onmessage?.(data);
+    } catch (error) {
+      this.host.reportError(error, "message handler");
     }
   }
 

@@ -96,6 +96,8 @@ export interface EngineSession {
   readonly writable: boolean;
   /** Sends message packets; several are written back to back (a binary packet's frames stay adjacent). */
   send(...messages: MessageData[]): void;
+  /** send() for messages already in an array (no spread on the hot path). */
+  write(messages: readonly MessageData[]): void;
   /** Topics carry broadcasts: WebSocket sessions subscribe natively, polling ones in JS. */
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;

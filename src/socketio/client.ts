@@ -46,7 +46,7 @@ export class Client implements SessionHandler {
   }
 
   write(messages: readonly MessageData[]): void {
-    this.conn.send(...messages);
+    this.conn.write(messages);
   }
 
   /** SessionHandler: one Engine.IO message. */
@@ -142,7 +142,7 @@ export class Client implements SessionHandler {
       if (packet.type !== SioPacketType.CONNECT_ERROR) return;
       messages = encodePacket({ ...packet, data: { message: packet.data.message } });
     }
-    this.conn.send(...messages);
+    this.conn.write(messages);
   }
 
   removeSocket(socket: AnySocket): void {
