@@ -85,22 +85,8 @@ export function record(target: Listenable, event: string): unknown[][] {
   return seen;
 }
 
-/** Rejects with a labelled error unless the promise settles within ms. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${label}`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
+/** Rejects with a labelled error unless the promise settles within ms (shared with the engine tests). */
+export { withTimeout } from "./engine-server.ts";
 
 /** Polls check() every 10 ms until it returns a value other than undefined (for state without events). */
 export async function until<T>(check: () => T | undefined, timeoutMs: number, label: string): Promise<T> {
