@@ -5,6 +5,7 @@ import { expect } from "bun:test";
 import { io as ioc, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { TEST_PASSWORD, uniqueEmail } from "./chat.ts";
 import { startTestServer, type TestServer } from "./server.ts";
+import { connected as connectedWithin } from "./sio-client.ts";
 
 export type ClientSocket = Socket;
 export type ClientOptions = Partial<ManagerOptions & SocketOptions>;
@@ -140,28 +141,7 @@ export async function startChat(env: Record<string, string> = {}): Promise<ChatH
 
 /** Resolves once the socket is connected; rejects with the connect_error's message and data. */
 export function connected(socket: ClientSocket, ms = 3000): Promise<ClientSocket> {
-  if (socket.connected) return Promise.resolve(socket);
-  return new Promise<ClientSocket>((resolve, reject) => {
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off("connect", onConnect);
-      socket.off("connect_error", onError);
-    };
-    const onConnect = () => {
-      cleanup();
-      resolve(socket);
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(new Error(`connect_error: ${error.message} ${safeJson((error as Error & { data?: unknown }).data)}`));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`timed out after ${ms} ms waiting for connect`));
-    }, ms);
-    socket.on("connect", onConnect);
-    socket.on("connect_error", onError);
-  });
+  return connectedWithin(socket, ms);
 }
 
 export type Where<T> = (payload: T) => boolean;

@@ -114,7 +114,8 @@ export function connected(socket: ClientSocket, timeoutMs = 2000): Promise<Clien
     };
     const onError = (error: Error) => {
       cleanup();
-      reject(new Error(`connect_error: ${error.message}`));
+      const data = (error as Error & { data?: unknown }).data;
+      reject(new Error(`connect_error: ${error.message}${data === undefined ? "" : ` ${JSON.stringify(data)}`}`));
     };
     const timer = setTimeout(() => {
       cleanup();
