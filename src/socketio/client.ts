@@ -118,7 +118,7 @@ export class Client implements SessionHandler {
       if (!nsp) {
         this.connecting?.delete(name);
         if (this.connecting?.size === 0) this.connecting = undefined;
-        this.sendRaw({ type: SioPacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
+        this.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
         return;
       }
       nsp.addClient(this, auth, (socket) => {
@@ -132,13 +132,16 @@ export class Client implements SessionHandler {
     });
   }
 
-  /** Writes a packet outside any socket (CONNECT_ERROR). Unencodable extra data is left out. */
-  sendRaw(packet: SioPacket): void {
+  /**
+   * Encodes and writes one packet. An unencodable payload is reported, never thrown into the app;
+   * a CONNECT_ERROR whose extra data cannot be encoded still goes out with its message alone.
+   */
+  sendPacket(packet: SioPacket): void {
     let messages: (string | Uint8Array)[];
     try {
       messages = encodePacket(packet);
     } catch (error) {
-      reportHandlerError(error, "encode CONNECT_ERROR data");
+      reportHandlerError(error, "encode");
       if (packet.type !== SioPacketType.CONNECT_ERROR) return;
       messages = encodePacket({ ...packet, data: { message: packet.data.message } });
     }

@@ -180,7 +180,7 @@ export class Namespace<
       if (error) {
         const message = String(error.message);
         const data = error.data === undefined ? { message } : { message, data: error.data };
-        client.sendRaw({ type: SioPacketType.CONNECT_ERROR, nsp: this.name, data });
+        client.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp: this.name, data });
         done(undefined);
         return;
       }

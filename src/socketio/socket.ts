@@ -7,7 +7,7 @@ import { BroadcastOperator, type BroadcastFlagsState } from "./broadcast-operato
 import type { Client } from "./client.ts";
 import { invokeListener, reportHandlerError, SafeEmitter } from "./emitter.ts";
 import type { Namespace } from "./namespace.ts";
-import { encodePacket, SioPacketType, type SioPacket } from "./parser/index.ts";
+import { SioPacketType, type SioPacket } from "./parser/index.ts";
 import { RESERVED_EVENTS } from "./reserved-events.ts";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
 
@@ -508,15 +508,8 @@ export class Socket<
     for (const listener of [...this.anyOutgoingListeners]) invokeListener(listener, data, "onAnyOutgoing");
   }
 
-  /** Encodes and writes one packet; an unencodable payload is reported, not thrown into the app. */
+  /** Encodes and writes one packet on this socket's connection (see Client.sendPacket). */
   sendPacket(packet: SioPacket): void {
-    let messages: (string | Uint8Array)[];
-    try {
-      messages = encodePacket(packet);
-    } catch (error) {
-      reportHandlerError(error, "encode");
-      return;
-    }
-    this.client.write(messages);
+    this.client.sendPacket(packet);
   }
 }
