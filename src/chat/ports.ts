@@ -45,10 +45,13 @@ export type HistoryQuery = { before?: number; limit: number };
 
 export type StoreMessageResult =
   | { ok: true; created: boolean; message: StoredMessage }
-  | { ok: false; reason: "client_id_conflict" | "target_not_found" };
+  | { ok: false; reason: "client_id_conflict" | "target_not_found" | "not_participant" };
 
 export type MessageStore = {
-  /** Idempotent per (sender, clientId). */
+  /**
+   * Idempotent per (sender, clientId). A room message is stored only when its sender takes part in
+   * the room (checked in the same statement as the write), a direct message when its recipient exists.
+   */
   createRoomMessage(input: { roomId: string; senderId: string; text: string; clientId?: string | null }): Promise<StoreMessageResult>;
   createDirectMessage(input: { recipientId: string; senderId: string; text: string; clientId?: string | null }): Promise<StoreMessageResult>;
   /** Newest first, ids below `before`. */

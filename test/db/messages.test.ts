@@ -16,6 +16,7 @@ beforeEach(async () => {
   bob = await makeUser(fx.repos, "Bob");
   carol = await makeUser(fx.repos, "Carol");
   room = await fx.repos.rooms.create({ name: "r", isPublic: true, createdBy: alice.id });
+  await fx.repos.rooms.addParticipant(room.id, bob.id);
 });
 
 async function messageCount(): Promise<number> {
@@ -134,8 +135,63 @@ describe(`messages repository (${testDriver})`, () => {
     expect(await messageCount()).toBe(0);
   });
 
+  test("a room message from someone outside the room is not_participant and stores nothing", async () => {
+    const refused = { ok: false, reason: "not_participant" } as const;
+    expect(await fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: carol.id, text: "x" })).toEqual(refused);
+    expect(await fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: carol.id, text: "x", clientId: "c" })).toEqual(refused);
+    expect(await fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: UNKNOWN_UUID, text: "x" })).toEqual(refused);
+    expect(await messageCount()).toBe(0);
+  });
+
   test("a sender that does not exist is an error, not target_not_found", async () => {
-    await expect(fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: UNKNOWN_UUID, text: "x" })).rejects.toThrow();
+    await expect(fx.repos.messages.createDirectMessage({ recipientId: bob.id, senderId: UNKNOWN_UUID, text: "x" })).rejects.toThrow();
+    await expect(fx.repos.messages.createDirectMessage({ recipientId: bob.id, senderId: "not-a-uuid", text: "x" })).rejects.toThrow();
+  });
+
+  test("sends made at once share statements and keep their order, each answered for itself", async () => {
+    // Submitted in one task, so they go out together: ids follow submit order, and a refused or
+    // conflicting row in the batch fails only itself.
+    await fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: alice.id, text: "taken", clientId: "k-taken" });
+    const sends = [
+      fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: alice.id, text: "one" }),
+      fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: carol.id, text: "not in the room" }),
+      fx.repos.messages.createDirectMessage({ recipientId: carol.id, senderId: bob.id, text: "two" }),
+      fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: alice.id, text: "other text", clientId: "k-taken" }),
+      fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: alice.id, text: "taken", clientId: "k-taken" }),
+      fx.repos.messages.createDirectMessage({ recipientId: UNKNOWN_UUID, senderId: bob.id, text: "nobody" }),
+      fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: bob.id, text: "three", clientId: "k-new" }),
+      fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: bob.id, text: "three", clientId: "k-new" }),
+      fx.repos.messages.createDirectMessage({ recipientId: bob.id, senderId: UNKNOWN_UUID, text: "from a ghost" }),
+      fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: bob.id, text: "four" }),
+    ];
+    const results = await Promise.allSettled(sends);
+    const value = (i: number) => {
+      const r = results[i];
+      if (r?.status !== "fulfilled") throw new Error(`send ${i} was rejected`);
+      return r.value;
+    };
+    expect(value(1)).toEqual({ ok: false, reason: "not_participant" });
+    expect(value(3)).toEqual({ ok: false, reason: "client_id_conflict" });
+    expect(value(4)).toMatchObject({ ok: true, created: false, message: { text: "taken" } });
+    expect(value(5)).toEqual({ ok: false, reason: "target_not_found" });
+    expect(value(6)).toMatchObject({ ok: true, created: true, message: { text: "three" } });
+    expect(value(7)).toEqual({ ok: true, created: false, message: stored(value(6)) });
+    expect(results[8]?.status).toBe("rejected");
+    const created = [0, 2, 6, 9].map((i) => stored(value(i)));
+    expect(created.map((m) => m.text)).toEqual(["one", "two", "three", "four"]);
+    expect(created.map((m) => m.id)).toEqual([...created.map((m) => m.id)].sort((a, b) => a - b));
+    expect(await messageCount()).toBe(5);
+  });
+
+  test("texts the statement's JSON must carry exactly come back exactly", async () => {
+    const texts = ['quote " and \\ backslash', "new\nline\ttab", "{\"json\": [1, 2]}", "NULL", "émoji 🎉 and ü", "half \ud83d emoji", "a,b;c'd"];
+    const results = await Promise.all(texts.map((text) => fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: alice.id, text })));
+    const history = await fx.repos.messages.roomHistory(room.id, { limit: 100 });
+    const expected = texts.map((t) => t.toWellFormed());
+    expect(results.map((r) => stored(r).text)).toEqual(expected);
+    expect(history.map((m) => m.text).reverse()).toEqual(expected);
+    // The ack's createdAt is the stored one, to the millisecond.
+    expect(history.map((m) => m.createdAt.getTime()).reverse()).toEqual(results.map((r) => stored(r).createdAt.getTime()));
   });
 
   test("room history pages newest first with no gaps or duplicates", async () => {

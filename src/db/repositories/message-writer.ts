@@ -1,0 +1,211 @@
+// Stores messages with group commit: the sends that arrive while a write is in flight go together in
+// the next one, as ONE statement that checks each row's target (the sender takes part in the room,
+// the recipient exists), inserts the allowed rows, and reports the stored twin of a retried clientId.
+import { sql, type SQL } from "drizzle-orm";
+import { rowsOf, type Db } from "../database.ts";
+import { createGroupCommit } from "../../lib/group-commit.ts";
+import { pgErrorOf } from "./pg-error.ts";
+
+export type MessageType = "room" | "direct";
+
+export type Message = {
+  id: number;
+  type: MessageType;
+  roomId: string | null;
+  recipientId: string | null;
+  senderId: string;
+  text: string;
+  clientId: string | null;
+  createdAt: Date;
+};
+
+/** A message to store; ids are canonical (lower-case) and well-formed uuids. */
+export type Draft = Omit<Message, "id" | "createdAt">;
+
+export type CreateMessageResult =
+  /** created: false when this was a retry and `message` is the one stored the first time. */
+  | { ok: true; created: boolean; message: Message }
+  /** The sender already used this clientId for a different message (other target or text). */
+  | { ok: false; reason: "client_id_conflict" }
+  /** The room or recipient does not exist. */
+  | { ok: false; reason: "target_not_found" }
+  /** The room exists but the sender is not one of its participants. */
+  | { ok: false; reason: "not_participant" };
+
+/** Rows per statement: bounds one flush's latency and the size of its JSON parameter. */
+const MAX_BATCH = 256;
+
+// One statement per batch. Ids are drawn in submit order before inserting (so history order is send
+// order) and let every input row find its inserted twin; `e` is the row a clientId conflict hit.
+function batchStatement(json: string): SQL {
+  return sql`
+    with input as (
+      select nextval('messages_id_seq') as id, j.*
+      from (
+        select * from json_to_recordset(${json}::json)
+          as r(o int, type text, room_id uuid, recipient_id uuid, sender_id uuid, text text, client_id text)
+        order by o
+      ) j
+    ),
+    checked as (
+      select i.*, case
+        when i.type = 'room' then case
+          when exists (select 1 from room_participants p where p.room_id = i.room_id and p.user_id = i.sender_id) then 'ok'
+          when exists (select 1 from study_rooms s where s.id = i.room_id) then 'not_participant'
+          else 'target_not_found' end
+        when exists (select 1 from users u where u.id = i.recipient_id) then 'ok'
+        else 'target_not_found' end as verdict
+      from input i
+    ),
+    inserted as (
+      insert into messages (id, type, room_id, recipient_id, sender_id, text, client_id)
+      overriding system value
+      select id, type, room_id, recipient_id, sender_id, text, client_id from checked where verdict = 'ok' order by o
+      on conflict (sender_id, client_id) do nothing
+      returning id, created_at
+    )
+    select c.o, c.verdict,
+      ins.id::float8 as inserted_id, floor(extract(epoch from ins.created_at) * 1000)::float8 as inserted_ms,
+      e.id::float8 as existing_id, e.type as existing_type, e.room_id as existing_room_id,
+      e.recipient_id as existing_recipient_id, e.text as existing_text,
+      floor(extract(epoch from e.created_at) * 1000)::float8 as existing_ms
+    from checked c
+    left join inserted ins on ins.id = c.id
+    left join messages e on ins.id is null and c.verdict = 'ok' and c.client_id is not null
+      and e.sender_id = c.sender_id and e.client_id = c.client_id
+    order by c.o`;
+}
+
+type BatchRow = {
+  o: number;
+  verdict: "ok" | "not_participant" | "target_not_found";
+  inserted_id: number | string | null;
+  inserted_ms: number | string | null;
+  existing_id: number | string | null;
+  existing_type: MessageType | null;
+  existing_room_id: string | null;
+  existing_recipient_id: string | null;
+  existing_text: string | null;
+  existing_ms: number | string | null;
+};
+
+/** "retry": the row must go again in a later batch (its key was taken within this one, or by a write we could not see). */
+type Outcome = CreateMessageResult | "retry";
+
+// Attempts per message; another round only happens when the row that blocked the insert was not
+// visible yet (a concurrent writer), or when several drafts with one key had a refused first one.
+const MAX_ATTEMPTS = 5;
+
+// SQLSTATE classes that one bad row can raise (data exceptions, integrity violations): the batch is
+// retried row by row so the others are not failed with it. Anything else (connection, timeout) fails all.
+const ROW_ERROR_CLASSES = ["22", "23"];
+
+const numberOf = (value: number | string | null): number => Number(value);
+
+function sameMessage(stored: Pick<Message, "type" | "roomId" | "recipientId" | "text">, draft: Draft): boolean {
+  return stored.type === draft.type && stored.roomId === draft.roomId && stored.recipientId === draft.recipientId && stored.text === draft.text;
+}
+
+/** What one statement did with an input row: its verdict and the row now holding its key, if any. */
+type RowResult = { verdict: BatchRow["verdict"]; inserted: Message | undefined; holder: Message | undefined };
+
+function rowResultOf(draft: Draft, row: BatchRow | undefined): RowResult {
+  if (!row) throw new Error("message batch answered no row for an input");
+  if (row.inserted_id !== null) {
+    const inserted = { id: numberOf(row.inserted_id), ...draft, createdAt: new Date(numberOf(row.inserted_ms)) };
+    return { verdict: row.verdict, inserted, holder: inserted };
+  }
+  if (row.existing_id === null || row.existing_type === null || row.existing_text === null) {
+    return { verdict: row.verdict, inserted: undefined, holder: undefined };
+  }
+  const holder: Message = {
+    id: numberOf(row.existing_id),
+    type: row.existing_type,
+    roomId: row.existing_room_id,
+    recipientId: row.existing_recipient_id,
+    senderId: draft.senderId,
+    text: row.existing_text,
+    clientId: draft.clientId,
+    createdAt: new Date(numberOf(row.existing_ms)),
+  };
+  return { verdict: row.verdict, inserted: undefined, holder };
+}
+
+/** A draft whose key is held by `holder`: a retry of that very message, or a conflicting reuse. */
+function retryOutcome(draft: Draft, holder: Message): CreateMessageResult {
+  // Same key, different message: answering with the stored one would confirm a send that never happened.
+  return sameMessage(holder, draft) ? { ok: true, created: false, message: holder } : { ok: false, reason: "client_id_conflict" };
+}
+
+function leaderOutcome(draft: Draft, result: RowResult): Outcome {
+  if (result.verdict !== "ok") return { ok: false, reason: result.verdict };
+  if (result.inserted) return { ok: true, created: true, message: result.inserted };
+  // Not inserted and no row visible: a concurrent writer holds the key; its row shows next time.
+  return result.holder ? retryOutcome(draft, result.holder) : "retry";
+}
+
+export type MessageWriter = {
+  write(draft: Draft): Promise<CreateMessageResult>;
+  /** Resolves once every submitted message is stored or failed. */
+  idle(): Promise<void>;
+};
+
+export function createMessageWriter(db: Db): MessageWriter {
+  async function run(drafts: Draft[]): Promise<Outcome[]> {
+    // The first of several drafts sharing a (sender, clientId) is written; the others are answered
+    // from the row that then holds the key (a retry of it, or a conflicting reuse).
+    const leaders = new Map<string, number>();
+    const sent: Draft[] = [];
+    const slot: number[] = drafts.map((draft) => {
+      if (draft.clientId === null) return sent.push(draft) - 1;
+      const key = JSON.stringify([draft.senderId, draft.clientId]);
+      const leader = leaders.get(key);
+      if (leader !== undefined) return -1 - leader;
+      leaders.set(key, sent.length);
+      return sent.push(draft) - 1;
+    });
+    const json = JSON.stringify(
+      sent.map((d, o) => ({ o, type: d.type, room_id: d.roomId, recipient_id: d.recipientId, sender_id: d.senderId, text: d.text, client_id: d.clientId })),
+    );
+    const rows = rowsOf<BatchRow>(await db.execute(batchStatement(json)));
+    const results = sent.map((draft, at) => rowResultOf(draft, rows[at]));
+    return drafts.map((draft, i) => {
+      const at = slot[i] ?? 0;
+      if (at >= 0) return leaderOutcome(draft, results[at] as RowResult);
+      const holder = results[-1 - at]?.holder;
+      return holder ? retryOutcome(draft, holder) : "retry";
+    });
+  }
+
+  // A row's own failure after a split reaches only its sender: it travels as a value.
+  type Settled = Outcome | { failed: unknown };
+
+  async function flush(drafts: Draft[]): Promise<Settled[]> {
+    try {
+      return await run(drafts);
+    } catch (error) {
+      const code = pgErrorOf(error)?.code ?? "";
+      if (drafts.length === 1 || !ROW_ERROR_CLASSES.some((c) => code.startsWith(c))) throw error;
+      // One row broke the statement: settle each on its own, in order, so only that one fails.
+      const settled: Settled[] = [];
+      for (const draft of drafts) {
+        settled.push(await run([draft]).then(([outcome]): Settled => outcome ?? "retry", (failed: unknown) => ({ failed })));
+      }
+      return settled;
+    }
+  }
+
+  const batches = createGroupCommit<Draft, Settled>(flush, { maxBatch: MAX_BATCH });
+
+  return {
+    async write(draft) {
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await batches.submit(draft);
+        if (typeof outcome === "object" && "failed" in outcome) throw outcome.failed;
+        if (outcome !== "retry") return outcome;
+        if (attempt >= MAX_ATTEMPTS) throw new Error("message idempotency key kept conflicting with a row that was not visible");
+      }
+    },
+    idle: () => batches.idle(),
+  };
+}

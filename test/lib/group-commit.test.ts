@@ -1,0 +1,74 @@
+// Group commit (src/lib/group-commit.ts): a lone item goes at once, items arriving during a flush go
+// together in the next one, in order, within maxBatch; a failed flush rejects only its own items.
+import { describe, expect, test } from "bun:test";
+import { createGroupCommit } from "../../src/lib/group-commit.ts";
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe("group commit", () => {
+  test("items wait for the flush in flight and then go together, in order", async () => {
+    const batches: number[][] = [];
+    const gates = [deferred(), deferred(), deferred()];
+    const writer = createGroupCommit<number, string>(
+      async (items) => {
+        batches.push(items);
+        await gates[batches.length - 1]?.promise;
+        return items.map((n) => `stored ${n}`);
+      },
+      { maxBatch: 3 },
+    );
+    const first = writer.submit(1);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(batches).toEqual([[1]]);
+    const rest = [2, 3, 4, 5].map((n) => writer.submit(n));
+    expect(writer.pending).toBe(5);
+    gates[0]?.resolve();
+    expect(await first).toBe("stored 1");
+    gates[1]?.resolve();
+    gates[2]?.resolve();
+    expect(await Promise.all(rest)).toEqual(["stored 2", "stored 3", "stored 4", "stored 5"]);
+    // Never more than maxBatch at once.
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    await writer.idle();
+    expect(writer.pending).toBe(0);
+  });
+
+  test("items submitted in one task share the first flush", async () => {
+    const batches: string[][] = [];
+    const writer = createGroupCommit<string, number>(async (items) => (batches.push(items), items.map((s) => s.length)), { maxBatch: 100 });
+    expect(await Promise.all(["a", "bb", "ccc"].map((s) => writer.submit(s)))).toEqual([1, 2, 3]);
+    expect(batches).toEqual([["a", "bb", "ccc"]]);
+  });
+
+  test("a failed flush rejects its items only; the next batch still runs", async () => {
+    let calls = 0;
+    const gate = deferred();
+    const writer = createGroupCommit<number, number>(
+      async (items) => {
+        calls++;
+        if (calls === 1) {
+          await gate.promise;
+          throw new Error("database gone");
+        }
+        return items;
+      },
+      { maxBatch: 10 },
+    );
+    const failed = writer.submit(1);
+    await Promise.resolve();
+    const later = writer.submit(2);
+    gate.resolve();
+    await expect(failed).rejects.toThrow("database gone");
+    expect(await later).toBe(2);
+  });
+
+  test("a flush answering the wrong number of results rejects its items", async () => {
+    const writer = createGroupCommit<number, number>(async () => [], { maxBatch: 10 });
+    await expect(writer.submit(1)).rejects.toThrow("0 results for 1 items");
+  });
+});
