@@ -20,7 +20,12 @@ export function otherSocketOfUserIn(socket: GatewaySocket, userId: string, roomI
   return false;
 }
 
+/** Whether this very socket joined the study room (read from the adapter: socket.rooms copies). */
+export function joinedOnSocket(socket: GatewaySocket, roomId: string): boolean {
+  return socket.nsp.adapter.sids.get(socket.id)?.has(roomChannel(roomId)) ?? false;
+}
+
 /** Room events need the room joined on this very socket (room:join), not just a membership row. */
-export function requireJoined(socket: { rooms: ReadonlySet<string> }, roomId: string, action: string): void {
-  if (!socket.rooms.has(roomChannel(roomId))) throw new ForbiddenError(`Join the room before ${action}`);
+export function requireJoined(socket: GatewaySocket, roomId: string, action: string): void {
+  if (!joinedOnSocket(socket, roomId)) throw new ForbiddenError(`Join the room before ${action}`);
 }

@@ -5,7 +5,8 @@ import type { Timers } from "../chat/ports.ts";
 import type { PresenceTracker } from "../chat/presence-tracker.ts";
 import { createTypingIndicator } from "../chat/typing.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { KeyedSerialQueue } from "../lib/serial-queue.ts";
+import type { Inflight } from "../lib/inflight.ts";
+import { createOrderedPipeline } from "../lib/ordered-pipeline.ts";
 import { ackFailure } from "./acks.ts";
 import { roomChannel, userChannel } from "./channels.ts";
 import { registerDirectMessageEvents } from "./dm-events.ts";
@@ -21,7 +22,7 @@ export type ConnectionDeps = {
   chat: ChatServices;
   logger: Logger;
   presence: PresenceTracker;
-  queue: KeyedSerialQueue;
+  inflight: Inflight;
   timers: Timers;
   typingExpiryMs: number | undefined;
 };
@@ -45,7 +46,16 @@ export function onConnection(deps: ConnectionDeps, socket: GatewaySocket): void 
       socket.to(roomChannel(roomId)).emit("typing:update", { roomId, userId: user.id, firstName: user.firstName, isTyping }),
   });
 
-  const ctx: SocketContext = { io: deps.io, socket, user, chat: deps.chat, typing, logger: deps.logger, queue: deps.queue };
+  const ctx: SocketContext = {
+    io: deps.io,
+    socket,
+    user,
+    chat: deps.chat,
+    typing,
+    logger: deps.logger,
+    events: createOrderedPipeline(),
+    inflight: deps.inflight,
+  };
   registerRoomEvents(ctx);
   registerMessageEvents(ctx);
   registerDirectMessageEvents(ctx);

@@ -1,9 +1,9 @@
-// dm:send: stored, then delivered to every socket of the recipient and of the sender (all tabs),
-// online or not (offline recipients read it over REST). Failures the seed reported with dm:error
-// (unknown recipient, a failed send) still are, besides the ack.
+// dm:send: stored (handed off to the message store's group commit), then delivered to every socket
+// of the recipient and of the sender (all tabs), online or not (offline recipients read it over
+// REST). Failures the seed reported with dm:error (unknown recipient, a failed send) still are.
 import type { AckError } from "./acks.ts";
 import { userChannel } from "./channels.ts";
-import { onEvent, type SocketContext } from "./event-handler.ts";
+import { handoff, onEvent, type SocketContext } from "./event-handler.ts";
 import { directMessagePayload } from "./payloads.ts";
 import { dmSendPayload } from "./schemas.ts";
 
@@ -20,12 +20,14 @@ export function registerDirectMessageEvents(ctx: SocketContext): void {
     ctx,
     "dm:send",
     dmSendPayload,
-    async ({ recipientId, text, clientId }) => {
-      const { message, created } = await chat.directMessages.send({ senderId: user.id, recipientId, text, clientId });
-      const payload = directMessagePayload(message, user);
-      // One emit to both channels reaches each socket once, even for a message to oneself.
-      if (created) io.to([userChannel(message.recipientId), userChannel(user.id)]).emit("dm:received", payload);
-      return payload;
+    ({ recipientId, text, clientId }) => {
+      const sent = chat.directMessages.send({ senderId: user.id, recipientId, text, clientId, sender: user });
+      return handoff(sent, ({ message, created }) => {
+        const payload = directMessagePayload(message, user);
+        // One emit to both channels reaches each socket once, even for a message to oneself.
+        if (created) io.to([userChannel(message.recipientId), userChannel(user.id)]).emit("dm:received", payload);
+        return payload;
+      });
     },
     {
       onFailure(error) {

@@ -1,13 +1,18 @@
 // How every client event is handled: the ack (if any) is taken from the last argument, the payload
-// is validated, the handler runs in this socket's queue (a client's events are handled in the order
-// sent, so a send right after a join finds the room joined), and whatever happens is answered once.
+// is validated, and the handler runs in this socket's pipeline: events start in the order sent (a
+// send right after a join finds the room joined) and are answered in that order, exactly once. A
+// handler that hands its work off (a message going to the database) lets the next event start.
 import * as v from "valibot";
+import { InvalidInputError } from "../chat/errors.ts";
 import type { ChatServices } from "../chat/index.ts";
 import type { TypingIndicator } from "../chat/typing.ts";
-import type { KeyedSerialQueue } from "../lib/serial-queue.ts";
+import type { Inflight } from "../lib/inflight.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { OrderedPipeline, Settlement } from "../lib/ordered-pipeline.ts";
 import { ackErrorOf, ackFailure, ackOk, type Ack, type AckError, type AckResponse } from "./acks.ts";
 import type { ClientEventName, GatewayServer, GatewaySocket, SocketUser } from "./types.ts";
+
+export { handoff } from "../lib/ordered-pipeline.ts";
 
 /** What an event handler may use: its socket and user, the use cases, this socket's typing state. */
 export type SocketContext = {
@@ -17,13 +22,15 @@ export type SocketContext = {
   chat: ChatServices;
   typing: TypingIndicator;
   logger: Logger;
-  /** Shared by all sockets, keyed by socket id; the gateway awaits it on shutdown. */
-  queue: KeyedSerialQueue;
+  /** This socket's events, in order. */
+  events: OrderedPipeline;
+  /** Shared by all sockets: the gateway awaits it on shutdown. */
+  inflight: Inflight;
 };
 
 /**
- * Events one socket may have waiting for the database at once. A client that floods faster than
- * its events are handled gets RATE_LIMITED answers instead of an ever-growing queue.
+ * Events one socket may have in flight at once. A client that floods faster than its events are
+ * handled gets RATE_LIMITED answers instead of an ever-growing queue.
  */
 export const MAX_PENDING_EVENTS = 64;
 
@@ -42,6 +49,10 @@ export function takeAck(args: unknown[]): Ack | undefined {
   return last as Ack;
 }
 
+/**
+ * Registers `handle` for `event`. It gets the validated payload and answers with the ack's data,
+ * a promise of it, or a `handoff(work, finish)` whose `finish` gives the data.
+ */
 export function onEvent<S extends v.GenericSchema>(
   ctx: SocketContext,
   event: ClientEventName,
@@ -49,37 +60,28 @@ export function onEvent<S extends v.GenericSchema>(
   handle: (input: v.InferOutput<S>) => unknown,
   options: EventOptions = {},
 ): void {
+  const { events, inflight } = ctx;
+  const unexpected = (error: unknown) => ctx.logger.error("socket event failed", { event, userId: ctx.user.id, error });
+
+  const respond = (ack: Ack | undefined) => (settlement: Settlement) => {
+    inflight.leave();
+    const response = settlement.ok ? ackOk(settlement.value) : ackFailure(ackErrorOf(settlement.error, unexpected));
+    if (!response.ok) options.onFailure?.(response.error);
+    ack?.(response);
+  };
+
   ctx.socket.on(event, (...args: unknown[]) => {
     const ack = takeAck(args);
-    if (ctx.queue.pending(ctx.socket.id) >= MAX_PENDING_EVENTS) {
+    if (events.pending >= MAX_PENDING_EVENTS) {
       ack?.(RATE_LIMITED);
       return;
     }
-    ctx.queue
-      .run(ctx.socket.id, async () => {
-        const response = await answer(ctx, event, schema, args[0], handle);
-        if (!response.ok) options.onFailure?.(response.error);
-        ack?.(response);
-      })
-      // Only a bug in the answering itself gets here: nothing may escape into the transport.
-      .catch((error: unknown) => ctx.logger.error("socket event could not be answered", { event, userId: ctx.user.id, error }));
+    const payload = args[0];
+    inflight.enter();
+    events.submit(() => {
+      const parsed = v.safeParse(schema, payload);
+      if (!parsed.success) throw new InvalidInputError(parsed.issues[0].message);
+      return handle(parsed.output);
+    }, respond(ack));
   });
-}
-
-async function answer<S extends v.GenericSchema>(
-  ctx: SocketContext,
-  event: ClientEventName,
-  schema: S,
-  payload: unknown,
-  handle: (input: v.InferOutput<S>) => unknown,
-): Promise<AckResponse> {
-  const parsed = v.safeParse(schema, payload);
-  if (!parsed.success) return ackFailure({ code: "INVALID", message: parsed.issues[0].message });
-  try {
-    return ackOk(await handle(parsed.output));
-  } catch (error) {
-    return ackFailure(
-      ackErrorOf(error, (unexpected) => ctx.logger.error("socket event failed", { event, userId: ctx.user.id, error: unexpected })),
-    );
-  }
 }

@@ -1,7 +1,7 @@
 // The handshake middleware: the token in `handshake.auth.token` must name an existing user. Failures
 // reach the client as connect_error with the seed's message and a code in `data`.
 import type { AuthFailureCode, Sessions } from "../chat/sessions.ts";
-import type { KeyedSerialQueue } from "../lib/serial-queue.ts";
+import type { Inflight } from "../lib/inflight.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { ExtendedError } from "../socketio/index.ts";
 import { toSocketUser } from "./payloads.ts";
@@ -14,10 +14,10 @@ function handshakeError(reason: string, code: HandshakeErrorCode): ExtendedError
 }
 
 /** `pending` tracks lookups in flight, so a shutdown can wait for them before closing the database. */
-export function authenticateHandshake(sessions: Sessions, logger: Logger, pending: KeyedSerialQueue) {
+export function authenticateHandshake(sessions: Sessions, logger: Logger, pending: Inflight) {
   return (socket: GatewaySocket, next: (error?: ExtendedError) => void): void => {
     pending
-      .run(`handshake:${socket.id}`, () => sessions.authenticate(socket.handshake.auth["token"]))
+      .track(sessions.authenticate(socket.handshake.auth["token"]))
       .then(
         (result) => {
           if (!result.ok) return next(handshakeError(result.reason, result.code));

@@ -1,11 +1,11 @@
 // The realtime gateway: installs the handshake authentication and the seed's socket handlers on a
-// Socket.IO server, over the chat use cases. Per-node state (presence counts, queues) lives in the
-// returned Gateway, created by the composition root.
+// Socket.IO server, over the chat use cases. Per-node state (presence counts, work in flight) lives
+// in the returned Gateway, created by the composition root.
 import type { ChatServices } from "../chat/index.ts";
 import type { Timers } from "../chat/ports.ts";
 import { createPresenceTracker } from "../chat/presence-tracker.ts";
 import type { Logger } from "../lib/logger.ts";
-import { createKeyedSerialQueue } from "../lib/serial-queue.ts";
+import { createInflight } from "../lib/inflight.ts";
 import { userChannel } from "./channels.ts";
 import { onConnection } from "./connection.ts";
 import { authenticateHandshake } from "./handshake-auth.ts";
@@ -28,7 +28,7 @@ export type Gateway = {
 };
 
 export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
-  const queue = createKeyedSerialQueue();
+  const inflight = createInflight();
   const presence = createPresenceTracker({
     record: (userId, status) => deps.chat.presence.record(userId, status),
     // "To others": every socket but the user's own.
@@ -36,14 +36,14 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
     onError: (error, context) => deps.logger.error("presence update failed", { ...context, error }),
   });
 
-  io.use(authenticateHandshake(deps.chat.sessions, deps.logger, queue));
+  io.use(authenticateHandshake(deps.chat.sessions, deps.logger, inflight));
   io.on("connection", (socket) =>
-    onConnection({ io, chat: deps.chat, logger: deps.logger, presence, queue, timers: deps.timers, typingExpiryMs: deps.typingExpiryMs }, socket),
+    onConnection({ io, chat: deps.chat, logger: deps.logger, presence, inflight, timers: deps.timers, typingExpiryMs: deps.typingExpiryMs }, socket),
   );
 
   return {
     async settled() {
-      await Promise.all([queue.idle(), presence.idle()]);
+      await Promise.all([inflight.idle(), presence.idle()]);
     },
   };
 }

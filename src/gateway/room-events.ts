@@ -1,6 +1,6 @@
 // room:join and room:leave. Joining checks access and persists the participant, then subscribes
 // this socket; leaving only unsubscribes it (membership stays: see README "Realtime API").
-import { otherSocketOfUserIn, roomChannel } from "./channels.ts";
+import { joinedOnSocket, otherSocketOfUserIn, roomChannel } from "./channels.ts";
 import { onEvent, type SocketContext } from "./event-handler.ts";
 import { roomIdPayload } from "./schemas.ts";
 
@@ -13,7 +13,7 @@ export function registerRoomEvents(ctx: SocketContext): void {
     // A repeated join on this socket changes nothing; a socket that closed while the join was
     // stored has nothing to subscribe. Checked and joined without a pause, so two tabs joining at
     // once announce the user once.
-    if (socket.connected && !socket.rooms.has(channel)) {
+    if (socket.connected && !joinedOnSocket(socket, room.id)) {
       const userAlreadyThere = otherSocketOfUserIn(socket, user.id, room.id);
       socket.join(channel);
       if (!userAlreadyThere) socket.to(channel).emit("room:userJoined", { roomId: room.id, user });
@@ -26,7 +26,7 @@ export function registerRoomEvents(ctx: SocketContext): void {
     typing.stop(roomId);
     // Leaving a room this socket is not in is a no-op, so a repeated leave is harmless; the user
     // has left once their last tab in the room has.
-    if (socket.rooms.has(channel)) {
+    if (joinedOnSocket(socket, roomId)) {
       socket.leave(channel);
       if (!otherSocketOfUserIn(socket, user.id, roomId)) socket.to(channel).emit("room:userLeft", { roomId, userId: user.id });
     }
