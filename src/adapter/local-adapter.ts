@@ -143,9 +143,15 @@ export class LocalAdapter implements Adapter {
     if (except && except.size > 0) {
       if (except.size > 1) return undefined;
       const [only] = except as ReadonlySet<Room>;
-      // Only one socket's own room can be excluded with a topic (ws.publish skips the publisher).
-      exceptSocket = only === undefined || this.rooms.has(only) ? undefined : this.host.sockets.get(only);
-      if (!exceptSocket) return undefined;
+      if (only === undefined) return undefined;
+      // ws.publish skips the publisher: a topic can exclude one socket, so an excluded room of at
+      // most one member works too ("everyone but this user", whose only tab it is). A room nobody
+      // is in excludes nobody.
+      const own = this.host.sockets.has(only);
+      const members = this.rooms.get(only);
+      if ((own ? 1 : 0) + (members?.size ?? 0) > 1) return undefined;
+      const excluded = own ? only : members?.values().next().value;
+      exceptSocket = excluded === undefined ? undefined : this.host.sockets.get(excluded);
     }
     if (options.rooms.size === 0) return { name: namespaceTopic(this.host.name), except: exceptSocket };
     if (options.rooms.size > 1) return undefined;

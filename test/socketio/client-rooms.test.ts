@@ -179,6 +179,30 @@ describe("broadcast operators (receivers and exclusions)", () => {
     await t.finish();
   });
 
+  test("except a room of one member or of none (sent on a topic) is exact on every transport", async () => {
+    await using h = startSio(FAST_HEARTBEAT);
+    const m = await connectMembers(h);
+    const t = tracker(m);
+    // A on websocket, B on polling, C upgraded: each alone in a room of its own.
+    m.A.socket.join("solo-a");
+    m.B.socket.join("solo-b");
+    m.C.socket.join("solo-c");
+    await t.deliveries("except-solo-a", ["B", "C", "D"], () => h.io.except("solo-a").emit("except-solo-a"));
+    await t.deliveries("except-solo-b", ["A", "C", "D"], () => h.io.except("solo-b").emit("except-solo-b"));
+    await t.deliveries("except-solo-c", ["A", "B", "D"], () => h.io.except("solo-c").emit("except-solo-c"));
+    await t.deliveries("except-empty-room", ["A", "B", "C", "D"], () => h.io.except("nobody-here").emit("except-empty-room"));
+    await t.deliveries("r1-except-solo-a", ["B"], () => h.io.to("r1").except("solo-a").emit("r1-except-solo-a"));
+    await t.deliveries("r2-except-solo-b", ["C"], () => h.io.to("r2").except("solo-b").emit("r2-except-solo-b"));
+    // A second member turns the room into a real exclusion of two.
+    m.D.socket.join("solo-a");
+    await t.deliveries("except-pair", ["B", "C"], () => h.io.except("solo-a").emit("except-pair"));
+    // Its only member gone, the room excludes nobody.
+    m.A.socket.leave("solo-b");
+    m.B.socket.leave("solo-b");
+    await t.deliveries("except-left-room", ["A", "B", "C", "D"], () => h.io.except("solo-b").emit("except-left-room"));
+    await t.finish();
+  });
+
   test("socket.to(room) / socket.broadcast / socket.except exclude the sender", async () => {
     await using h = startSio(FAST_HEARTBEAT);
     const m = await connectMembers(h);
