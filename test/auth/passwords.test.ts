@@ -24,10 +24,13 @@ describe("password hasher", () => {
     expect(await hasher.hash("same password")).not.toBe(await hasher.hash("same password"));
   });
 
-  test("the default cost is Bun's (64 MiB, 2 passes), and hashes verify across costs", async () => {
+  test("the default cost is OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane), and hashes verify across costs", async () => {
     const strong = createPasswordHasher();
     const hash = await strong.hash("s3cret-password");
-    expect(hash).toContain("m=65536,t=2");
+    expect(hash).toContain("m=19456,t=2,p=1");
     expect(await hasher.verify("s3cret-password", hash)).toBe(true);
+    // Hashes made at an older, higher cost still verify: the parameters are read from the hash.
+    const older = await Bun.password.hash("s3cret-password", { algorithm: "argon2id", memoryCost: 65536, timeCost: 2 });
+    expect(await strong.verify("s3cret-password", older)).toBe(true);
   });
 });
