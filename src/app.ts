@@ -61,7 +61,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   });
 
   const chat = createChatServices({
-    ...createRepositories(database.db),
+    ...createRepositories(database),
     passwords: createPasswordHasher(options.passwordCost),
     tokens: createTokenService({ secret: jwtSecret }),
     notifier: createRealtimeNotifier(io, logger),

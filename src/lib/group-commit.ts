@@ -1,6 +1,7 @@
 // Group commit: items submitted while a flush is running wait and go together in the next one, so
 // a burst costs one round trip and one commit instead of one per item, while a lone item on an idle
-// writer is flushed at once (no timer, no added latency). One flush runs at a time, in submit order.
+// writer goes as soon as the event loop has read what else arrived with it (no timer). One flush
+// runs at a time, in submit order.
 export type GroupCommit<I, O> = {
   /** Resolves with this item's result once the flush that carried it has finished. */
   submit(item: I): Promise<O>;
@@ -28,6 +29,10 @@ export function createGroupCommit<I, O>(flush: (items: I[]) => Promise<O[]>, { m
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
+      // Let the event loop deliver the rest of what arrived (every socket read of this turn) first.
+      // A flush that never waits for I/O (an in-process database) would otherwise carry one item
+      // each time: nothing else can arrive while microtasks run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
       queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
       inFlight = batch.length;
@@ -47,8 +52,7 @@ export function createGroupCommit<I, O>(flush: (items: I[]) => Promise<O[]>, { m
     submit(item) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        // Started from a microtask: items submitted in the same task (one socket read) share a flush.
-        running ??= Promise.resolve().then(drain);
+        running ??= drain();
       });
     },
     get pending() {

@@ -9,7 +9,7 @@ export type Fixture = { database: Database; repos: Repositories };
 export async function freshFixture(): Promise<Fixture> {
   const database = await testDatabase();
   await resetDatabase(database);
-  return { database, repos: createRepositories(database.db) };
+  return { database, repos: createRepositories(database) };
 }
 
 let sequence = 0;

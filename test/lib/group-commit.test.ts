@@ -1,5 +1,6 @@
-// Group commit (src/lib/group-commit.ts): a lone item goes at once, items arriving during a flush go
-// together in the next one, in order, within maxBatch; a failed flush rejects only its own items.
+// Group commit (src/lib/group-commit.ts): a lone item goes on the next event-loop turn, items arriving
+// during a flush go together in the next one, in order, within maxBatch; a failed flush rejects only
+// its own items.
 import { describe, expect, test } from "bun:test";
 import { createGroupCommit } from "../../src/lib/group-commit.ts";
 
@@ -8,6 +9,9 @@ function deferred() {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+/** One turn of the event loop: what group commit waits before a flush. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("group commit", () => {
   test("items wait for the flush in flight and then go together, in order", async () => {
@@ -22,8 +26,7 @@ describe("group commit", () => {
       { maxBatch: 3 },
     );
     const first = writer.submit(1);
-    await Promise.resolve();
-    await Promise.resolve();
+    await nextTurn();
     expect(batches).toEqual([[1]]);
     const rest = [2, 3, 4, 5].map((n) => writer.submit(n));
     expect(writer.pending).toBe(5);
@@ -38,7 +41,7 @@ describe("group commit", () => {
     expect(writer.pending).toBe(0);
   });
 
-  test("items submitted in one task share the first flush", async () => {
+  test("items submitted in one turn of the event loop share the first flush", async () => {
     const batches: string[][] = [];
     const writer = createGroupCommit<string, number>(async (items) => (batches.push(items), items.map((s) => s.length)), { maxBatch: 100 });
     expect(await Promise.all(["a", "bb", "ccc"].map((s) => writer.submit(s)))).toEqual([1, 2, 3]);
@@ -48,10 +51,12 @@ describe("group commit", () => {
   test("a failed flush rejects its items only; the next batch still runs", async () => {
     let calls = 0;
     const gate = deferred();
+    const started = deferred();
     const writer = createGroupCommit<number, number>(
       async (items) => {
         calls++;
         if (calls === 1) {
+          started.resolve();
           await gate.promise;
           throw new Error("database gone");
         }
@@ -60,11 +65,26 @@ describe("group commit", () => {
       { maxBatch: 10 },
     );
     const failed = writer.submit(1);
-    await Promise.resolve();
+    await started.promise;
     const later = writer.submit(2);
     gate.resolve();
     await expect(failed).rejects.toThrow("database gone");
     expect(await later).toBe(2);
+  });
+
+  test("a flush that never waits for I/O still gets what arrives in the same turn", async () => {
+    // An in-process database answers without yielding to the event loop; items that arrive in
+    // separate callbacks of one turn must still share a flush.
+    const batches: number[][] = [];
+    const writer = createGroupCommit<number, number>(async (items) => (batches.push(items), items), { maxBatch: 10 });
+    const results = await new Promise<Promise<number>[]>((resolve) => {
+      const out: Promise<number>[] = [];
+      setTimeout(() => out.push(writer.submit(1)), 0);
+      setTimeout(() => out.push(writer.submit(2)), 0);
+      setTimeout(() => resolve(out), 0);
+    });
+    expect(await Promise.all(results)).toEqual([1, 2]);
+    expect(batches).toEqual([[1, 2]]);
   });
 
   test("a flush answering the wrong number of results rejects its items", async () => {

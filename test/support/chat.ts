@@ -20,7 +20,7 @@ export function recordingNotifier(): RealtimeNotifier & { roomsCreated: RoomCrea
 export type TestChat = { chat: ChatServices; repos: Repositories; notifier: ReturnType<typeof recordingNotifier> };
 
 export async function testChat(): Promise<TestChat> {
-  const repos = createRepositories((await testDatabase()).db);
+  const repos = createRepositories(await testDatabase());
   const notifier = recordingNotifier();
   const chat = createChatServices({
     ...repos,

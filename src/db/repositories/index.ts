@@ -1,5 +1,5 @@
 // The repositories as one bundle over one database handle, for the composition root to hand out.
-import type { Db } from "../database.ts";
+import type { Database } from "../database.ts";
 import { createMessagesRepository } from "./messages.ts";
 import { createPresenceRepository } from "./presence.ts";
 import { createRoomsRepository } from "./rooms.ts";
@@ -7,12 +7,12 @@ import { createUsersRepository } from "./users.ts";
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
-export function createRepositories(db: Db) {
+export function createRepositories({ db, jsonStatement }: Pick<Database, "db" | "jsonStatement">) {
   return {
     users: createUsersRepository(db),
     presence: createPresenceRepository(db),
     rooms: createRoomsRepository(db),
-    messages: createMessagesRepository(db),
+    messages: createMessagesRepository(db, jsonStatement),
   };
 }
 

@@ -1,8 +1,7 @@
 // Stores messages with group commit: the sends that arrive while a write is in flight go together in
 // the next one, as ONE statement that checks each row's target (the sender takes part in the room,
 // the recipient exists), inserts the allowed rows, and reports the stored twin of a retried clientId.
-import { sql, type SQL } from "drizzle-orm";
-import { rowsOf, type Db } from "../database.ts";
+import type { Database } from "../database.ts";
 import { createGroupCommit } from "../../lib/group-commit.ts";
 import { pgErrorOf } from "./pg-error.ts";
 
@@ -37,12 +36,11 @@ const MAX_BATCH = 256;
 
 // One statement per batch. Ids are drawn in submit order before inserting (so history order is send
 // order) and let every input row find its inserted twin; `e` is the row a clientId conflict hit.
-function batchStatement(json: string): SQL {
-  return sql`
+const BATCH_STATEMENT = `
     with input as (
       select nextval('messages_id_seq') as id, j.*
       from (
-        select * from json_to_recordset(${json}::json)
+        select * from json_to_recordset($1::json)
           as r(o int, type text, room_id uuid, recipient_id uuid, sender_id uuid, text text, client_id text)
         order by o
       ) j
@@ -74,7 +72,6 @@ function batchStatement(json: string): SQL {
     left join messages e on ins.id is null and c.verdict = 'ok' and c.client_id is not null
       and e.sender_id = c.sender_id and e.client_id = c.client_id
     order by c.o`;
-}
 
 type BatchRow = {
   o: number;
@@ -150,7 +147,8 @@ export type MessageWriter = {
   idle(): Promise<void>;
 };
 
-export function createMessageWriter(db: Db): MessageWriter {
+export function createMessageWriter(jsonStatement: Database["jsonStatement"]): MessageWriter {
+  const statement = jsonStatement("studyconnect_store_messages", BATCH_STATEMENT);
   async function run(drafts: Draft[]): Promise<Outcome[]> {
     // The first of several drafts sharing a (sender, clientId) is written; the others are answered
     // from the row that then holds the key (a retry of it, or a conflicting reuse).
@@ -167,7 +165,7 @@ export function createMessageWriter(db: Db): MessageWriter {
     const json = JSON.stringify(
       sent.map((d, o) => ({ o, type: d.type, room_id: d.roomId, recipient_id: d.recipientId, sender_id: d.senderId, text: d.text, client_id: d.clientId })),
     );
-    const rows = rowsOf<BatchRow>(await db.execute(batchStatement(json)));
+    const rows = (await statement(json)) as BatchRow[];
     const results = sent.map((draft, at) => rowResultOf(draft, rows[at]));
     return drafts.map((draft, i) => {
       const at = slot[i] ?? 0;

@@ -1,7 +1,7 @@
 // Messages: room chat and direct messages, stored idempotently per (sender, clientId) so a client
 // retrying an unacknowledged send gets the stored message back instead of a duplicate.
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
-import type { Db } from "../database.ts";
+import type { Database, Db } from "../database.ts";
 import { messages } from "../schema.ts";
 import { createMessageWriter, type CreateMessageResult, type Draft, type Message } from "./message-writer.ts";
 import { isUuid } from "./uuid.ts";
@@ -62,8 +62,8 @@ function draftOf(
   };
 }
 
-export function createMessagesRepository(db: Db) {
-  const writer = createMessageWriter(db);
+export function createMessagesRepository(db: Db, jsonStatement: Database["jsonStatement"]) {
+  const writer = createMessageWriter(jsonStatement);
 
   async function history(where: SQL | undefined, page: HistoryPage): Promise<Message[]> {
     return db
