@@ -48,6 +48,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       ? await openDatabase({ driver: "postgres", url: config.databaseUrl })
       : await openDatabase({ driver: "pglite", dataDir: config.dataDir }));
   const ownsDatabase = options.database === undefined;
+  if (database.origin === "snapshot") logger.info("new database created from the shipped snapshot", { dataDir: config.dataDir });
+  // A snapshot of another PGlite version cannot be used: initdb ran instead (seconds, not one).
+  if (database.origin === "initdb" && ownsDatabase) logger.warn("new database created by initdb: the shipped snapshot does not fit this PGlite (bun run db:snapshot)");
   const { applied } = await migrate(database.db);
   if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
 

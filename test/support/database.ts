@@ -1,6 +1,10 @@
-// One migrated database per test process: in-memory PGlite by default (a fresh one costs seconds,
-// so it is shared), or a throwaway Postgres database when DATABASE_URL is set (dropped at exit).
+// One migrated database per test process: PGlite in a temporary directory started from the shipped
+// snapshot by default (shared, and removed at exit), or a throwaway Postgres database when
+// DATABASE_URL is set (dropped at exit).
 import { sql } from "drizzle-orm";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import postgres from "postgres";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrate.ts";
@@ -19,8 +23,13 @@ export function testDatabase(): Promise<Database> {
 async function open(): Promise<Database> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const database = await openDatabase({ driver: "pglite" });
+    const dataDir = mkdtempSync(join(tmpdir(), "studyconnect-test-db-"));
+    const database = await openDatabase({ driver: "pglite", dataDir });
     await migrate(database.db);
+    cleanup = async () => {
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
     return database;
   }
   // A database of its own per test process, so parallel runs and leftovers never collide.

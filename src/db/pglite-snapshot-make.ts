@@ -1,0 +1,35 @@
+// `bun run db:snapshot`: writes drizzle/pglite-snapshot.tar.gz (and its .json) — a PGlite data
+// directory made by initdb, migrated with drizzle/, checkpointed and cleanly shut down — which new
+// DATA_DIRs start from (src/db/pglite-snapshot.ts). Run it after adding a migration or upgrading PGlite.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase } from "./database.ts";
+import { embeddedMigrations, migrate } from "./migrate.ts";
+import { PGLITE_VERSION, type SnapshotInfo } from "./pglite-snapshot.ts";
+
+const out = join(import.meta.dir, "..", "..", "drizzle");
+const work = mkdtempSync(join(tmpdir(), "studyconnect-snapshot-"));
+try {
+  const dataDir = join(work, "data");
+  // snapshot: false, so this really runs initdb instead of copying the snapshot being replaced.
+  const database = await openDatabase({ driver: "pglite", dataDir, snapshot: false });
+  await migrate(database.db);
+  // Start-up after a checkpoint has no WAL to replay: the copy opens as fast as a used directory.
+  await database.db.execute("checkpoint");
+  await database.close();
+  const files: Record<string, Uint8Array> = {};
+  for (const path of scan(dataDir, true)) files[path] = await Bun.file(join(dataDir, path)).bytes();
+  await Bun.Archive.write(join(out, "pglite-snapshot.tar.gz"), files, { compress: "gzip", level: 12 });
+  const directories = [...new Set(scan(dataDir, false))].filter((path) => !(path in files)).sort();
+  const info: SnapshotInfo = { pglite: PGLITE_VERSION, migrations: embeddedMigrations.map((m) => m.hash), directories };
+  await Bun.write(join(out, "pglite-snapshot.json"), `${JSON.stringify(info, null, 2)}\n`);
+  console.log(`wrote drizzle/pglite-snapshot.tar.gz: PGlite ${info.pglite}, ${info.migrations.length} migration(s)`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Relative paths under `dir`: files only, or files and directories. */
+function scan(dir: string, onlyFiles: boolean): string[] {
+  return [...new Bun.Glob("**/*").scanSync({ cwd: dir, dot: true, onlyFiles })].sort();
+}

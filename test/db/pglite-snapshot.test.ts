@@ -1,0 +1,71 @@
+// The migrated PGlite data directory shipped in drizzle/ (src/db/pglite-snapshot.ts): it matches this
+// build's migrations and PGlite, a new DATA_DIR starts from it, and a directory in use is never touched.
+import { afterEach, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, rowsOf } from "../../src/db/database.ts";
+import { embeddedMigrations, pendingMigrations } from "../../src/db/migrate.ts";
+import { PGLITE_VERSION, restoreSnapshot, SNAPSHOT_INFO } from "../../src/db/pglite-snapshot.ts";
+
+const dirs: string[] = [];
+const newDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "studyconnect-snapshot-test-"));
+  dirs.push(dir);
+  return join(dir, "data");
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("PGlite snapshot", () => {
+  test("is current: made by this PGlite with exactly this build's migrations (else run `bun run db:snapshot`)", () => {
+    expect(SNAPSHOT_INFO.pglite).toBe(PGLITE_VERSION);
+    expect(SNAPSHOT_INFO.migrations).toEqual(embeddedMigrations.map((m) => m.hash));
+    // Postgres needs its empty directories too; the tarball only carries files.
+    expect(SNAPSHOT_INFO.directories).toContain("pg_tblspc");
+  });
+
+  test("a new data directory starts from it: migrated, writable, and reopened as it is", async () => {
+    const dataDir = newDir();
+    const first = await openDatabase({ driver: "pglite", dataDir });
+    try {
+      expect(first.origin).toBe("snapshot");
+      expect(await pendingMigrations(first.db)).toBe(0);
+      await first.db.execute(sql`insert into users (email, password_hash, first_name, last_name) values ('a@b.c', 'h', 'A', 'B')`);
+    } finally {
+      await first.close();
+    }
+    const again = await openDatabase({ driver: "pglite", dataDir });
+    try {
+      expect(again.origin).toBe("existing");
+      expect(rowsOf<{ n: number }>(await again.db.execute(sql`select count(*)::int as n from users`))).toEqual([{ n: 1 }]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  test("a directory that already holds a database is never overwritten", async () => {
+    const dataDir = newDir();
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, "PG_VERSION"), "mine\n");
+    expect(await restoreSnapshot(dataDir)).toBe("existing");
+    expect(readFileSync(join(dataDir, "PG_VERSION"), "utf8")).toBe("mine\n");
+    expect(existsSync(join(dataDir, "base"))).toBe(false);
+  });
+
+  test("a restore cut short (no PG_VERSION yet) is done again; other files in DATA_DIR stay", async () => {
+    const dataDir = newDir();
+    mkdirSync(join(dataDir, ".snapshot-restore", "base"), { recursive: true });
+    mkdirSync(join(dataDir, "global"), { recursive: true });
+    writeFileSync(join(dataDir, "global", "half-written"), "x");
+    writeFileSync(join(dataDir, "jwt-secret"), "secret\n");
+    expect(await restoreSnapshot(dataDir)).toBe("restored");
+    expect(existsSync(join(dataDir, ".snapshot-restore"))).toBe(false);
+    expect(existsSync(join(dataDir, "global", "half-written"))).toBe(false);
+    expect(readFileSync(join(dataDir, "jwt-secret"), "utf8")).toBe("secret\n");
+    expect(readFileSync(join(dataDir, "PG_VERSION"), "utf8").trim()).toMatch(/^\d+$/);
+    for (const directory of SNAPSHOT_INFO.directories) expect(existsSync(join(dataDir, directory))).toBe(true);
+  });
+});
