@@ -30,7 +30,11 @@ const ALGORITHM = "HS256";
 const MAX_TOKEN_LENGTH = 4096;
 
 export function createTokenService(options: TokenServiceOptions): TokenService {
-  const key = new TextEncoder().encode(options.secret);
+  // Imported once: jose would import a raw secret again for every token it signs or checks.
+  const key = crypto.subtle.importKey("raw", new TextEncoder().encode(options.secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
   const lifetime = options.expiresInSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   const clockTolerance = options.clockToleranceSeconds ?? 5;
   const now = options.now ?? (() => new Date());
@@ -44,7 +48,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         .setSubject(userId)
         .setIssuedAt(issuedAt)
         .setExpirationTime(exp)
-        .sign(key);
+        .sign(await key);
       return { token, expiresAt: new Date(exp * 1000) };
     },
 
@@ -55,7 +59,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (typeof token !== "string") return invalid("jwt must be a string");
       if (token.length > MAX_TOKEN_LENGTH) return invalid("jwt malformed");
       try {
-        const { payload } = await jwtVerify(token, key, {
+        const { payload } = await jwtVerify(token, await key, {
           algorithms: [ALGORITHM],
           requiredClaims: ["exp", "sub"],
           clockTolerance,

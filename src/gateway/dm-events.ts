@@ -3,7 +3,7 @@
 // REST). Failures the seed reported with dm:error (unknown recipient, a failed send) still are.
 import type { AckError } from "./acks.ts";
 import { userChannel } from "./channels.ts";
-import { handoff, onEvent, type SocketContext } from "./event-handler.ts";
+import { defineEvent, handoff } from "./event-handler.ts";
 import { directMessagePayload } from "./payloads.ts";
 import { dmSendPayload } from "./schemas.ts";
 
@@ -13,27 +13,19 @@ const SEED_DM_ERRORS: Partial<Record<AckError["code"], string>> = {
   INTERNAL: "Failed to send message",
 };
 
-export function registerDirectMessageEvents(ctx: SocketContext): void {
-  const { io, socket, user, chat } = ctx;
-
-  onEvent(
-    ctx,
-    "dm:send",
-    dmSendPayload,
-    ({ recipientId, text, clientId }) => {
-      const sent = chat.directMessages.send({ senderId: user.id, recipientId, text, clientId, sender: user });
-      return handoff(sent, ({ message, created }) => {
-        const payload = directMessagePayload(message, user);
-        // One emit to both channels reaches each socket once, even for a message to oneself.
-        if (created) io.to([userChannel(message.recipientId), userChannel(user.id)]).emit("dm:received", payload);
-        return payload;
-      });
-    },
-    {
-      onFailure(error) {
-        const message = SEED_DM_ERRORS[error.code];
-        if (message !== undefined) socket.emit("dm:error", { message });
-      },
-    },
-  );
-}
+export const dmSend = defineEvent({
+  schema: dmSendPayload,
+  handle({ shared, user }, { recipientId, text, clientId }) {
+    const sent = shared.chat.directMessages.send({ senderId: user.id, recipientId, text, clientId, sender: user });
+    return handoff(sent, ({ message, created }) => {
+      const payload = directMessagePayload(message, user);
+      // One emit to both channels reaches each socket once, even for a message to oneself.
+      if (created) shared.io.to([userChannel(message.recipientId), userChannel(user.id)]).emit("dm:received", payload);
+      return payload;
+    });
+  },
+  onFailure({ socket }, error) {
+    const message = SEED_DM_ERRORS[error.code];
+    if (message !== undefined) socket.emit("dm:error", { message });
+  },
+});

@@ -2,31 +2,59 @@
 // is validated, and the handler runs in this socket's pipeline: events start in the order sent (a
 // send right after a join finds the room joined) and are answered in that order, exactly once. A
 // handler that hands its work off (a message going to the database) lets the next event start.
+// Handlers are defined once for all sockets; a socket carries only its context.
 import * as v from "valibot";
 import { InvalidInputError } from "../chat/errors.ts";
 import type { ChatServices } from "../chat/index.ts";
+import type { Timers } from "../chat/ports.ts";
+import type { PresenceTracker } from "../chat/presence-tracker.ts";
 import type { TypingIndicator } from "../chat/typing.ts";
+import type { Deadline } from "../lib/deadline-queue.ts";
 import type { Inflight } from "../lib/inflight.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { OrderedPipeline, Settlement } from "../lib/ordered-pipeline.ts";
+import { OrderedPipeline, type Settlement } from "../lib/ordered-pipeline.ts";
 import { ackErrorOf, ackFailure, ackOk, type Ack, type AckError, type AckResponse } from "./acks.ts";
-import type { ClientEventName, GatewayServer, GatewaySocket, SocketUser } from "./types.ts";
+import type { Expiring, SessionExpiry } from "./session-expiry.ts";
+import type { GatewayServer, GatewaySocket, SocketUser } from "./types.ts";
 
 export { handoff } from "../lib/ordered-pipeline.ts";
 
-/** What an event handler may use: its socket and user, the use cases, this socket's typing state. */
-export type SocketContext = {
+/** What every socket of the gateway shares. */
+export type GatewayShared = {
   io: GatewayServer;
+  chat: ChatServices;
+  logger: Logger;
+  timers: Timers;
+  presence: PresenceTracker;
+  expiry: SessionExpiry;
+  /** Events in flight across all sockets: the gateway awaits it on shutdown. */
+  inflight: Inflight;
+  /** How long a typing indicator lasts without a new typing:start (undefined: 5 s). */
+  typingExpiryMs: number | undefined;
+};
+
+/**
+ * One socket's state: its user, and what it only needs once it does something (its event pipeline,
+ * its typing indicators). Kept small: a server holds one per connected tab.
+ */
+export type SocketContext = {
+  shared: GatewayShared;
   socket: GatewaySocket;
   user: SocketUser;
-  chat: ChatServices;
-  typing: TypingIndicator;
-  logger: Logger;
-  /** This socket's events, in order. */
-  events: OrderedPipeline;
-  /** Shared by all sockets: the gateway awaits it on shutdown. */
-  inflight: Inflight;
+  events: OrderedPipeline | undefined;
+  typing: TypingIndicator | undefined;
+  expiry: Deadline<Expiring> | undefined;
 };
+
+/** A client event: its payload schema and its handler (answering the ack's data, a promise of it, or a handoff). */
+export type EventDefinition<S extends v.GenericSchema = v.GenericSchema> = {
+  schema: S;
+  handle(ctx: SocketContext, input: v.InferOutput<S>): unknown;
+  /** Called with the error a client is answered with (e.g. dm:send's seed-style dm:error). */
+  onFailure?(ctx: SocketContext, error: AckError): void;
+};
+
+export const defineEvent = <S extends v.GenericSchema>(definition: EventDefinition<S>): EventDefinition<S> => definition;
 
 /**
  * Events one socket may have in flight at once. A client that floods faster than its events are
@@ -35,11 +63,7 @@ export type SocketContext = {
 export const MAX_PENDING_EVENTS = 64;
 
 const RATE_LIMITED: AckResponse = ackFailure({ code: "RATE_LIMITED", message: "Too many requests in flight; slow down" });
-
-export type EventOptions = {
-  /** Called with the error a client is answered with (e.g. dm:send's seed-style dm:error). */
-  onFailure?: (error: AckError) => void;
-};
+const UNKNOWN_EVENT: AckResponse = ackFailure({ code: "INVALID", message: "Unknown event" });
 
 /** Removes and returns the ack callback Socket.IO appends when the client asked for one. */
 export function takeAck(args: unknown[]): Ack | undefined {
@@ -49,39 +73,38 @@ export function takeAck(args: unknown[]): Ack | undefined {
   return last as Ack;
 }
 
-/**
- * Registers `handle` for `event`. It gets the validated payload and answers with the ack's data,
- * a promise of it, or a `handoff(work, finish)` whose `finish` gives the data.
- */
-export function onEvent<S extends v.GenericSchema>(
-  ctx: SocketContext,
-  event: ClientEventName,
-  schema: S,
-  handle: (input: v.InferOutput<S>) => unknown,
-  options: EventOptions = {},
-): void {
-  const { events, inflight } = ctx;
-  const unexpected = (error: unknown) => ctx.logger.error("socket event failed", { event, userId: ctx.user.id, error });
-
-  const respond = (ack: Ack | undefined) => (settlement: Settlement) => {
-    inflight.leave();
-    const response = settlement.ok ? ackOk(settlement.value) : ackFailure(ackErrorOf(settlement.error, unexpected));
-    if (!response.ok) options.onFailure?.(response.error);
-    ack?.(response);
-  };
-
-  ctx.socket.on(event, (...args: unknown[]) => {
-    const ack = takeAck(args);
-    if (events.pending >= MAX_PENDING_EVENTS) {
-      ack?.(RATE_LIMITED);
-      return;
-    }
-    const payload = args[0];
-    inflight.enter();
-    events.submit(() => {
-      const parsed = v.safeParse(schema, payload);
+/** Handles one client event on `ctx`'s socket; every event with an ack gets an answer, an unknown one too. */
+export function dispatchEvent(ctx: SocketContext, table: Readonly<Record<string, EventDefinition>>, event: string, args: unknown[]): void {
+  const ack = takeAck(args);
+  const definition = Object.hasOwn(table, event) ? table[event] : undefined;
+  if (definition === undefined) {
+    ack?.(UNKNOWN_EVENT);
+    return;
+  }
+  const events = (ctx.events ??= new OrderedPipeline());
+  if (events.pending >= MAX_PENDING_EVENTS) {
+    ack?.(RATE_LIMITED);
+    return;
+  }
+  const payload = args[0];
+  ctx.shared.inflight.enter();
+  events.submit(
+    () => {
+      const parsed = v.safeParse(definition.schema, payload);
       if (!parsed.success) throw new InvalidInputError(parsed.issues[0].message);
-      return handle(parsed.output);
-    }, respond(ack));
-  });
+      return definition.handle(ctx, parsed.output);
+    },
+    (settlement) => answer(ctx, event, definition, ack, settlement),
+  );
+}
+
+function answer(ctx: SocketContext, event: string, definition: EventDefinition, ack: Ack | undefined, settlement: Settlement): void {
+  ctx.shared.inflight.leave();
+  const response = settlement.ok
+    ? ackOk(settlement.value)
+    : ackFailure(
+        ackErrorOf(settlement.error, (error) => ctx.shared.logger.error("socket event failed", { event, userId: ctx.user.id, error })),
+      );
+  if (!response.ok) definition.onFailure?.(ctx, response.error);
+  ack?.(response);
 }

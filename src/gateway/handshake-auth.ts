@@ -22,7 +22,7 @@ export function authenticateHandshake(sessions: Sessions, logger: Logger, pendin
         (result) => {
           if (!result.ok) return next(handshakeError(result.reason, result.code));
           socket.data.user = toSocketUser(result.user);
-          socket.data.sessionExpiresAt = result.expiresAt;
+          socket.data.sessionExpiresAt = result.expiresAt.getTime();
           next();
         },
         (error: unknown) => {

@@ -6,9 +6,11 @@ import type { Timers } from "../chat/ports.ts";
 import { createPresenceTracker } from "../chat/presence-tracker.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createInflight } from "../lib/inflight.ts";
-import { userChannel } from "./channels.ts";
 import { onConnection } from "./connection.ts";
+import type { GatewayShared } from "./event-handler.ts";
 import { authenticateHandshake } from "./handshake-auth.ts";
+import { createPresenceAnnouncer } from "./presence-announcer.ts";
+import { createSessionExpiry } from "./session-expiry.ts";
 import type { GatewayServer } from "./types.ts";
 
 export { createRealtimeNotifier } from "./realtime-notifier.ts";
@@ -29,21 +31,30 @@ export type Gateway = {
 
 export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
   const inflight = createInflight();
+  const announcer = createPresenceAnnouncer(io, deps.timers);
   const presence = createPresenceTracker({
     record: (userId, status) => deps.chat.presence.record(userId, status),
-    // "To others": every socket but the user's own.
-    announce: (userId, status) => io.except(userChannel(userId)).emit("user:status", { userId, status }),
+    announce: (userId, status) => announcer.announce(userId, status),
     onError: (error, context) => deps.logger.error("presence update failed", { ...context, error }),
   });
 
+  const shared: GatewayShared = {
+    io,
+    chat: deps.chat,
+    logger: deps.logger,
+    timers: deps.timers,
+    presence,
+    expiry: createSessionExpiry(deps.timers),
+    inflight,
+    typingExpiryMs: deps.typingExpiryMs,
+  };
   io.use(authenticateHandshake(deps.chat.sessions, deps.logger, inflight));
-  io.on("connection", (socket) =>
-    onConnection({ io, chat: deps.chat, logger: deps.logger, presence, inflight, timers: deps.timers, typingExpiryMs: deps.typingExpiryMs }, socket),
-  );
+  io.on("connection", (socket) => onConnection(shared, socket));
 
   return {
     async settled() {
       await Promise.all([inflight.idle(), presence.idle()]);
+      announcer.flush();
     },
   };
 }

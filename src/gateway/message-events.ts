@@ -2,21 +2,20 @@
 // the whole room, sender included, and is the ack's data. The write is handed off to the message
 // store's group commit, so a socket's next event need not wait for the database.
 import { requireJoined, roomChannel } from "./channels.ts";
-import { handoff, onEvent, type SocketContext } from "./event-handler.ts";
+import { defineEvent, handoff } from "./event-handler.ts";
 import { roomMessagePayload } from "./payloads.ts";
 import { messageSendPayload } from "./schemas.ts";
 
-export function registerMessageEvents(ctx: SocketContext): void {
-  const { io, socket, user, chat } = ctx;
-
-  onEvent(ctx, "message:send", messageSendPayload, ({ roomId, text, clientId }) => {
+export const messageSend = defineEvent({
+  schema: messageSendPayload,
+  handle({ shared, socket, user }, { roomId, text, clientId }) {
     requireJoined(socket, roomId, "sending messages");
-    const sent = chat.roomMessages.send({ userId: user.id, roomId, text, clientId, sender: user });
+    const sent = shared.chat.roomMessages.send({ userId: user.id, roomId, text, clientId, sender: user });
     return handoff(sent, ({ message, created }) => {
       const payload = roomMessagePayload(message, user);
       // A retry with a known clientId gets the stored message back; the room had it the first time.
-      if (created) io.to(roomChannel(message.roomId)).emit("message:received", payload);
+      if (created) shared.io.to(roomChannel(message.roomId)).emit("message:received", payload);
       return payload;
     });
-  });
-}
+  },
+});

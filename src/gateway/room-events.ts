@@ -1,14 +1,13 @@
 // room:join and room:leave. Joining checks access and persists the participant, then subscribes
 // this socket; leaving only unsubscribes it (membership stays: see README "Realtime API").
 import { joinedOnSocket, otherSocketOfUserIn, roomChannel } from "./channels.ts";
-import { onEvent, type SocketContext } from "./event-handler.ts";
+import { defineEvent } from "./event-handler.ts";
 import { roomIdPayload } from "./schemas.ts";
 
-export function registerRoomEvents(ctx: SocketContext): void {
-  const { socket, user, chat, typing } = ctx;
-
-  onEvent(ctx, "room:join", roomIdPayload, async (roomId) => {
-    const { room } = await chat.rooms.join(user.id, roomId);
+export const roomJoin = defineEvent({
+  schema: roomIdPayload,
+  async handle({ shared, socket, user }, roomId) {
+    const { room } = await shared.chat.rooms.join(user.id, roomId);
     const channel = roomChannel(room.id);
     // A repeated join on this socket changes nothing; a socket that closed while the join was
     // stored has nothing to subscribe. Checked and joined without a pause, so two tabs joining at
@@ -19,11 +18,15 @@ export function registerRoomEvents(ctx: SocketContext): void {
       if (!userAlreadyThere) socket.to(channel).emit("room:userJoined", { roomId: room.id, user });
     }
     return room;
-  });
+  },
+});
 
-  onEvent(ctx, "room:leave", roomIdPayload, (roomId) => {
+export const roomLeave = defineEvent({
+  schema: roomIdPayload,
+  handle(ctx, roomId) {
+    const { socket, user } = ctx;
     const channel = roomChannel(roomId);
-    typing.stop(roomId);
+    ctx.typing?.stop(roomId);
     // Leaving a room this socket is not in is a no-op, so a repeated leave is harmless; the user
     // has left once their last tab in the room has.
     if (joinedOnSocket(socket, roomId)) {
@@ -31,5 +34,5 @@ export function registerRoomEvents(ctx: SocketContext): void {
       if (!otherSocketOfUserIn(socket, user.id, roomId)) socket.to(channel).emit("room:userLeft", { roomId, userId: user.id });
     }
     return { roomId };
-  });
-}
+  },
+});

@@ -1,22 +1,26 @@
 // A socket lives no longer than the token it connected with: at the token's expiry the server
-// disconnects it ("io server disconnect": the client must sign in again before reconnecting).
+// disconnects it ("io server disconnect": the client must sign in again before reconnecting). All
+// sockets share one deadline queue (one timer), so an idle connection holds no timer of its own.
 import type { Timers } from "../chat/ports.ts";
-import { MAX_TIMER_DELAY_MS } from "../lib/timers.ts";
+import { DeadlineQueue, type Deadline } from "../lib/deadline-queue.ts";
 
-/** Arms the disconnect; the returned function disarms it (call it when the socket disconnects). */
-export function disconnectAtExpiry(socket: { disconnect(): unknown }, expiresAt: Date, timers: Timers): () => void {
-  const remaining = () => expiresAt.getTime() - timers.now();
-  let cancel: () => void;
-  // A timer cannot wait longer than MAX_TIMER_DELAY_MS (about 24.8 days): far expiries wait in steps.
-  // Even a token already expired (accepted within the clock tolerance) is dropped from a timer, once
-  // the connection handler has finished.
-  const arm = (): void => {
-    cancel = timers.schedule(check, Math.min(Math.max(0, remaining()), MAX_TIMER_DELAY_MS));
+export type Expiring = { disconnect(): unknown };
+export type SessionExpiry = {
+  /** Arms the disconnect at `expiresAt` (ms); a token already expired is dropped from the timer. */
+  arm(socket: Expiring, expiresAt: number): Deadline<Expiring>;
+  /** Disarms it (the socket disconnected first). */
+  disarm(deadline: Deadline<Expiring>): void;
+  /** Sockets waiting for their expiry. */
+  readonly armed: number;
+};
+
+export function createSessionExpiry(timers: Timers): SessionExpiry {
+  const queue = new DeadlineQueue<Expiring>(timers, (socket) => socket.disconnect());
+  return {
+    arm: (socket, expiresAt) => queue.add(expiresAt, socket),
+    disarm: (deadline) => queue.remove(deadline),
+    get armed() {
+      return queue.size;
+    },
   };
-  const check = (): void => {
-    if (remaining() > 0) arm();
-    else socket.disconnect();
-  };
-  arm();
-  return () => cancel();
 }

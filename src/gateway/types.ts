@@ -6,8 +6,8 @@ import type { DefaultEventsMap, Server, Socket } from "../socketio/index.ts";
 /** The seed's `socket.user`: what other users see of the sender of an event. */
 export type SocketUser = { id: string; firstName: string; lastName: string; role: UserRole; avatar: string | null };
 
-/** Set by the handshake middleware; absent only before it ran. */
-export type SocketData = { user?: SocketUser; sessionExpiresAt?: Date };
+/** Set by the handshake middleware; absent only before it ran. sessionExpiresAt: ms since the epoch. */
+export type SocketData = { user?: SocketUser; sessionExpiresAt?: number };
 
 export type RoomMessagePayload = {
   id: number;

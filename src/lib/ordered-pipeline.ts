@@ -26,78 +26,74 @@ function isHandoff(value: unknown): value is Tagged<unknown> {
 /** How a request ended: its value, or what it threw. */
 export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-export type OrderedPipeline = {
+const noop = (): void => {};
+const settle = (value: unknown): Settlement => ({ ok: true, value });
+const fail = (error: unknown): Settlement => ({ ok: false, error });
+
+/** Produces a request's settlement, run when its turn to be answered comes. */
+type Produce = () => Promise<Settlement>;
+
+// Runs a start; answers with what produces the settlement in answer order (a promise of that when
+// the start itself is asynchronous and holds the pipeline).
+function begin(start: () => unknown): Promise<Produce> | Produce {
+  let result: unknown;
+  try {
+    result = start();
+  } catch (error) {
+    return () => Promise.resolve(fail(error));
+  }
+  if (isHandoff(result)) {
+    const { work, finish } = result;
+    return () => work.then(finish).then(settle, fail);
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (value: unknown): Produce => () => Promise.resolve(settle(value)),
+      (error: unknown): Produce => () => Promise.resolve(fail(error)),
+    );
+  }
+  return () => Promise.resolve(settle(result));
+}
+
+/** A class, not closures: one is kept per connected client that sent anything. */
+export class OrderedPipeline {
+  /** Requests submitted and not yet answered. */
+  pending = 0;
+  // Tails of the two orders: the last start still running, and the last answer not yet given.
+  private starting: Promise<void> | undefined;
+  private answering: Promise<void> | undefined;
+
   /**
    * Starts `start` once every earlier start has finished (immediately when none is running). A
    * plain result, or a promise of one, holds the next start until it settles; a Handoff does not.
    * `answer` gets each request's settlement in submit order.
    */
-  submit(start: () => unknown, answer: (settlement: Settlement) => void): void;
-  /** Requests submitted and not yet answered. */
-  readonly pending: number;
-};
-
-const noop = (): void => {};
-const settle = (value: unknown): Settlement => ({ ok: true, value });
-const fail = (error: unknown): Settlement => ({ ok: false, error });
+  submit(start: () => unknown, answer: (settlement: Settlement) => void): void {
+    this.pending++;
+    const began = this.starting === undefined ? begin(start) : this.starting.then(() => begin(start));
+    if (began instanceof Promise) {
+      const done = began.then(noop, noop);
+      this.starting = done;
+      void done.then(() => {
+        if (this.starting === done) this.starting = undefined;
+      });
+    }
+    const respond = (produce: Produce): Promise<void> =>
+      produce().then((settlement) => {
+        this.pending--;
+        answer(settlement);
+      });
+    const previous = this.answering;
+    const answered: Promise<void> =
+      previous === undefined ? (began instanceof Promise ? began.then(respond) : respond(began)) : previous.then(() => began).then(respond);
+    const tail = answered.catch(noop);
+    this.answering = tail;
+    void tail.then(() => {
+      if (this.answering === tail) this.answering = undefined;
+    });
+  }
+}
 
 export function createOrderedPipeline(): OrderedPipeline {
-  // Tails of the two orders: the last start still running, and the last answer not yet given.
-  let starting: Promise<void> | undefined;
-  let answering: Promise<void> | undefined;
-  let pending = 0;
-
-  // Runs a start; answers with a thunk that produces the settlement in answer order.
-  const begin = (start: () => unknown): Promise<() => Promise<Settlement>> | (() => Promise<Settlement>) => {
-    let result: unknown;
-    try {
-      result = start();
-    } catch (error) {
-      return () => Promise.resolve(fail(error));
-    }
-    if (isHandoff(result)) {
-      const { work, finish } = result;
-      return () => work.then(finish).then(settle, fail);
-    }
-    if (result instanceof Promise) {
-      return result.then(
-        (value: unknown) => () => Promise.resolve(settle(value)),
-        (error: unknown) => () => Promise.resolve(fail(error)),
-      );
-    }
-    return () => Promise.resolve(settle(result));
-  };
-
-  return {
-    submit(start, answer) {
-      pending++;
-      const began = starting === undefined ? begin(start) : starting.then(() => begin(start));
-      if (began instanceof Promise) {
-        const done = began.then(noop, noop);
-        starting = done;
-        void done.then(() => {
-          if (starting === done) starting = undefined;
-        });
-      }
-      const respond = (produce: () => Promise<Settlement>): Promise<void> =>
-        produce().then((settlement) => {
-          pending--;
-          answer(settlement);
-        });
-      const answered: Promise<void> =
-        answering === undefined
-          ? began instanceof Promise
-            ? began.then(respond)
-            : respond(began)
-          : answering.then(() => began).then(respond);
-      const tail = answered.catch(noop);
-      answering = tail;
-      void tail.then(() => {
-        if (answering === tail) answering = undefined;
-      });
-    },
-    get pending() {
-      return pending;
-    },
-  };
+  return new OrderedPipeline();
 }

@@ -44,6 +44,22 @@ describe(`presence repository (${testDriver})`, () => {
     expect((await fx.repos.presence.get(user.id))?.status).toBe("offline");
   });
 
+  test("changes made at once share statements: one user twice goes in order, a bad row fails alone", async () => {
+    const ada = await makeUser(fx.repos, "Ada");
+    const bob = await makeUser(fx.repos, "Bob");
+    const results = await Promise.allSettled([
+      fx.repos.presence.setStatus(ada.id, "online", later(1)),
+      fx.repos.presence.setStatus(bob.id, "online", later(1)),
+      fx.repos.presence.setStatus(UNKNOWN_UUID, "online", later(1)),
+      fx.repos.presence.setStatus(ada.id, "offline", later(2)),
+      fx.repos.presence.setStatus(ada.id, "online", later(3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect(await fx.repos.presence.get(ada.id)).toEqual({ status: "online", lastActivity: later(3) });
+    expect(await fx.repos.presence.get(bob.id)).toEqual({ status: "online", lastActivity: later(1) });
+    expect(await presenceRows()).toBe(2);
+  });
+
   test("presence for a user that does not exist is an error, not a silent row", async () => {
     await expect(fx.repos.presence.setStatus(UNKNOWN_UUID, "online", t0)).rejects.toThrow();
     expect(await presenceRows()).toBe(0);

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { rowsOf } from "../../src/db/database.ts";
 import { pgErrorOf } from "../../src/db/repositories/pg-error.ts";
 import { testDriver } from "../support/database.ts";
-import { freshFixture, UNKNOWN_UUID, type Fixture } from "./fixtures.ts";
+import { freshFixture, makeUser, UNKNOWN_UUID, type Fixture } from "./fixtures.ts";
 
 let fx: Fixture;
 beforeEach(async () => {
@@ -87,5 +87,20 @@ describe(`users repository (${testDriver})`, () => {
     expect(found.map((u) => u.firstName)).toEqual(["c", "a", "b"]);
     expect(await fx.repos.users.findManyByIds([])).toEqual([]);
     expect(await fx.repos.users.findManyByIds(["junk"])).toEqual([]);
+  });
+});
+
+describe(`users repository: lookups by id made at once (${testDriver})`, () => {
+  test("each gets its own user (or nothing), whatever else is looked up with it", async () => {
+    const ada = await makeUser(fx.repos, "Ada");
+    const bob = await makeUser(fx.repos, "Bob");
+    const found = await Promise.all([
+      fx.repos.users.findById(ada.id),
+      fx.repos.users.findById(bob.id.toUpperCase()),
+      fx.repos.users.findById(UNKNOWN_UUID),
+      fx.repos.users.findById("not-a-uuid"),
+      fx.repos.users.findById(ada.id),
+    ]);
+    expect(found).toEqual([ada, bob, undefined, undefined, ada]);
   });
 });

@@ -237,8 +237,10 @@ describe(`message:send, client behaviour (${testDriver})`, () => {
   test("a clientId reused for a different message is INVALID; nothing new is stored or broadcast", async () => {
     await using chat = await startChat();
     const { ada, room, a, b } = await roomScene(chat);
+    // Listening before the send: the broadcast may reach Ada before the ack reaches Bob.
+    const received = waitFor(a, "message:received");
     const first = ackedMessage<WireRoomMessage>(expectOk(await emitAck(b, "message:send", { roomId: room.id, text: "original", clientId: "k-1" })));
-    await waitFor(a, "message:received");
+    await received;
     const quiet = expectNone(a, "message:received", 300);
     expectAckError(await emitAck(b, "message:send", { roomId: room.id, text: "different", clientId: "k-1" }), "INVALID");
     await quiet;

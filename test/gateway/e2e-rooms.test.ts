@@ -55,8 +55,10 @@ describe(`room:join (${testDriver})`, () => {
     expectOk(await emitAck(a, "room:join", room.id));
     const toA = record<UserJoined>(a, "room:userJoined");
     const b = await chat.connect(bob);
+    // Listening before the join: the announcement may reach Ada before Bob's ack reaches Bob.
+    const announced = waitFor(a, "room:userJoined");
     expectOk(await emitAck(b, "room:join", room.id));
-    await waitFor(a, "room:userJoined");
+    await announced;
     expectOk(await emitAck(b, "room:join", room.id));
     await expectNone(a, "room:userJoined", 300);
     expect(toA).toHaveLength(1);
@@ -135,8 +137,9 @@ describe(`room:leave (${testDriver})`, () => {
     const a = await chat.connect(ada);
     const b = await chat.connect(bob);
     expectOk(await emitAck(a, "room:join", room.id));
+    const joined = waitFor(a, "room:userJoined");
     expectOk(await emitAck(b, "room:join", room.id));
-    await waitFor(a, "room:userJoined");
+    await joined;
     const left = waitFor(a, "room:userLeft");
     expectOk(await emitAck(b, "room:leave", room.id));
     await left;
@@ -159,8 +162,9 @@ describe(`a user with two tabs in one room (${testDriver})`, () => {
     const toA = record<UserJoined>(a, "room:userJoined");
     const b1 = await chat.connect(bob);
     const b2 = await chat.connect(bob);
+    const joined = waitFor(a, "room:userJoined");
     expectOk(await emitAck(b1, "room:join", room.id));
-    await waitFor(a, "room:userJoined");
+    await joined;
     expectOk(await emitAck(b2, "room:join", room.id));
     await sleep(300);
     expect(toA.map((p) => p.user["id"])).toEqual([bob.id]);

@@ -80,8 +80,9 @@ describe(`typing (${testDriver})`, () => {
     for (let i = 0; i < 6; i++) expectOk(await emitAck(a, "typing:start", { roomId }));
     await sleep(400);
     expect(seen).toEqual([update(roomId, ada, true)]);
+    const stopped = waitFor(b, "typing:update", 1000, by(ada, false));
     expectOk(await emitAck(a, "typing:stop", { roomId }));
-    await waitFor(b, "typing:update", 1000, by(ada, false));
+    await stopped;
     await sleep(150);
     expect(seen).toEqual([update(roomId, ada, true), update(roomId, ada, false)]);
   });
@@ -127,8 +128,9 @@ describe(`typing (${testDriver})`, () => {
     f.disconnect();
     await sleep(2000 - (performance.now() - t0));
     const refreshedAt = performance.now();
+    const danStopped = waitFor(w, "typing:update", 9000 - (performance.now() - t0), by(dan, false));
     expectOk(await emitAck(d, "typing:start", { roomId }));
-    await waitFor(w, "typing:update", 9000 - (performance.now() - t0), by(dan, false));
+    await danStopped;
     await sleep(300);
 
     const of = (user: ChatUser) => seen.filter((s) => s.update.userId === user.id);

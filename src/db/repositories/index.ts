@@ -9,8 +9,8 @@ export type Repositories = ReturnType<typeof createRepositories>;
 
 export function createRepositories({ db, jsonStatement }: Pick<Database, "db" | "jsonStatement">) {
   return {
-    users: createUsersRepository(db),
-    presence: createPresenceRepository(db),
+    users: createUsersRepository(db, jsonStatement),
+    presence: createPresenceRepository(db, jsonStatement),
     rooms: createRoomsRepository(db),
     messages: createMessagesRepository(db, jsonStatement),
   };

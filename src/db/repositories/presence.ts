@@ -1,7 +1,8 @@
 // Presence: one row per user with the last known status and when it was observed.
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "../database.ts";
+import { eq } from "drizzle-orm";
+import type { Database, Db } from "../database.ts";
 import { userPresence, type PresenceRow } from "../schema.ts";
+import { createPresenceWriter } from "./presence-writer.ts";
 import { isUuid } from "./uuid.ts";
 
 export type PresenceStatus = PresenceRow["status"];
@@ -10,7 +11,8 @@ export type Presence = { status: PresenceStatus; lastActivity: Date };
 
 export type PresenceRepository = ReturnType<typeof createPresenceRepository>;
 
-export function createPresenceRepository(db: Db) {
+export function createPresenceRepository(db: Db, jsonStatement: Database["jsonStatement"]) {
+  const writer = createPresenceWriter(jsonStatement);
   return {
     /**
      * Records `status` as observed at `at`. An observation older than the stored one is ignored, so a
@@ -18,16 +20,9 @@ export function createPresenceRepository(db: Db) {
      * Returns whether the row was written.
      */
     async setStatus(userId: string, status: PresenceStatus, at: Date): Promise<boolean> {
-      const rows = await db
-        .insert(userPresence)
-        .values({ userId, status, lastActivity: at })
-        .onConflictDoUpdate({
-          target: userPresence.userId,
-          set: { status, lastActivity: at },
-          setWhere: sql`${userPresence.lastActivity} <= excluded.last_activity`,
-        })
-        .returning({ userId: userPresence.userId });
-      return rows.length > 0;
+      // A malformed id would break the batch's JSON cast for everyone in it; it names no user anyway.
+      if (!isUuid(userId)) throw new Error(`presence for a malformed user id: ${JSON.stringify(userId)}`);
+      return writer.write({ userId, status, at });
     },
 
     async get(userId: string): Promise<Presence | undefined> {

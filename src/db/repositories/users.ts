@@ -1,9 +1,10 @@
 // Users: accounts and their lookups. Emails are stored trimmed and lower-cased, which is what makes
 // the plain unique index on `email` case-insensitive; every lookup normalizes the same way.
 import { eq, inArray } from "drizzle-orm";
-import type { Db } from "../database.ts";
+import type { Database, Db } from "../database.ts";
 import { users, type UserRow } from "../schema.ts";
 import { isPgViolation, PG_UNIQUE_VIOLATION } from "./pg-error.ts";
+import { createUserLookup } from "./user-lookup.ts";
 import { isUuid } from "./uuid.ts";
 
 export type UserRole = UserRow["role"];
@@ -51,7 +52,8 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function createUsersRepository(db: Db) {
+export function createUsersRepository(db: Db, jsonStatement: Database["jsonStatement"]) {
+  const lookup = createUserLookup(jsonStatement);
   return {
     async create(input: NewUser): Promise<CreateUserResult> {
       try {
@@ -77,10 +79,10 @@ export function createUsersRepository(db: Db) {
       }
     },
 
+    /** Batched with the other lookups in flight (every socket handshake makes one). */
     async findById(id: string): Promise<User | undefined> {
       if (!isUuid(id)) return undefined;
-      const [user] = await db.select(userColumns).from(users).where(eq(users.id, id)).limit(1);
-      return user;
+      return lookup.byId(id.toLowerCase());
     },
 
     async findByEmail(email: string): Promise<UserWithPassword | undefined> {
