@@ -5,8 +5,8 @@ import { createPasswordHasher, type PasswordHashingCost } from "./auth/passwords
 import { createTokenService } from "./auth/tokens.ts";
 import { createChatServices, type ChatServices } from "./chat/index.ts";
 import type { Config } from "./config.ts";
-import { openDatabase, type Database } from "./db/database.ts";
-import { migrate, pendingMigrations } from "./db/migrate.ts";
+import { databaseOptionsOf, openDatabase, type Database } from "./db/database.ts";
+import { pendingMigrations } from "./db/migrate.ts";
 import { createRepositories } from "./db/repositories/index.ts";
 import { createRealtimeNotifier, installGateway, type GatewayServer } from "./gateway/index.ts";
 import { createHttpApp } from "./http/app.ts";
@@ -27,8 +27,12 @@ export type App = {
 };
 
 export type AppOptions = {
-  /** Use this database instead of opening the one the config names (tests share one). */
+  /**
+   * Use this database instead of opening the one the config names: tests share one, and main.ts
+   * opens it before loading the rest of the server. The app closes it only when `ownsDatabase`.
+   */
   database?: Database;
+  ownsDatabase?: boolean;
   /** Argon2id cost; Bun's defaults unless given (tests pass a cheap one). */
   passwordCost?: PasswordHashingCost;
   /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
@@ -42,16 +46,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   // main.ts resolves a missing secret (development file) first; checked before anything is opened.
   const jwtSecret = config.jwtSecret;
   if (jwtSecret === undefined) throw new Error("createApp needs config.jwtSecret (see resolveJwtSecret)");
-  const database =
-    options.database ??
-    (config.databaseUrl
-      ? await openDatabase({ driver: "postgres", url: config.databaseUrl })
-      : await openDatabase({ driver: "pglite", dataDir: config.dataDir }));
-  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? (await openDatabase(databaseOptionsOf(config)));
+  const ownsDatabase = options.database === undefined || options.ownsDatabase === true;
   if (database.origin === "snapshot") logger.info("new database created from the shipped snapshot", { dataDir: config.dataDir });
   // A snapshot of another PGlite version cannot be used: initdb ran instead (seconds, not one).
   if (database.origin === "initdb" && ownsDatabase) logger.warn("new database created by initdb: the shipped snapshot does not fit this PGlite (bun run db:snapshot)");
-  const { applied } = await migrate(database.db);
+  const { applied } = await database.migrate();
   if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
 
   const { typingExpiryMs, ...timings } = options.realtime ?? {};

@@ -3,9 +3,9 @@
 // with Bun.serve (REST and Socket.IO on one port), and shuts down gracefully on SIGTERM/SIGINT (stop
 // accepting, disconnect sockets with "server shutting down", close the database, exit 0).
 import packageJson from "../package.json" with { type: "json" };
-import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { resolveJwtSecret } from "./auth/secret-file.ts";
+import { databaseOptionsOf, openDatabase } from "./db/database.ts";
 import { createLogger } from "./lib/logger.ts";
 
 const HELP = `studyconnect ${packageJson.version}: the StudyConnect realtime server
@@ -53,7 +53,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger(config.logLevel);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
-  const app = await createApp(config, logger);
+  // The database opens (PGlite boots in its worker) while the rest of the server loads.
+  const database = openDatabase(databaseOptionsOf(config));
+  const { createApp } = await import("./app.ts");
+  const app = await createApp(config, logger, { database: await database, ownsDatabase: true });
   const server = Bun.serve({ port: config.port, hostname: config.host, ...app.serve });
   logger.info(`listening on http://${server.hostname}:${server.port}`, {
     database: app.database.driver === "pglite" ? `pglite:${config.dataDir}` : "postgres",

@@ -3,6 +3,7 @@
 // Each driver is imported only when chosen: a server on Postgres never loads PGlite, and the other way.
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { MigrationReport } from "./migrations.ts";
 import * as schema from "./schema.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -12,8 +13,9 @@ export type DatabaseOptions =
   /**
    * dataDir undefined: an in-memory database (tests). A new database starts from the shipped
    * snapshot (src/db/pglite-snapshot.ts) unless `snapshot` is false (then PGlite runs initdb).
+   * A data directory's database runs in a worker thread unless `inWorker` is false.
    */
-  | { driver: "pglite"; dataDir?: string; snapshot?: boolean };
+  | { driver: "pglite"; dataDir?: string; snapshot?: boolean; inWorker?: boolean };
 
 /** Where an opened PGlite database came from: the snapshot, a directory in use, or initdb. */
 export type DatabaseOrigin = "snapshot" | "existing" | "initdb";
@@ -29,6 +31,8 @@ export type Database = {
    * planning a large statement costs more than running it, and more still in PGlite's wasm.
    */
   jsonStatement(name: string, text: string): JsonStatement;
+  /** Applies the migrations this build carries (src/db/migrate.ts), once, with a lock. */
+  migrate(): Promise<MigrationReport>;
   /** Round-trips a trivial query; rejects when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -36,9 +40,20 @@ export type Database = {
   origin?: DatabaseOrigin;
 };
 
+/** The database a configuration names: Postgres when DATABASE_URL is set, else PGlite in DATA_DIR. */
+export function databaseOptionsOf(config: { databaseUrl: string | undefined; dataDir: string }): DatabaseOptions {
+  return config.databaseUrl ? { driver: "postgres", url: config.databaseUrl } : { driver: "pglite", dataDir: config.dataDir };
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.driver === "postgres") return (await import("./open-postgres.ts")).openPostgres(options.url, options.maxConnections);
-  return (await import("./open-pglite.ts")).openPglite(options.dataDir, options.snapshot ?? true);
+  const snapshot = options.snapshot ?? true;
+  // PGlite's wasm runs on whatever thread calls it: in a worker, a long statement never stalls the
+  // sockets served by the main thread.
+  if (options.dataDir !== undefined && (options.inWorker ?? true)) {
+    return (await import("./pglite-worker-client.ts")).openPgliteInWorker(options.dataDir, snapshot);
+  }
+  return (await import("./open-pglite.ts")).openPglite(options.dataDir, snapshot);
 }
 
 /** Rows of a raw `db.execute` result: PGlite wraps them in `{rows}`, postgres.js returns the array. */

@@ -1,68 +1,21 @@
-// Opens the embedded PGlite database: a data directory (started from the shipped snapshot when new)
-// or memory, with a buffer pool sized for an embedded server, and hot statements prepared once.
-import { PGlite } from "@electric-sql/pglite";
+// Opens the embedded PGlite database in this thread (tests, and the in-memory database): the
+// server runs it in a worker instead (pglite-worker-client.ts).
 import { drizzle } from "drizzle-orm/pglite";
-import { loadPgliteAssets } from "./pglite-assets.ts";
-import { restoreSnapshot } from "./pglite-snapshot.ts";
-import type { Database, DatabaseOrigin, Db } from "./database.ts";
+import type { Database, Db } from "./database.ts";
+import { migrate } from "./migrate.ts";
+import { createPgliteClient, pgliteStatements } from "./pglite-client.ts";
 import * as schema from "./schema.ts";
 
-// Postgres' default (128 MB) is allocated in wasm memory and initialised at every start: it made
-// start-up twice as slow (0.77 s against 0.38 s here) and the process 125 MiB bigger. The operating
-// system's page cache still holds the data files.
-const SHARED_BUFFERS = "16MB";
-
 export async function openPglite(dataDir: string | undefined, useSnapshot: boolean): Promise<Database> {
-  const assets = await loadPgliteAssets();
-  // In memory there is nothing to copy into: that database is made by initdb (tests use a directory).
-  let origin: DatabaseOrigin = "initdb";
-  if (dataDir !== undefined && useSnapshot) {
-    const restored = await restoreSnapshot(dataDir);
-    if (restored !== "incompatible") origin = restored === "restored" ? "snapshot" : "existing";
-  }
-  const client = await PGlite.create({
-    dataDir,
-    ...assets,
-    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${SHARED_BUFFERS}`],
-  });
+  const { client, origin } = await createPgliteClient(dataDir, useSnapshot);
   const db: Db = drizzle(client, { schema });
   return {
     db,
     driver: "pglite",
     origin,
     jsonStatement: pgliteStatements(client),
+    migrate: () => migrate(db),
     ping: async () => void (await client.query("select 1")),
     close: () => client.close(),
   };
 }
-
-/**
- * PGlite plans every query it is given (it keeps no named statements for the extended protocol), so
- * a hot statement is PREPAREd once per instance and EXECUTEd with its JSON argument as a literal: the
- * argument is JSON we serialized, and in a standard-conforming string only a single quote needs doubling.
- */
-function pgliteStatements(client: PGlite): Database["jsonStatement"] {
-  const prepared = new Map<string, { text: string; ready: Promise<void> }>();
-  const prepare = async (name: string, text: string) => {
-    const { rows } = await client.query<{ standard_conforming_strings: string }>("show standard_conforming_strings");
-    if (rows[0]?.standard_conforming_strings !== "on") throw new Error("PGlite must run with standard_conforming_strings = on");
-    await client.exec(`prepare ${name}(json) as ${text}`);
-  };
-  return (name, text) => {
-    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid statement name: ${name}`);
-    return async (json) => {
-      let entry = prepared.get(name);
-      if (entry && entry.text !== text) throw new Error(`statement ${name} is already prepared with another text`);
-      if (!entry) {
-        entry = { text, ready: prepare(name, text) };
-        prepared.set(name, entry);
-        // A failed PREPARE (the database was closing, say) is tried again by the next call.
-        entry.ready.catch(() => prepared.delete(name));
-      }
-      await entry.ready;
-      const literal = `'${json.replaceAll("'", "''")}'`;
-      return (await client.query<Record<string, unknown>>(`execute ${name}(${literal})`)).rows;
-    };
-  };
-}
-

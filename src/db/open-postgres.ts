@@ -2,6 +2,7 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Database, Db } from "./database.ts";
+import { migrate } from "./migrate.ts";
 import * as schema from "./schema.ts";
 
 export function openPostgres(url: string, maxConnections = 10): Database {
@@ -13,6 +14,7 @@ export function openPostgres(url: string, maxConnections = 10): Database {
     driver: "postgres",
     // postgres.js names and caches prepared statements per connection by itself.
     jsonStatement: (_name, text) => async (json) => client.unsafe(text, [json], { prepare: true }),
+    migrate: () => migrate(db),
     ping: async () => void (await client`select 1`),
     close: () => client.end({ timeout: 5 }),
   };

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "./database.ts";
-import { embeddedMigrations, migrate } from "./migrate.ts";
+import { embeddedMigrations } from "./migrations.ts";
 import { PGLITE_VERSION, type SnapshotInfo } from "./pglite-snapshot.ts";
 
 const out = join(import.meta.dir, "..", "..", "drizzle");
@@ -14,7 +14,7 @@ try {
   const dataDir = join(work, "data");
   // snapshot: false, so this really runs initdb instead of copying the snapshot being replaced.
   const database = await openDatabase({ driver: "pglite", dataDir, snapshot: false });
-  await migrate(database.db);
+  await database.migrate();
   // Start-up after a checkpoint has no WAL to replay: the copy opens as fast as a used directory.
   await database.db.execute("checkpoint");
   await database.close();

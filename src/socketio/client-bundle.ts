@@ -1,19 +1,24 @@
 // Serves the official browser client (socket.io-client's dist files) under `<path>/`, as
-// socket.io's `serveClient` does: ETag from the client's version, 304 on a match.
-import { readClientFiles } from "./client-files.ts" with { type: "macro" };
+// socket.io's `serveClient` does: ETag from the client's version, 304 on a match. The files
+// themselves are loaded on the first request for one (client-bundle-data.ts).
+import { CLIENT_FILE_NAMES } from "./client-files.ts";
 
-const bundle = readClientFiles();
-const ETAG = `"${bundle.version}"`;
+const NAMES: ReadonlySet<string> = new Set(CLIENT_FILE_NAMES);
+
+let data: Promise<typeof import("./client-bundle-data.ts")> | undefined;
 
 /** The client file this request names under `basePath` (ending in "/"), or undefined. */
-export function serveClientFile(request: Request, basePath: string): Response | undefined {
+export function serveClientFile(request: Request, basePath: string): Promise<Response> | undefined {
   const url = new URL(request.url);
   if (!url.pathname.startsWith(basePath)) return undefined;
   const name = url.pathname.slice(basePath.length);
-  if (!Object.hasOwn(bundle.files, name)) return undefined;
-  const body = bundle.files[name] as string;
-  const type = name.endsWith(".map") ? "application/json; charset=utf-8" : "application/javascript; charset=utf-8";
-  const headers = { "cache-control": "public, max-age=0", etag: ETAG, "content-type": type };
-  if (request.headers.get("if-none-match") === ETAG) return new Response(null, { status: 304, headers });
-  return new Response(body, { headers });
+  if (!NAMES.has(name)) return undefined;
+  const ifNoneMatch = request.headers.get("if-none-match");
+  return (data ??= import("./client-bundle-data.ts")).then(({ bundle }) => {
+    const etag = `"${bundle.version}"`;
+    const type = name.endsWith(".map") ? "application/json; charset=utf-8" : "application/javascript; charset=utf-8";
+    const headers = { "cache-control": "public, max-age=0", etag, "content-type": type };
+    if (ifNoneMatch === etag) return new Response(null, { status: 304, headers });
+    return new Response(bundle.files[name] ?? "", { headers });
+  });
 }

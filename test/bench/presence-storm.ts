@@ -11,7 +11,6 @@ import postgres from "postgres";
 import { sql } from "drizzle-orm";
 import { createTokenService } from "../../src/auth/tokens.ts";
 import { openDatabase, rowsOf, type Database } from "../../src/db/database.ts";
-import { migrate } from "../../src/db/migrate.ts";
 import { openCountingClient, type CountingClient } from "./ws-counting-client.ts";
 
 const { values } = parseArgs({
@@ -37,7 +36,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function prepareDatabase(): Promise<{ env: Record<string, string>; userIds: string[] }> {
   const insertUsers = async (database: Database) => {
-    await migrate(database.db);
+    await database.migrate();
     const rows = await database.db.execute(
       sql`insert into users (email, password_hash, first_name, last_name)
           select 'storm-' || g || '@bench.test', 'not-a-hash', 'User' || g, 'Storm' from generate_series(1, ${N}) g

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { NotFoundError } from "../../src/chat/errors.ts";
 import { testDriver } from "../support/database.ts";
 import { registerUser, testChat, UNKNOWN_ID, type TestChat } from "../support/chat.ts";
+import { rejectionOf } from "../support/promises.ts";
 
 let t: TestChat;
 beforeAll(async () => {
@@ -33,7 +34,7 @@ describe(`profiles (${testDriver})`, () => {
 
   test("unknown and malformed ids are NotFound", async () => {
     for (const id of [UNKNOWN_ID, "abc", "", "'; drop table users; --"]) {
-      await expect(t.chat.profiles.get(id)).rejects.toBeInstanceOf(NotFoundError);
+      expect(await rejectionOf(t.chat.profiles.get(id))).toBeInstanceOf(NotFoundError);
     }
   });
 });

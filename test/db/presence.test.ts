@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { rowsOf } from "../../src/db/database.ts";
 import { testDriver } from "../support/database.ts";
 import { freshFixture, makeUser, UNKNOWN_UUID, type Fixture } from "./fixtures.ts";
+import { rejectionOf } from "../support/promises.ts";
 
 let fx: Fixture;
 beforeEach(async () => {
@@ -61,7 +62,7 @@ describe(`presence repository (${testDriver})`, () => {
   });
 
   test("presence for a user that does not exist is an error, not a silent row", async () => {
-    await expect(fx.repos.presence.setStatus(UNKNOWN_UUID, "online", t0)).rejects.toThrow();
+    expect(await rejectionOf(fx.repos.presence.setStatus(UNKNOWN_UUID, "online", t0))).toBeInstanceOf(Error);
     expect(await presenceRows()).toBe(0);
   });
 });

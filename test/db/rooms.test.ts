@@ -4,6 +4,7 @@ import { rowsOf } from "../../src/db/database.ts";
 import type { User } from "../../src/db/repositories/index.ts";
 import { testDriver } from "../support/database.ts";
 import { freshFixture, makeUser, UNKNOWN_UUID, type Fixture } from "./fixtures.ts";
+import { rejectionOf } from "../support/promises.ts";
 
 let fx: Fixture;
 let owner: User;
@@ -37,7 +38,7 @@ describe(`rooms repository (${testDriver})`, () => {
   });
 
   test("create by a user that does not exist fails and leaves nothing behind", async () => {
-    await expect(fx.repos.rooms.create({ name: "Ghost", isPublic: true, createdBy: UNKNOWN_UUID })).rejects.toThrow();
+    expect(await rejectionOf(fx.repos.rooms.create({ name: "Ghost", isPublic: true, createdBy: UNKNOWN_UUID }))).toBeInstanceOf(Error);
     expect(await count("study_rooms")).toBe(0);
     expect(await count("room_participants")).toBe(0);
   });

@@ -45,12 +45,4 @@ export async function registerUser(chat: ChatServices, firstName = "Ada"): Promi
 /** A well-formed uuid that no row has. */
 export const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 
-/** What `promise` rejected with; fails the test when it resolves instead. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection, but the promise resolved");
-}
+export { rejectionOf } from "./promises.ts";

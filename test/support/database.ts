@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { openDatabase, type Database } from "../../src/db/database.ts";
-import { migrate } from "../../src/db/migrate.ts";
 
 let shared: Promise<Database> | undefined;
 let cleanup: (() => Promise<void>) | undefined;
@@ -25,7 +24,7 @@ async function open(): Promise<Database> {
   if (!url) {
     const dataDir = mkdtempSync(join(tmpdir(), "studyconnect-test-db-"));
     const database = await openDatabase({ driver: "pglite", dataDir });
-    await migrate(database.db);
+    await database.migrate();
     cleanup = async () => {
       await database.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -39,7 +38,7 @@ async function open(): Promise<Database> {
   const target = new URL(url);
   target.pathname = `/${name}`;
   const database = await openDatabase({ driver: "postgres", url: target.toString(), maxConnections: 5 });
-  await migrate(database.db);
+  await database.migrate();
   cleanup = async () => {
     await database.close();
     await admin.unsafe(`drop database if exists "${name}" with (force)`);

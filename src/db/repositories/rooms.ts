@@ -1,7 +1,7 @@
 // Study rooms and their participants: creation (room plus its admin, atomically), visibility,
 // and membership. Who may see or join a room is decided by the chat layer from these facts.
 import { and, asc, desc, eq, exists, or, sql } from "drizzle-orm";
-import type { Db } from "../database.ts";
+import { rowsOf, type Db } from "../database.ts";
 import { roomParticipants, studyRooms, users, type RoomParticipantRow } from "../schema.ts";
 import type { UserRole } from "./users.ts";
 import { isUuid } from "./uuid.ts";
@@ -37,6 +37,16 @@ export type Participant = Membership & { user: ParticipantUser };
 
 export type RoomsRepository = ReturnType<typeof createRoomsRepository>;
 
+type CreatedRoomRow = {
+  id: string;
+  name: string;
+  description: string;
+  is_public: boolean;
+  created_by: string;
+  created_ms: number | string;
+  updated_ms: number | string;
+};
+
 const roomColumns = {
   id: studyRooms.id,
   name: studyRooms.name,
@@ -49,22 +59,34 @@ const roomColumns = {
 
 export function createRoomsRepository(db: Db) {
   return {
-    /** Inserts the room and its creator as admin in one transaction: no room is ever left without one. */
+    /**
+     * Inserts the room and its creator as admin in one statement (so atomically): no room is ever
+     * left without one. One statement, not a transaction, so it runs the same on every driver.
+     */
     async create(input: NewRoom): Promise<Room> {
-      return db.transaction(async (tx) => {
-        const [room] = await tx
-          .insert(studyRooms)
-          .values({
-            name: input.name,
-            description: input.description,
-            isPublic: input.isPublic,
-            createdBy: input.createdBy,
-          })
-          .returning(roomColumns);
-        if (!room) throw new Error("insert into study_rooms returned no row");
-        await tx.insert(roomParticipants).values({ roomId: room.id, userId: input.createdBy, role: "admin" });
-        return room;
-      });
+      const rows = await db.execute(sql`
+        with room as (
+          insert into ${studyRooms} (name, description, is_public, created_by)
+          values (${input.name}, ${input.description ?? ""}, ${input.isPublic ?? true}, ${input.createdBy})
+          returning id, name, description, is_public, created_by, created_at, updated_at
+        ), admin as (
+          insert into ${roomParticipants} (room_id, user_id, role) select id, created_by, 'admin' from room
+        )
+        select id, name, description, is_public, created_by,
+          floor(extract(epoch from created_at) * 1000)::float8 as created_ms,
+          floor(extract(epoch from updated_at) * 1000)::float8 as updated_ms
+        from room`);
+      const [row] = rowsOf<CreatedRoomRow>(rows);
+      if (!row) throw new Error("insert into study_rooms returned no row");
+      return {
+        id: row.id,
+        name: row.name,
+        description: row.description,
+        isPublic: row.is_public,
+        createdBy: row.created_by,
+        createdAt: new Date(Number(row.created_ms)),
+        updatedAt: new Date(Number(row.updated_ms)),
+      };
     },
 
     async findById(id: string): Promise<Room | undefined> {

@@ -1,0 +1,87 @@
+// The main thread's side of the PGlite worker: a Database whose every statement is a message to
+// the worker (pglite-worker.ts). Drizzle talks to it through its proxy driver; the hot JSON
+// statements and migrations are requests of their own.
+import { drizzle } from "drizzle-orm/pg-proxy";
+import type { Database, Db } from "./database.ts";
+import type { MigrationReport } from "./migrations.ts";
+import { fromWireError, type WorkerAnswer, type WorkerRequest, type WorkerResult } from "./pglite-protocol.ts";
+import * as schema from "./schema.ts";
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+// `bun run` loads the worker module beside this one. In the compiled binary every bundled module
+// has the binary's URL (file:///$bunfs/root/<name>), and the worker, a second entrypoint of the
+// build (package.json "build"), sits at its path under src/, the main entrypoint's directory.
+const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
+  ? new URL("./db/pglite-worker.ts", import.meta.url).href
+  : new URL("./pglite-worker.ts", import.meta.url).href;
+
+export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Promise<Database> {
+  const worker = new Worker(WORKER_URL);
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let failure: Error | undefined;
+
+  worker.onmessage = (event: MessageEvent<WorkerAnswer>) => {
+    const answer = event.data;
+    const waiting = pending.get(answer.id);
+    if (!waiting) return;
+    pending.delete(answer.id);
+    if (answer.ok) waiting.resolve(answer.result);
+    else waiting.reject(fromWireError(answer.error));
+  };
+  // A worker that dies (or was closed) takes every request in flight, and every later one, with it.
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const waiting of pending.values()) waiting.reject(failure);
+    pending.clear();
+  };
+  worker.onerror = (event: ErrorEvent) => fail(new Error(`the PGlite worker failed: ${event.message}`));
+  worker.addEventListener("close", () => fail(new Error("the PGlite worker has exited")));
+
+  function call<Op extends WorkerRequest["op"]>(request: DistributiveOmit<Extract<WorkerRequest, { op: Op }>, "id">): Promise<WorkerResult[Op]> {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id });
+    });
+  }
+
+  let opened: { origin: Database["origin"] };
+  try {
+    opened = await call<"open">({ op: "open", dataDir, snapshot });
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+
+  const db: Db = drizzle(
+    async (sql, params, method) => {
+      const { rows } = await call<"query">({ op: "query", sql, params, rowMode: method === "all" ? "array" : "object" });
+      return { rows };
+    },
+    { schema },
+  );
+
+  let closed = false;
+  return {
+    db,
+    driver: "pglite",
+    origin: opened.origin,
+    jsonStatement: (name, text) => async (json) => (await call<"json">({ op: "json", name, text, json })).rows,
+    migrate: (): Promise<MigrationReport> => call<"migrate">({ op: "migrate" }),
+    ping: async () => void (await call<"query">({ op: "query", sql: "select 1", params: [], rowMode: "array" })),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await call<"close">({ op: "close" });
+      } finally {
+        fail(new Error("the database is closed"));
+        worker.terminate();
+      }
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// The embedded database in its worker thread (src/db/pglite-worker-client.ts): the main thread keeps
+// running while a statement works, Postgres errors keep their SQLSTATE and constraint across the
+// thread boundary, and a closed database refuses further work.
+import { afterEach, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase, rowsOf, type Database } from "../../src/db/database.ts";
+import { pgErrorOf } from "../../src/db/repositories/pg-error.ts";
+import { rejectionOf } from "../support/promises.ts";
+
+let opened: { database: Database; dir: string } | undefined;
+afterEach(async () => {
+  if (!opened) return;
+  await opened.database.close();
+  rmSync(opened.dir, { recursive: true, force: true });
+  opened = undefined;
+});
+
+async function open(): Promise<Database> {
+  const dir = mkdtempSync(join(tmpdir(), "studyconnect-worker-test-"));
+  const database = await openDatabase({ driver: "pglite", dataDir: join(dir, "data") });
+  opened = { database, dir };
+  await database.migrate();
+  return database;
+}
+
+describe("PGlite in a worker", () => {
+  test("the main thread keeps running while a long statement works", async () => {
+    const database = await open();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    // Long for wasm (well over the timer period), yet a single statement: were it run on this
+    // thread, no timer could fire until it returned.
+    const result = database.db.execute(sql`select count(*)::int as n from generate_series(1, 3000000)`);
+    let ticksWhileWorking = 0;
+    void result.then(() => (ticksWhileWorking = ticks));
+    expect(rowsOf<{ n: number }>(await result)).toEqual([{ n: 3000000 }]);
+    clearInterval(timer);
+    expect(ticksWhileWorking).toBeGreaterThan(0);
+  });
+
+  test("a Postgres error keeps its SQLSTATE code and constraint", async () => {
+    const database = await open();
+    await database.db.execute(sql`insert into users (email, password_hash, first_name, last_name) values ('a@b.c', 'h', 'A', 'B')`);
+    const error = await rejectionOf(
+      database.db.execute(sql`insert into users (email, password_hash, first_name, last_name) values ('a@b.c', 'h', 'A', 'B')`),
+    );
+    expect(pgErrorOf(error)).toEqual({ code: "23505", constraint: "users_email_unique" });
+  });
+
+  test("after close, work is refused instead of hanging", async () => {
+    const database = await open();
+    await database.close();
+    expect(await rejectionOf(database.ping())).toBeInstanceOf(Error);
+  });
+});
