@@ -69,10 +69,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     tokens: createTokenService({ secret: jwtSecret }),
     notifier: createRealtimeNotifier(io, logger),
   });
-  const gateway = installGateway(io, { chat, logger, timers: systemTimers, typingExpiryMs });
+  const gateway = installGateway(io, { chat, logger, timers: systemTimers, typingExpiryMs, limits: config.limits });
 
   const http = createHttpApp({
     frontendOrigins: config.frontendOrigins,
+    trustedProxies: config.trustedProxies,
+    limits: config.limits,
     logger,
     chat,
     checkReady: async () => {
@@ -84,7 +86,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   let closed = false;
   return {
-    serve: io.handler((request) => http.fetch(request)),
+    // The Bun server goes along as Hono's environment: it knows each request's peer address.
+    serve: io.handler((request, server) => http.fetch(request, server)),
     fetch: http.fetch,
     io,
     database,

@@ -26,6 +26,26 @@ const httpOrigin = v.pipe(
   v.transform((s) => s.split(",").map((o) => o.trim())),
 );
 
+/** A whole number within [min, max], given as text. */
+const integer = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^\d+$/, `must be an integer between ${min} and ${max}`),
+    v.transform(Number),
+    v.minValue(min, `must be an integer between ${min} and ${max}`),
+    v.maxValue(max, `must be an integer between ${min} and ${max}`),
+  );
+
+// IPv4 dotted quads or IPv6 (hex groups, "::", an embedded IPv4 tail); no ranges, no names.
+const IP_ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
+const proxyList = v.pipe(
+  v.string(),
+  v.trim(),
+  v.check((s) => s.split(",").every((a) => IP_ADDRESS.test(a.trim())), "must be one or more IP addresses separated by commas"),
+  v.transform((s) => s.split(",").map((a) => a.trim())),
+);
+
 const envSchema = v.object({
   PORT: v.optional(portSchema, "5000"),
   HOST: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty")), "0.0.0.0"),
@@ -35,7 +55,28 @@ const envSchema = v.object({
   FRONTEND_URL: v.optional(httpOrigin, "http://localhost:3000"),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
   NODE_ENV: v.optional(v.picklist(["development", "production", "test"], "must be development, production or test"), "development"),
+  TRUST_PROXY: v.optional(proxyList),
+  LOGIN_FAILURES_PER_ACCOUNT: v.optional(integer(1, 1_000_000), "10"),
+  LOGIN_FAILURES_PER_ADDRESS: v.optional(integer(1, 1_000_000), "300"),
+  LOGIN_FAILURE_WINDOW_SECONDS: v.optional(integer(1, 86_400), "900"),
+  SOCKET_EVENTS_PER_SECOND: v.optional(integer(1, 1_000_000), "1000"),
+  SOCKET_EVENT_BURST: v.optional(integer(1, 1_000_000), "1000"),
+  ROOMS_PER_SOCKET: v.optional(integer(1, 100_000), "200"),
 });
+
+/** Abuse limits (README "Limits"): each generous enough for a school behind one NAT address. */
+export type Limits = {
+  /** Failed logins for one account within the window before it answers 429 until the window ends. */
+  loginFailuresPerAccount: number;
+  /** Failed logins from one client address within the window (one NAT may hold hundreds of students). */
+  loginFailuresPerAddress: number;
+  loginFailureWindowMs: number;
+  /** Client events a socket may send per second, on top of the in-flight cap, and its burst. */
+  socketEventsPerSecond: number;
+  socketEventBurst: number;
+  /** Study rooms one socket may have joined at once. */
+  roomsPerSocket: number;
+};
 
 export type Config = {
   port: number;
@@ -48,6 +89,9 @@ export type Config = {
   frontendOrigins: string[];
   logLevel: LogLevel;
   production: boolean;
+  /** Proxies whose X-Forwarded-For is believed for the client address (none: the socket's peer). */
+  trustedProxies: string[];
+  limits: Limits;
 };
 
 export class ConfigError extends Error {
@@ -81,5 +125,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     frontendOrigins: out.FRONTEND_URL,
     logLevel: out.LOG_LEVEL,
     production,
+    trustedProxies: out.TRUST_PROXY ?? [],
+    limits: {
+      loginFailuresPerAccount: out.LOGIN_FAILURES_PER_ACCOUNT,
+      loginFailuresPerAddress: out.LOGIN_FAILURES_PER_ADDRESS,
+      loginFailureWindowMs: out.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+      socketEventsPerSecond: out.SOCKET_EVENTS_PER_SECOND,
+      socketEventBurst: out.SOCKET_EVENT_BURST,
+      roomsPerSocket: out.ROOMS_PER_SOCKET,
+    },
   };
 }

@@ -39,6 +39,18 @@ export class NotFoundError extends DomainError {
   readonly code = "NOT_FOUND";
 }
 
+/** Too many attempts: `retryAfterMs` says when trying again makes sense (HTTP: Retry-After). */
+export class RateLimitedError extends DomainError {
+  override name = "RateLimitedError";
+  readonly code = "RATE_LIMITED";
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
 export class DuplicateEmailError extends DomainError {
   override name = "DuplicateEmailError";
   readonly code = "CONFLICT";

@@ -25,6 +25,13 @@ export function joinedOnSocket(socket: GatewaySocket, roomId: string): boolean {
   return socket.nsp.adapter.sids.get(socket.id)?.has(roomChannel(roomId)) ?? false;
 }
 
+/** Study rooms this socket has joined (its user channel aside). */
+export function joinedRoomCount(socket: GatewaySocket): number {
+  let count = 0;
+  for (const channel of socket.nsp.adapter.sids.get(socket.id) ?? []) if (channel.startsWith("room:")) count++;
+  return count;
+}
+
 /** Room events need the room joined on this very socket (room:join), not just a membership row. */
 export function requireJoined(socket: GatewaySocket, roomId: string, action: string): void {
   if (!joinedOnSocket(socket, roomId)) throw new ForbiddenError(`Join the room before ${action}`);

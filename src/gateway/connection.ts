@@ -25,7 +25,7 @@ export function onConnection(shared: GatewayShared, socket: GatewaySocket): void
     socket.disconnect(true);
     return;
   }
-  const ctx: SocketContext = { shared, socket, user, events: undefined, typing: undefined, expiry: undefined };
+  const ctx: SocketContext = { shared, socket, user, events: undefined, typing: undefined, expiry: undefined, bucket: undefined };
   socket.join(userChannel(user.id));
   void shared.presence.connected(user.id);
   ctx.expiry = shared.expiry.arm(socket, sessionExpiresAt);

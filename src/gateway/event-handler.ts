@@ -12,6 +12,7 @@ import type { TypingIndicator } from "../chat/typing.ts";
 import type { Deadline } from "../lib/deadline-queue.ts";
 import type { Inflight } from "../lib/inflight.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { BucketState, TokenBucket } from "../lib/token-bucket.ts";
 import { OrderedPipeline, type Settlement } from "../lib/ordered-pipeline.ts";
 import { ackErrorOf, ackFailure, ackOk, type Ack, type AckError, type AckResponse } from "./acks.ts";
 import type { Expiring, SessionExpiry } from "./session-expiry.ts";
@@ -31,6 +32,10 @@ export type GatewayShared = {
   inflight: Inflight;
   /** How long a typing indicator lasts without a new typing:start (undefined: 5 s). */
   typingExpiryMs: number | undefined;
+  /** Client events per second per socket (README "Limits"); a socket's state lives on its context. */
+  eventRate: TokenBucket;
+  /** Study rooms one socket may have joined at once. */
+  roomsPerSocket: number;
 };
 
 /**
@@ -44,6 +49,8 @@ export type SocketContext = {
   events: OrderedPipeline | undefined;
   typing: TypingIndicator | undefined;
   expiry: Deadline<Expiring> | undefined;
+  /** Its event-rate bucket, from its first event on. */
+  bucket: BucketState | undefined;
 };
 
 /** A client event: its payload schema and its handler (answering the ack's data, a promise of it, or a handoff). */
@@ -63,6 +70,7 @@ export const defineEvent = <S extends v.GenericSchema>(definition: EventDefiniti
 export const MAX_PENDING_EVENTS = 64;
 
 const RATE_LIMITED: AckResponse = ackFailure({ code: "RATE_LIMITED", message: "Too many requests in flight; slow down" });
+const TOO_FAST: AckResponse = ackFailure({ code: "RATE_LIMITED", message: "Too many events per second; slow down" });
 const UNKNOWN_EVENT: AckResponse = ackFailure({ code: "INVALID", message: "Unknown event" });
 
 /** Removes and returns the ack callback Socket.IO appends when the client asked for one. */
@@ -76,6 +84,13 @@ export function takeAck(args: unknown[]): Ack | undefined {
 /** Handles one client event on `ctx`'s socket; every event with an ack gets an answer, an unknown one too. */
 export function dispatchEvent(ctx: SocketContext, table: Readonly<Record<string, EventDefinition>>, event: string, args: unknown[]): void {
   const ack = takeAck(args);
+  // Every event counts toward the rate, an unknown one too: answering costs something as well.
+  const { eventRate, timers } = ctx.shared;
+  const now = timers.now();
+  if (!eventRate.take((ctx.bucket ??= eventRate.create(now)), now)) {
+    ack?.(TOO_FAST);
+    return;
+  }
   const definition = Object.hasOwn(table, event) ? table[event] : undefined;
   if (definition === undefined) {
     ack?.(UNKNOWN_EVENT);

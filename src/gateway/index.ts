@@ -6,6 +6,7 @@ import type { Timers } from "../chat/ports.ts";
 import { createPresenceTracker } from "../chat/presence-tracker.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createInflight } from "../lib/inflight.ts";
+import { tokenBucket } from "../lib/token-bucket.ts";
 import { onConnection } from "./connection.ts";
 import type { GatewayShared } from "./event-handler.ts";
 import { authenticateHandshake } from "./handshake-auth.ts";
@@ -22,6 +23,7 @@ export type GatewayDeps = {
   timers: Timers;
   /** How long a typing indicator lasts without a new typing:start; 5 s unless given (tests). */
   typingExpiryMs?: number;
+  limits: { socketEventsPerSecond: number; socketEventBurst: number; roomsPerSocket: number };
 };
 
 export type Gateway = {
@@ -47,6 +49,8 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
     expiry: createSessionExpiry(deps.timers),
     inflight,
     typingExpiryMs: deps.typingExpiryMs,
+    eventRate: tokenBucket(deps.limits.socketEventsPerSecond, deps.limits.socketEventBurst),
+    roomsPerSocket: deps.limits.roomsPerSocket,
   };
   io.use(authenticateHandshake(deps.chat.sessions, deps.logger, inflight));
   io.on("connection", (socket) => onConnection(shared, socket));

@@ -1,12 +1,16 @@
 // room:join and room:leave. Joining checks access and persists the participant, then subscribes
 // this socket; leaving only unsubscribes it (membership stays: see README "Realtime API").
-import { joinedOnSocket, otherSocketOfUserIn, roomChannel } from "./channels.ts";
+import { RateLimitedError } from "../chat/errors.ts";
+import { joinedOnSocket, joinedRoomCount, otherSocketOfUserIn, roomChannel } from "./channels.ts";
 import { defineEvent } from "./event-handler.ts";
 import { roomIdPayload } from "./schemas.ts";
 
 export const roomJoin = defineEvent({
   schema: roomIdPayload,
   async handle({ shared, socket, user }, roomId) {
+    if (!joinedOnSocket(socket, roomId) && joinedRoomCount(socket) >= shared.roomsPerSocket) {
+      throw new RateLimitedError(`Too many rooms joined on this connection (at most ${shared.roomsPerSocket}); leave one first`, 0);
+    }
     const { room } = await shared.chat.rooms.join(user.id, roomId);
     const channel = roomChannel(room.id);
     // A repeated join on this socket changes nothing; a socket that closed while the join was

@@ -5,7 +5,9 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ChatServices } from "../chat/index.ts";
-import { DomainError } from "../chat/errors.ts";
+import { DomainError, RateLimitedError } from "../chat/errors.ts";
+import { createAttemptLimiter } from "../lib/attempt-limiter.ts";
+import { normalizeAddress } from "../lib/client-address.ts";
 import type { Logger } from "../lib/logger.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { dmRoutes } from "./dm-routes.ts";
@@ -20,6 +22,9 @@ export type HttpDeps = {
   checkReady: ReadinessCheck;
   logger: Logger;
   chat: ChatServices;
+  /** Proxies whose X-Forwarded-For names the client (README "Limits"). */
+  trustedProxies: readonly string[];
+  limits: { loginFailuresPerAccount: number; loginFailuresPerAddress: number; loginFailureWindowMs: number };
 };
 
 // REST bodies are small JSON documents; anything bigger is refused before it is read.
@@ -42,12 +47,21 @@ export function createHttpApp(deps: HttpDeps): Hono {
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorEnvelope("Request body too large", "PAYLOAD_TOO_LARGE"), 413) }),
   );
   app.route("/", healthRoutes(deps.checkReady));
-  app.route("/api/auth", authRoutes(deps.chat));
+  const windowMs = deps.limits.loginFailureWindowMs;
+  app.route(
+    "/api/auth",
+    authRoutes(deps.chat, {
+      accounts: createAttemptLimiter({ max: deps.limits.loginFailuresPerAccount, windowMs }),
+      addresses: createAttemptLimiter({ max: deps.limits.loginFailuresPerAddress, windowMs }),
+      trustedProxies: new Set(deps.trustedProxies.map(normalizeAddress)),
+    }),
+  );
   app.route("/api/users", userRoutes(deps.chat));
   app.route("/api/rooms", roomRoutes(deps.chat));
   app.route("/api/dms", dmRoutes(deps.chat));
   app.notFound((c) => c.json(errorEnvelope("Route not found", "NOT_FOUND"), 404));
   app.onError((error, c) => {
+    if (error instanceof RateLimitedError) c.header("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
     if (error instanceof DomainError) return c.json(errorEnvelope(error.message, error.code), STATUS_OF_DOMAIN_CODE[error.code]);
     if (error instanceof HttpError) return c.json(errorEnvelope(error.message, error.code), error.status);
     if (error instanceof HTTPException) {

@@ -25,6 +25,13 @@ describe("loadConfig", () => {
       FRONTEND_URL: "https://a.example, https://b.example:8443",
       LOG_LEVEL: "warn",
       NODE_ENV: "production",
+      TRUST_PROXY: "10.0.0.2, ::1",
+      LOGIN_FAILURES_PER_ACCOUNT: "5",
+      LOGIN_FAILURES_PER_ADDRESS: "50",
+      LOGIN_FAILURE_WINDOW_SECONDS: "60",
+      SOCKET_EVENTS_PER_SECOND: "20",
+      SOCKET_EVENT_BURST: "40",
+      ROOMS_PER_SOCKET: "10",
     });
     expect(config).toEqual({
       port: 8080,
@@ -35,7 +42,29 @@ describe("loadConfig", () => {
       frontendOrigins: ["https://a.example", "https://b.example:8443"],
       logLevel: "warn",
       production: true,
+      trustedProxies: ["10.0.0.2", "::1"],
+      limits: {
+        loginFailuresPerAccount: 5,
+        loginFailuresPerAddress: 50,
+        loginFailureWindowMs: 60_000,
+        socketEventsPerSecond: 20,
+        socketEventBurst: 40,
+        roomsPerSocket: 10,
+      },
     });
+  });
+
+  test("limits have defaults generous enough for a school behind one address, and refuse nonsense", () => {
+    expect(loadConfig({}).limits).toEqual({
+      loginFailuresPerAccount: 10,
+      loginFailuresPerAddress: 300,
+      loginFailureWindowMs: 900_000,
+      socketEventsPerSecond: 1000,
+      socketEventBurst: 1000,
+      roomsPerSocket: 200,
+    });
+    expect(() => loadConfig({ ROOMS_PER_SOCKET: "0" })).toThrow("ROOMS_PER_SOCKET must be an integer between 1 and 100000");
+    expect(() => loadConfig({ TRUST_PROXY: "proxy.example" })).toThrow("TRUST_PROXY must be one or more IP addresses");
   });
 
   test("empty strings count as unset", () => {
