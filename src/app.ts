@@ -33,7 +33,7 @@ export type AppOptions = {
    */
   database?: Database;
   ownsDatabase?: boolean;
-  /** Argon2id cost; Bun's defaults unless given (tests pass a cheap one). */
+  /** Argon2id cost; OWASP's setting (19 MiB, 2 passes) unless given (tests pass a cheap one). */
   passwordCost?: PasswordHashingCost;
   /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
   realtime?: Partial<Pick<ServerOptions, "pingInterval" | "pingTimeout" | "connectTimeout" | "upgradeTimeout">> & {
