@@ -6,7 +6,8 @@ import { EngineErrorCode, engineErrorResponse } from "./errors.ts";
 import { handshakeOf } from "./handshake.ts";
 import { randomId } from "./ids.ts";
 import { readEngineQuery } from "./query.ts";
-import { Session, type SessionHost, type WsConnection } from "./session.ts";
+import { Session, type SessionHost } from "./session.ts";
+import type { WsConnection } from "./transport.ts";
 import {
   resolveEngineOptions,
   type EngineHandler,
@@ -79,17 +80,19 @@ export class EngineServer implements SessionHost {
       const session = this.sessions.get(sid);
       if (!session) {
         const last = this.lingering.get(sid);
-        if (last && request.method === "GET" && transport === "polling") return last.session.finalPoll(cors);
+        const owed = request.method === "GET" && transport === "polling" ? last?.session.polling : undefined;
+        if (owed) return owed.finalPoll(cors);
         return engineErrorResponse(EngineErrorCode.UNKNOWN_SID, cors);
       }
       if (query.eio !== "4") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
       if (transport === "websocket") return this.upgradeExisting(request, http, session, isUpgrade, cors);
-      if (session.transport !== "polling") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+      const polling = session.polling;
+      if (!polling) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
       if (request.method === "GET") {
         http.disableTimeout(request);
-        return session.poll(request.signal, cors);
+        return polling.poll(request.signal, cors);
       }
-      if (request.method === "POST") return session.receive(request, cors);
+      if (request.method === "POST") return polling.receive(request, cors);
       return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
     }
 

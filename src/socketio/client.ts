@@ -4,7 +4,8 @@ import type { CloseReason, EngineSession, MessageData, SessionHandler } from "..
 import { SioDecoder, SioPacketType, encodePacket, type SioPacket } from "./parser/index.ts";
 import { reportHandlerError } from "./emitter.ts";
 import type { Server } from "./server.ts";
-import type { DisconnectReason, Socket } from "./socket.ts";
+import type { DisconnectReason } from "./disconnect-reason.ts";
+import type { Socket } from "./socket.ts";
 import type { EventsMap } from "./typed-events.ts";
 
 type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;

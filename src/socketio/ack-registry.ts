@@ -1,0 +1,52 @@
+// Outgoing acks of one socket: the callbacks waiting for the client's ACK by packet id, and the
+// timers of those emitted with timeout(ms), which answer "operation has timed out" instead.
+import { invokeListener } from "./emitter.ts";
+
+export type AckFn = (...args: unknown[]) => void;
+
+export class AckRegistry {
+  private readonly callbacks = new Map<number, AckFn>();
+  // Only acks emitted with a timeout have one: most sockets never need this Map.
+  private timers: Map<number, Timer> | undefined;
+
+  /** Waits for the ACK of packet `id`. With a timeout the callback gets `(err, ...response)`. */
+  register(id: number, ack: AckFn, timeout: number | undefined): void {
+    this.callbacks.set(id, ack);
+    if (timeout === undefined) return;
+    (this.timers ??= new Map()).set(
+      id,
+      setTimeout(() => {
+        this.timers?.delete(id);
+        if (!this.callbacks.delete(id)) return;
+        invokeListener(ack, [new Error("operation has timed out")], "ack timeout");
+      }, timeout),
+    );
+  }
+
+  /** Drops the callback of `id` without calling it (a broadcast settled without this receiver). */
+  forget(id: number): void {
+    this.callbacks.delete(id);
+  }
+
+  /** The client's ACK for `id`. Unknown or already answered ids are ignored, as by the reference. */
+  settle(id: number, data: unknown[]): void {
+    const ack = this.callbacks.get(id);
+    if (!ack) return;
+    this.callbacks.delete(id);
+    const timer = this.timers?.get(id);
+    if (timer) {
+      clearTimeout(timer);
+      this.timers?.delete(id);
+      invokeListener(ack, [null, ...data], "ack");
+    } else {
+      invokeListener(ack, data, "ack");
+    }
+  }
+
+  /** Drops every pending ack (the socket disconnected). */
+  clear(): void {
+    for (const timer of this.timers?.values() ?? []) clearTimeout(timer);
+    this.timers = undefined;
+    this.callbacks.clear();
+  }
+}
