@@ -1,8 +1,22 @@
 // Outgoing acks of one socket: the callbacks waiting for the client's ACK by packet id, and the
-// timers of those emitted with timeout(ms), which answer "operation has timed out" instead.
+// timers of those emitted with timeout(ms), which answer "operation has timed out" instead, even
+// when the client is gone by then (as socket.io does): awaiting code never hangs.
 import { invokeListener } from "./emitter.ts";
 
 export type AckFn = (...args: unknown[]) => void;
+
+function timedOut(): Error {
+  return new Error("operation has timed out");
+}
+
+function expire(ack: AckFn): void {
+  invokeListener(ack, [timedOut()], "ack timeout");
+}
+
+/** A timed ack that no client can answer (closed socket, dropped packet): it times out all the same. */
+export function expireLater(ack: AckFn, timeout: number): void {
+  setTimeout(expire, timeout, ack);
+}
 
 export class AckRegistry {
   private readonly callbacks = new Map<number, AckFn>();
@@ -17,8 +31,7 @@ export class AckRegistry {
       id,
       setTimeout(() => {
         this.timers?.delete(id);
-        if (!this.callbacks.delete(id)) return;
-        invokeListener(ack, [new Error("operation has timed out")], "ack timeout");
+        if (this.callbacks.delete(id)) expire(ack);
       }, timeout),
     );
   }
@@ -43,10 +56,11 @@ export class AckRegistry {
     }
   }
 
-  /** Drops every pending ack (the socket disconnected). */
-  clear(): void {
-    for (const timer of this.timers?.values() ?? []) clearTimeout(timer);
-    this.timers = undefined;
-    this.callbacks.clear();
+  /**
+   * The socket disconnected: no ACK can come any more. Acks with a timeout still answer with the
+   * timeout error when it passes; the others could never be answered and are dropped.
+   */
+  close(): void {
+    for (const id of this.callbacks.keys()) if (!this.timers?.has(id)) this.callbacks.delete(id);
   }
 }

@@ -4,7 +4,7 @@
 import type { Adapter, AdapterSocket, Room, SocketId } from "../adapter/types.ts";
 import { randomId } from "../engine/ids.ts";
 import type { EngineSession } from "../engine/types.ts";
-import { AckRegistry, type AckFn } from "./ack-registry.ts";
+import { AckRegistry, expireLater, type AckFn } from "./ack-registry.ts";
 import { BroadcastOperator, type BroadcastFlagsState } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
 import { RECOVERABLE_REASONS, type DisconnectReason } from "./disconnect-reason.ts";
@@ -123,17 +123,24 @@ export class Socket<
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const flags = this.flags;
     this.flags = NO_FLAGS;
-    if (!this.connected) return false;
-    const data: unknown[] = [event, ...args];
-    let id: number | undefined;
-    const last = data[data.length - 1];
-    if (typeof last === "function") {
-      data.pop();
-      id = this.nsp.nextAckId();
-      (this.acks ??= new AckRegistry()).register(id, last as AckFn, flags.timeout);
+    const last: unknown = args[args.length - 1];
+    const ack = typeof last === "function" ? (last as AckFn) : undefined;
+    if (!this.connected) {
+      this.unanswerable(ack, flags);
+      return false;
     }
+    const data: unknown[] = [event, ...args];
+    if (ack) data.pop();
     this.notifyOutgoing(data);
-    if (flags.volatile && !this.writable) return true;
+    if (flags.volatile && !this.writable) {
+      this.unanswerable(ack, flags);
+      return true;
+    }
+    let id: number | undefined;
+    if (ack) {
+      id = this.nsp.nextAckId();
+      (this.acks ??= new AckRegistry()).register(id, ack, flags.timeout);
+    }
     const recovery = this.nsp.server.recoveryOptions;
     if (recovery && id === undefined && !flags.volatile) {
       // Through the adapter, so the packet gets an offset and can be replayed after a reconnect.
@@ -142,6 +149,11 @@ export class Socket<
     }
     this.sendPacket({ type: SioPacketType.EVENT, nsp: this.nsp.name, data, ...(id === undefined ? {} : { id }) });
     return true;
+  }
+
+  /** An ack whose packet is not sent: a timed one still times out, an untimed one is dropped. */
+  private unanswerable(ack: AckFn | undefined, flags: BroadcastFlagsState): void {
+    if (ack && flags.timeout !== undefined) expireLater(ack, flags.timeout);
   }
 
   /** Emits and resolves with the client's acknowledgement (rejects on timeout when one is set). */
@@ -256,7 +268,7 @@ export class Socket<
     if (this.pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
       this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
     }
-    this.acks?.clear();
+    this.acks?.close();
     this.adapter.delAll(this.id);
     this.nsp.removeSocket(this);
     this.client.removeSocket(this);
