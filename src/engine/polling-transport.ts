@@ -3,6 +3,7 @@
 // last GET a closed session may still owe its client.
 import { readBodyLimited } from "./body.ts";
 import { decodePayload, encodePayload, type EnginePacket } from "./parser.ts";
+import type { HttpPort } from "./server.ts";
 import type { Session, SessionHost } from "./session.ts";
 import type { Transport, WsConnection } from "./transport.ts";
 import type { CloseReason, MessageData } from "./types.ts";
@@ -31,6 +32,7 @@ function badRequest(cors: Record<string, string>): Response {
 export class PollingTransport implements Transport {
   readonly name = "polling";
   readonly websocket: WsConnection | undefined = undefined;
+  readonly port: HttpPort | undefined = undefined;
 
   private heldPoll: HeldPoll | undefined;
   // Created when the first packet waits.

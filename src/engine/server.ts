@@ -5,6 +5,7 @@ import { corsHeaders, preflightResponse } from "./cors.ts";
 import { EngineErrorCode, engineErrorResponse } from "./errors.ts";
 import { handshakeOf } from "./handshake.ts";
 import { randomId } from "./ids.ts";
+import { LivePorts } from "./live-ports.ts";
 import { readEngineQuery } from "./query.ts";
 import { Session, type SessionHost } from "./session.ts";
 import type { WsConnection } from "./transport.ts";
@@ -30,8 +31,8 @@ export interface HttpPort {
 
 /** Per-WebSocket state, set at upgrade time and carried by Bun as `ws.data`. */
 export type WsData =
-  | { kind: "new"; handshake: HandshakeRequest; session?: Session }
-  | { kind: "upgrade"; session: Session }
+  | { kind: "new"; handshake: HandshakeRequest; port: HttpPort; session?: Session }
+  | { kind: "upgrade"; session: Session; port: HttpPort }
   | { kind: "refused" };
 
 const TRANSPORTS = new Set(["polling", "websocket"]);
@@ -43,7 +44,7 @@ export class EngineServer implements SessionHost {
   /** Closed polling sessions whose last packets (ending in a close packet) await one more GET. */
   private readonly lingering = new Map<string, { session: Session; timer: Timer }>();
   private readonly pollingTopics = new Map<string, Set<Session>>();
-  private http: HttpPort | undefined;
+  private readonly ports = new LivePorts();
   private closing = false;
 
   constructor(
@@ -64,7 +65,6 @@ export class EngineServer implements SessionHost {
 
   /** Handles an Engine.IO request; undefined after a successful WebSocket upgrade. */
   handleRequest(request: Request, http: HttpPort): Response | undefined | Promise<Response | undefined> {
-    this.http ??= http;
     const cors = this.options.cors ? corsHeaders(this.options.cors, request.headers.get("origin")) : NO_HEADERS;
     if (request.method === "OPTIONS" && this.options.cors) return preflightResponse(this.options.cors, request);
 
@@ -103,7 +103,7 @@ export class EngineServer implements SessionHost {
     const open = () => {
       if (query.eio !== "4") return engineErrorResponse(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors);
       if (transport === "websocket") {
-        return http.upgrade(request, { kind: "new", handshake })
+        return http.upgrade(request, { kind: "new", handshake, port: http })
           ? undefined
           : engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
       }
@@ -149,7 +149,7 @@ export class EngineServer implements SessionHost {
     // closed: answering 400 makes the Node client throw instead of just dropping it.
     const data: WsData =
       session.transport === "polling" && !session.isUpgrading && this.options.allowUpgrades
-        ? { kind: "upgrade", session }
+        ? { kind: "upgrade", session, port: http }
         : { kind: "refused" };
     return http.upgrade(request, data) ? undefined : engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
   }
@@ -175,15 +175,17 @@ export class EngineServer implements SessionHost {
       ws.close(1000, "session already has a websocket");
       return;
     }
+    // Counted for every WebSocket Bun opened: Bun reports each one's close exactly once.
+    this.ports.websocketOpened(data.port);
     if (data.kind === "upgrade") {
-      if (!data.session.attachProbe(ws)) ws.close(1000, "upgrade not possible");
+      if (!data.session.attachProbe(ws, data.port)) ws.close(1000, "upgrade not possible");
       return;
     }
     if (this.closing) {
       ws.close(1001, "server shutting down");
       return;
     }
-    const session = new Session(randomId(), data.handshake, this, ws);
+    const session = new Session(randomId(), data.handshake, this, ws, data.port);
     data.session = session;
     this.sessions.set(session.id, session);
     ws.send(this.openPacket(session.id, false));
@@ -200,7 +202,9 @@ export class EngineServer implements SessionHost {
   }
 
   websocketClosed(ws: WsConnection, data: WsData, code: number): void {
-    if (data.kind === "upgrade" || data.kind === "new") data.session?.websocketClosed(ws, code);
+    if (data.kind === "refused") return;
+    this.ports.websocketClosed(data.port);
+    data.session?.websocketClosed(ws, code);
   }
 
   websocketDrained(data: WsData): void {
@@ -211,17 +215,20 @@ export class EngineServer implements SessionHost {
 
   /**
    * Sends messages to every session subscribed to the topic, except `except`: one native publish
-   * per frame for WebSocket sessions, a JS loop over the (few) sessions still on polling.
+   * per frame and server for WebSocket sessions, a JS loop over the (few) sessions still on polling.
    */
   publish(topic: string, messages: readonly MessageData[], except?: EngineSession): void {
     const exceptWs = except instanceof Session ? except.websocket : undefined;
-    const http = this.http;
-    if (http) {
+    const exceptPort = exceptWs ? (except as Session).websocketPort : undefined;
+    const ports = this.ports.list;
+    if (ports.length > 0) {
       for (const message of messages) {
         const frame = typeof message === "string" ? `4${message}` : message;
-        // ws.publish reaches every subscriber but the sender itself.
-        if (exceptWs) exceptWs.publish(topic, frame);
-        else http.publish(topic, frame);
+        for (const port of ports) {
+          // ws.publish reaches every subscriber on the sender's server but the sender itself.
+          if (port === exceptPort) exceptWs?.publish(topic, frame);
+          else port.publish(topic, frame);
+        }
       }
     }
     const polling = this.pollingTopics.get(topic);

@@ -3,6 +3,7 @@
 // the transports' job (polling-transport.ts, websocket-transport.ts, upgrade.ts).
 import { decodePacket, type EnginePacket } from "./parser.ts";
 import { PollingTransport } from "./polling-transport.ts";
+import type { HttpPort } from "./server.ts";
 import type { WsConnection } from "./transport.ts";
 import type {
   CloseReason,
@@ -57,9 +58,10 @@ export class Session implements EngineSession, UpgradeOwner {
     readonly handshake: HandshakeRequest,
     private readonly host: SessionHost,
     ws?: WsConnection,
+    port?: HttpPort,
   ) {
     this.issued = Date.now();
-    this.current = ws ? new WebSocketTransport(ws, this) : new PollingTransport(this, host);
+    this.current = ws && port ? new WebSocketTransport(ws, port, this) : new PollingTransport(this, host);
     this.schedulePing();
   }
 
@@ -74,6 +76,11 @@ export class Session implements EngineSession, UpgradeOwner {
   /** The WebSocket to publish through when this session is on that transport, else undefined. */
   get websocket(): WsConnection | undefined {
     return this.current.websocket;
+  }
+
+  /** The HTTP server that WebSocket belongs to. */
+  get websocketPort(): HttpPort | undefined {
+    return this.current.port;
   }
 
   /** The long-polling transport while the session is on it (requests for it are refused otherwise). */
@@ -134,10 +141,10 @@ export class Session implements EngineSession, UpgradeOwner {
   // ---- upgrade -------------------------------------------------------------------------------
 
   /** A WebSocket opened with this session's sid. False: not acceptable now (caller closes it). */
-  attachProbe(ws: WsConnection): boolean {
+  attachProbe(ws: WsConnection, port: HttpPort): boolean {
     const polling = this.current;
     if (this.closed || polling.name !== "polling" || this.upgrade || !this.host.options.allowUpgrades) return false;
-    this.upgrade = new Upgrade(ws, polling, this, this.host.options.upgradeTimeout);
+    this.upgrade = new Upgrade(ws, port, polling, this, this.host.options.upgradeTimeout);
     return true;
   }
 
@@ -151,7 +158,7 @@ export class Session implements EngineSession, UpgradeOwner {
     if (upgrade !== this.upgrade || polling.name !== "polling") return;
     this.upgrade = undefined;
     const { waiting, topics } = polling.handOver();
-    const next = new WebSocketTransport(upgrade.ws, this);
+    const next = new WebSocketTransport(upgrade.ws, upgrade.port, this);
     this.current = next;
     if (topics) for (const topic of topics) next.subscribe(topic);
     // What waited for the next poll goes out first, in order, before anything newer.

@@ -1,6 +1,7 @@
 // The seam between a session and its transports: what every transport offers the session (writes,
 // topics, writability, release) and the WebSocket shape the engine needs of Bun's ServerWebSocket.
 import type { EnginePacket } from "./parser.ts";
+import type { HttpPort } from "./server.ts";
 import type { CloseReason, MessageData, TransportName } from "./types.ts";
 
 /** What the engine needs of a WebSocket: Bun's ServerWebSocket fits it as is. */
@@ -21,6 +22,8 @@ export interface Transport {
   readonly writable: boolean;
   /** The WebSocket to publish through, when this transport is one. */
   readonly websocket: WsConnection | undefined;
+  /** The HTTP server that WebSocket belongs to (Bun topics are per server). */
+  readonly port: HttpPort | undefined;
   /** Message packets, written back to back (a binary packet's frames stay adjacent). */
   write(messages: readonly MessageData[]): void;
   /** A control packet (ping). */

@@ -2,6 +2,7 @@
 // bounded by upgradeTimeout. Polling is paused while the probe stands (every GET gets a noop).
 import { decodePacket } from "./parser.ts";
 import type { PollingTransport } from "./polling-transport.ts";
+import type { HttpPort } from "./server.ts";
 import type { WsConnection } from "./transport.ts";
 
 /** What an upgrade reports back to its session. */
@@ -18,6 +19,8 @@ export class Upgrade {
 
   constructor(
     readonly ws: WsConnection,
+    /** The HTTP server the probe came through. */
+    readonly port: HttpPort,
     private readonly polling: PollingTransport,
     private readonly owner: UpgradeOwner,
     timeoutMs: number,

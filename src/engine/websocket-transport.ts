@@ -1,6 +1,7 @@
 // WebSocket for one session: one packet per frame, several frames corked into one write, Bun's
 // backpressure answers (congested, or dropped: the session ends), and native topic subscriptions.
 import { encodeFrame, type EnginePacket } from "./parser.ts";
+import type { HttpPort } from "./server.ts";
 import type { Session } from "./session.ts";
 import type { Transport, WsConnection } from "./transport.ts";
 import type { CloseReason, MessageData } from "./types.ts";
@@ -13,6 +14,8 @@ export class WebSocketTransport implements Transport {
 
   constructor(
     private readonly ws: WsConnection,
+    /** The HTTP server this WebSocket belongs to (its topics are that server's). */
+    readonly port: HttpPort,
     private readonly session: Session,
   ) {}
 
