@@ -57,7 +57,8 @@ export class PollingTransport implements Transport {
   write(messages: readonly MessageData[]): void {
     if (this.outbox === NO_PACKETS) this.outbox = [];
     for (const data of messages) this.outbox.push({ type: "message", data });
-    for (const data of messages) this.outboxBytes += typeof data === "string" ? data.length : data.byteLength;
+    // UTF-8 bytes, as on the wire: a string's length counts UTF-16 units (up to 3× fewer).
+    for (const data of messages) this.outboxBytes += typeof data === "string" ? Buffer.byteLength(data, "utf8") : data.byteLength;
     this.afterQueued();
   }
 
