@@ -268,7 +268,7 @@ export class EngineServer implements SessionHost {
   }
 
   reportError(error: unknown, context: string): void {
-    console.error(`engine: error in ${context}:`, error);
+    this.options.logger.error(`engine: error in ${context}`, { error });
   }
 
   /** Closes every session ("server shutting down") and refuses new ones. */

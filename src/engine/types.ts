@@ -28,6 +28,16 @@ export type AllowRequest = (
   callback: (error: string | null | undefined, success: boolean) => void,
 ) => void;
 
+/** Where the library reports errors it caught (a handler that threw, a payload it could not encode). */
+export type ErrorLogger = {
+  error(message: string, fields?: Record<string, unknown>): void;
+};
+
+/** The default destination: the console's error stream, as socket.io does. */
+export const CONSOLE_ERROR_LOGGER: ErrorLogger = {
+  error: (message, fields) => (fields === undefined ? console.error(message) : console.error(message, fields)),
+};
+
 export type EngineOptions = {
   /** Default "/engine.io/" (socket.io passes "/socket.io/"); matched with or without the trailing slash. */
   path: string;
@@ -44,6 +54,8 @@ export type EngineOptions = {
    * polling client that stopped polling) before it is closed. Default: max(1 MiB, 2 × maxHttpBufferSize).
    */
   backpressureLimit: number;
+  /** Errors caught in handlers (console.error unless given; an app passes its own logger). */
+  logger: ErrorLogger;
 };
 
 export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, "backpressureLimit"> = {
@@ -56,6 +68,7 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, "backpressureLimit"> = 
   allowUpgrades: true,
   cors: undefined,
   allowRequest: undefined,
+  logger: CONSOLE_ERROR_LOGGER,
 };
 
 export function resolveEngineOptions(options: Partial<EngineOptions> = {}): EngineOptions {

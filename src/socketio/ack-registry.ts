@@ -1,7 +1,7 @@
 // Outgoing acks of one socket: the callbacks waiting for the client's ACK by packet id, and the
 // timers of those emitted with timeout(ms), which answer "operation has timed out" instead, even
 // when the client is gone by then (as socket.io does): awaiting code never hangs.
-import { invokeListener } from "./emitter.ts";
+import { invokeListener, type ErrorReporter } from "./emitter.ts";
 
 export type AckFn = (...args: unknown[]) => void;
 
@@ -9,19 +9,21 @@ function timedOut(): Error {
   return new Error("operation has timed out");
 }
 
-function expire(ack: AckFn): void {
-  invokeListener(ack, [timedOut()], "ack timeout");
+function expire(ack: AckFn, reporter: ErrorReporter): void {
+  invokeListener(ack, [timedOut()], "ack timeout", reporter);
 }
 
 /** A timed ack that no client can answer (closed socket, dropped packet): it times out all the same. */
-export function expireLater(ack: AckFn, timeout: number): void {
-  setTimeout(expire, timeout, ack);
+export function expireLater(ack: AckFn, timeout: number, reporter: ErrorReporter): void {
+  setTimeout(expire, timeout, ack, reporter);
 }
 
 export class AckRegistry {
   private readonly callbacks = new Map<number, AckFn>();
   // Only acks emitted with a timeout have one: most sockets never need this Map.
   private timers: Map<number, Timer> | undefined;
+
+  constructor(private readonly reporter: ErrorReporter) {}
 
   /** Waits for the ACK of packet `id`. With a timeout the callback gets `(err, ...response)`. */
   register(id: number, ack: AckFn, timeout: number | undefined): void {
@@ -31,7 +33,7 @@ export class AckRegistry {
       id,
       setTimeout(() => {
         this.timers?.delete(id);
-        if (this.callbacks.delete(id)) expire(ack);
+        if (this.callbacks.delete(id)) expire(ack, this.reporter);
       }, timeout),
     );
   }
@@ -50,9 +52,9 @@ export class AckRegistry {
     if (timer) {
       clearTimeout(timer);
       this.timers?.delete(id);
-      invokeListener(ack, [null, ...data], "ack");
+      invokeListener(ack, [null, ...data], "ack", this.reporter);
     } else {
-      invokeListener(ack, data, "ack");
+      invokeListener(ack, data, "ack", this.reporter);
     }
   }
 

@@ -2,7 +2,6 @@
 // connectTimeout), routes packets to its sockets, and decides when a violation ends the session.
 import type { CloseReason, EngineSession, MessageData, SessionHandler } from "../engine/types.ts";
 import { SioDecoder, SioPacketType, encodePacket, type SioPacket } from "./parser/index.ts";
-import { reportHandlerError } from "./emitter.ts";
 import type { Server } from "./server.ts";
 import type { DisconnectReason } from "./disconnect-reason.ts";
 import type { Socket } from "./socket.ts";
@@ -142,7 +141,7 @@ export class Client implements SessionHandler {
     try {
       messages = encodePacket(packet);
     } catch (error) {
-      reportHandlerError(error, "encode");
+      this.server.reportError(error, "encode");
       if (packet.type !== SioPacketType.CONNECT_ERROR) return;
       messages = encodePacket({ ...packet, data: { message: packet.data.message } });
     }

@@ -4,7 +4,7 @@ import type { Adapter, AdapterHost, Room, SocketId } from "../adapter/types.ts";
 import { namespaceTopic } from "../adapter/local-adapter.ts";
 import { BroadcastOperator } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
-import { reportHandlerError, SafeEmitter } from "./emitter.ts";
+import { SafeEmitter } from "./emitter.ts";
 import { encodePacket, SioPacketType } from "./parser/index.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
 import type { Server } from "./server.ts";
@@ -46,6 +46,10 @@ export class Namespace<
       publish: (topic, messages, except) => server.publish(topic, messages, except ? this.sockets.get(except.id)?.conn : undefined),
       recoveryWindow: server.recoveryOptions?.maxDisconnectionDuration,
     });
+  }
+
+  reportError(error: unknown, context: string): void {
+    this.server.reportError(error, context);
   }
 
   nextAckId(): number {
@@ -225,12 +229,12 @@ export class Namespace<
         const result: unknown = (middleware as (...args: unknown[]) => unknown)(socket, next);
         if (result instanceof Promise) {
           result.catch((error: unknown) => {
-            reportHandlerError(error, "namespace middleware");
+            this.reportError(error, "namespace middleware");
             next(error instanceof Error ? error : new Error("middleware failed"));
           });
         }
       } catch (error) {
-        reportHandlerError(error, "namespace middleware");
+        this.reportError(error, "namespace middleware");
         next(error instanceof Error ? error : new Error("middleware failed"));
       }
     };

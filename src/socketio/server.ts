@@ -4,7 +4,15 @@ import { localAdapter, type AdapterFactory } from "../adapter/local-adapter.ts";
 import type { Room, SocketId } from "../adapter/types.ts";
 import { bunEngineHandler, serveOnBun, type FallbackFetch } from "../engine/bun-binding.ts";
 import { EngineServer } from "../engine/server.ts";
-import type { AllowRequest, CorsOptions, EngineSession, MessageData, TransportName } from "../engine/types.ts";
+import {
+  CONSOLE_ERROR_LOGGER,
+  type AllowRequest,
+  type CorsOptions,
+  type EngineSession,
+  type ErrorLogger,
+  type MessageData,
+  type TransportName,
+} from "../engine/types.ts";
 import type { BroadcastOperator } from "./broadcast-operator.ts";
 import { serveClientFile } from "./client-bundle.ts";
 import { Client } from "./client.ts";
@@ -36,6 +44,8 @@ export type ServerOptions = {
   maxAttachments: number;
   /** Milliseconds a binary packet may wait for its attachments before the session is closed. */
   attachmentTimeout: number;
+  /** Where errors caught in application code go (console.error unless given). */
+  logger: ErrorLogger;
 };
 
 const DEFAULTS: ServerOptions = {
@@ -55,6 +65,7 @@ const DEFAULTS: ServerOptions = {
   connectionStateRecovery: undefined,
   maxAttachments: 10,
   attachmentTimeout: 10_000,
+  logger: CONSOLE_ERROR_LOGGER,
 };
 
 type BunServer = ReturnType<typeof serveOnBun>;
@@ -92,6 +103,7 @@ export class Server<
         allowUpgrades: this.options.allowUpgrades,
         cors: this.options.cors,
         allowRequest: this.options.allowRequest,
+        logger: this.options.logger,
       },
       { connection: (session) => this.onconnection(session) },
     );
@@ -246,6 +258,11 @@ export class Server<
   }
   serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(event: Ev, ...args: unknown[]): Promise<unknown[]> {
     return this.sockets.serverSideEmitWithAck(event, ...args);
+  }
+
+  /** An error caught in application code (a handler, middleware or callback that threw). */
+  reportError(error: unknown, context: string): void {
+    this.options.logger.error(`socket.io: error in handler for "${context}"`, { error });
   }
 
   /** Engine.IO fan-out, used by the adapters. */

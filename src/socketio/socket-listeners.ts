@@ -1,6 +1,6 @@
 // The listening side of a socket: named listeners (on/once/off), catch-all listeners (onAny,
 // onAnyOutgoing), per-packet middleware (use), and running an inbound event through all of them.
-import { invokeListener, reportHandlerError, SafeEmitter } from "./emitter.ts";
+import { invokeListener, SafeEmitter } from "./emitter.ts";
 import type { DisconnectReason } from "./disconnect-reason.ts";
 import type { DefaultEventsMap, EventNames, EventsMap } from "./typed-events.ts";
 
@@ -98,13 +98,13 @@ export abstract class SocketListeners<ListenEvents extends EventsMap = DefaultEv
   /** Tells onAnyOutgoing listeners about a packet this socket emits. */
   protected notifyOutgoing(data: unknown[]): void {
     if (!this.anyOutgoingListeners?.length) return;
-    for (const listener of [...this.anyOutgoingListeners]) invokeListener(listener, data, "onAnyOutgoing");
+    for (const listener of [...this.anyOutgoingListeners]) invokeListener(listener, data, "onAnyOutgoing", this);
   }
 
   /** An inbound event (`[name, ...args, ack?]`): catch-all listeners, then middlewares, then handlers. */
   protected receiveEvent(args: unknown[]): void {
     if (this.anyListeners?.length) {
-      for (const listener of [...this.anyListeners]) invokeListener(listener, args, "onAny");
+      for (const listener of [...this.anyListeners]) invokeListener(listener, args, "onAny", this);
     }
     if (this.middlewares?.length) this.runMiddlewares(this.middlewares, args, () => this.dispatch(args));
     else this.dispatch(args);
@@ -131,13 +131,13 @@ export abstract class SocketListeners<ListenEvents extends EventsMap = DefaultEv
           if (called) return;
           called = true;
           if (error) {
-            if (!this.emitSafely("error", [error])) reportHandlerError(error, "socket.use");
+            if (!this.emitSafely("error", [error])) this.reportError(error, "socket.use");
             return;
           }
           run(index + 1);
         });
       } catch (error) {
-        reportHandlerError(error, "socket.use");
+        this.reportError(error, "socket.use");
       }
     };
     run(0);

@@ -90,6 +90,10 @@ export class Socket<
     return !this.connected;
   }
 
+  reportError(error: unknown, context: string): void {
+    this.nsp.server.reportError(error, context);
+  }
+
   // ---- AdapterSocket --------------------------------------------------------------------------
 
   get writable(): boolean {
@@ -101,7 +105,7 @@ export class Socket<
   }
 
   expectAck(id: number, callback: (...args: unknown[]) => void): void {
-    (this.acks ??= new AckRegistry()).register(id, callback, undefined);
+    (this.acks ??= new AckRegistry(this)).register(id, callback, undefined);
   }
 
   /** Drops a broadcast's ack callback once that broadcast is settled. */
@@ -139,7 +143,7 @@ export class Socket<
     let id: number | undefined;
     if (ack) {
       id = this.nsp.nextAckId();
-      (this.acks ??= new AckRegistry()).register(id, ack, flags.timeout);
+      (this.acks ??= new AckRegistry(this)).register(id, ack, flags.timeout);
     }
     const recovery = this.nsp.server.recoveryOptions;
     if (recovery && id === undefined && !flags.volatile) {
@@ -153,7 +157,7 @@ export class Socket<
 
   /** An ack whose packet is not sent: a timed one still times out, an untimed one is dropped. */
   private unanswerable(ack: AckFn | undefined, flags: BroadcastFlagsState): void {
-    if (ack && flags.timeout !== undefined) expireLater(ack, flags.timeout);
+    if (ack && flags.timeout !== undefined) expireLater(ack, flags.timeout, this);
   }
 
   /** Emits and resolves with the client's acknowledgement (rejects on timeout when one is set). */
