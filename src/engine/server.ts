@@ -6,6 +6,7 @@ import { EngineErrorCode, engineErrorResponse } from "./errors.ts";
 import { handshakeOf } from "./handshake.ts";
 import { randomId } from "./ids.ts";
 import { LivePorts } from "./live-ports.ts";
+import { isValidOrigin, webSocketOriginAllowed } from "./origin.ts";
 import { readEngineQuery } from "./query.ts";
 import { Session, type SessionHost } from "./session.ts";
 import type { WsConnection } from "./transport.ts";
@@ -65,14 +66,24 @@ export class EngineServer implements SessionHost {
 
   /** Handles an Engine.IO request; undefined after a successful WebSocket upgrade. */
   handleRequest(request: Request, http: HttpPort): Response | undefined | Promise<Response | undefined> {
-    const cors = this.options.cors ? corsHeaders(this.options.cors, request.headers.get("origin")) : NO_HEADERS;
-    if (request.method === "OPTIONS" && this.options.cors) return preflightResponse(this.options.cors, request);
+    const requestOrigin = request.headers.get("origin");
+    // A malformed Origin is refused below; until then it is treated as absent, so it is never echoed.
+    const badOrigin = requestOrigin !== null && !isValidOrigin(requestOrigin);
+    const origin = badOrigin ? null : requestOrigin;
+    const cors = this.options.cors ? corsHeaders(this.options.cors, origin) : NO_HEADERS;
+    if (request.method === "OPTIONS" && this.options.cors) return preflightResponse(this.options.cors, origin, request);
 
     const query = readEngineQuery(request.url);
     const transport = query.transport;
     // A Set of names, not an object lookup: `transport=__proto__` must be "unknown" (CVE-2023-31125).
     if (transport === null || !TRANSPORTS.has(transport) || !this.options.transports.includes(transport as "polling")) {
       return engineErrorResponse(EngineErrorCode.UNKNOWN_TRANSPORT, cors);
+    }
+    if (badOrigin) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    if (transport === "websocket" && origin !== null && this.options.checkWebSocketOrigin) {
+      if (!webSocketOriginAllowed(origin, request.headers.get("host"), this.options.cors)) {
+        return engineErrorResponse(EngineErrorCode.FORBIDDEN, cors);
+      }
     }
     const isUpgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
     const sid = query.sid;

@@ -1,6 +1,8 @@
 // The Engine.IO layer's public surface: options (socket.io's names and defaults), the session
 // handed up to the layer above, and the handler interface it is handed through.
 
+import { hasOriginAllowList } from "./origin.ts";
+
 export type TransportName = "polling" | "websocket";
 
 export type CorsOptions = {
@@ -56,9 +58,15 @@ export type EngineOptions = {
   backpressureLimit: number;
   /** Errors caught in handlers (console.error unless given; an app passes its own logger). */
   logger: ErrorLogger;
+  /**
+   * Refuse (403) a WebSocket whose Origin header is present but neither allowed by `cors.origin`
+   * nor the server's own origin: cross-site WebSocket hijacking. Clients sending no Origin (Node,
+   * Python, mobile) are unaffected. Default: on when `cors.origin` is an allow-list (not "*"/true).
+   */
+  checkWebSocketOrigin: boolean;
 };
 
-export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, "backpressureLimit"> = {
+export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, "backpressureLimit" | "checkWebSocketOrigin"> = {
   path: "/engine.io/",
   pingInterval: 25_000,
   pingTimeout: 20_000,
@@ -78,6 +86,7 @@ export function resolveEngineOptions(options: Partial<EngineOptions> = {}): Engi
     ...merged,
     path,
     backpressureLimit: options.backpressureLimit ?? Math.max(1 << 20, 2 * merged.maxHttpBufferSize),
+    checkWebSocketOrigin: options.checkWebSocketOrigin ?? hasOriginAllowList(merged.cors),
   };
 }
 

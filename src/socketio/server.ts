@@ -46,6 +46,11 @@ export type ServerOptions = {
   attachmentTimeout: number;
   /** Where errors caught in application code go (console.error unless given). */
   logger: ErrorLogger;
+  /**
+   * Refuse WebSockets from origins the CORS option does not allow (nor the server's own): see
+   * EngineOptions. Undefined: on exactly when `cors.origin` is an allow-list.
+   */
+  checkWebSocketOrigin: boolean | undefined;
 };
 
 const DEFAULTS: ServerOptions = {
@@ -66,6 +71,7 @@ const DEFAULTS: ServerOptions = {
   maxAttachments: 10,
   attachmentTimeout: 10_000,
   logger: CONSOLE_ERROR_LOGGER,
+  checkWebSocketOrigin: undefined,
 };
 
 type BunServer = ReturnType<typeof serveOnBun>;
@@ -104,6 +110,7 @@ export class Server<
         cors: this.options.cors,
         allowRequest: this.options.allowRequest,
         logger: this.options.logger,
+        checkWebSocketOrigin: this.options.checkWebSocketOrigin,
       },
       { connection: (session) => this.onconnection(session) },
     );
