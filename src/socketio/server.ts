@@ -286,7 +286,8 @@ export class Server<
     const withClient: FallbackFetch | undefined =
       serveClient || fallback
         ? (request, server) => {
-            if (serveClient && request.method === "GET") {
+            // HEAD answers like GET; Bun sends its headers (Content-Length included) without the body.
+            if (serveClient && (request.method === "GET" || request.method === "HEAD")) {
               const response = serveClientFile(request, clientPath);
               if (response) return response;
             }
