@@ -14,6 +14,8 @@ import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typ
 /** A connection error a middleware passes to next(): `data` reaches the client as `err.data`. */
 export type ExtendedError = Error & { data?: unknown };
 
+const MAX_ACK_ID = 2 ** 31 - 1;
+
 export type NamespaceMiddleware<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = (
   socket: Socket<L, E, S, D>,
   next: (error?: ExtendedError) => void,
@@ -52,8 +54,11 @@ export class Namespace<
     this.server.reportError(error, context);
   }
 
+  /** The next id for an emit expecting acks; it wraps at 2^31 - 1, the largest id a client may answer. */
   nextAckId(): number {
-    return this.ackIds++;
+    const id = this.ackIds;
+    this.ackIds = id === MAX_ACK_ID ? 0 : id + 1;
+    return id;
   }
 
   // ---- listeners ------------------------------------------------------------------------------

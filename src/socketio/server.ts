@@ -42,6 +42,11 @@ export type ServerOptions = {
   connectionStateRecovery: Partial<ConnectionStateRecoveryOptions> | boolean | undefined;
   /** Binary attachments allowed in one packet (CVE-2026-33151). */
   maxAttachments: number;
+  /**
+   * UTF-8 bytes allowed in a CONNECT packet's auth payload (it is kept for the socket's life). A
+   * larger one, or one nested beyond 64 levels, is answered with a CONNECT_ERROR. Default 16 KiB.
+   */
+  maxAuthSize: number;
   /** Milliseconds a binary packet may wait for its attachments before the session is closed. */
   attachmentTimeout: number;
   /** Where errors caught in application code go (console.error unless given). */
@@ -69,6 +74,7 @@ const DEFAULTS: ServerOptions = {
   cleanupEmptyChildNamespaces: false,
   connectionStateRecovery: undefined,
   maxAttachments: 10,
+  maxAuthSize: 16 * 1024,
   attachmentTimeout: 10_000,
   logger: CONSOLE_ERROR_LOGGER,
   checkWebSocketOrigin: undefined,

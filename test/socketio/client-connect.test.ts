@@ -132,6 +132,26 @@ describe("middleware refusal", () => {
     await h.connect();
   });
 
+  for (const transport of ["polling", "websocket"] as const) {
+    test(`an auth of 900 KB or nested too deep (${transport}): connect_error at once and no reconnection loop (a closed connection would loop)`, async () => {
+      await using h = startSio(FAST_HEARTBEAT);
+      const connections = record(h.io, "connection");
+      let deep: unknown = 1;
+      for (let i = 0; i < 70; i++) deep = [deep];
+      for (const [auth, message] of [
+        [{ blob: "x".repeat(900_000) }, "auth payload too large"],
+        [{ deep }, "payload too deeply nested"],
+      ] as const) {
+        const client = h.client("/", { auth, transports: [transport] });
+        const [error] = await waitFor<[ConnectError]>(client, "connect_error");
+        expect(error.message).toBe(message);
+        expect(client.connected).toBe(false);
+        expect(client.active).toBe(false);
+      }
+      expect(connections).toHaveLength(0);
+    });
+  }
+
   test("an async middleware that resolves later lets the socket in", async () => {
     await using h = startSio(FAST_HEARTBEAT);
     h.io.use(async (socket, next) => {
