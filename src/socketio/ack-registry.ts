@@ -1,7 +1,9 @@
-// Outgoing acks of one socket: the callbacks waiting for the client's ACK by packet id, and the
+// Acks of one socket. Outgoing: the callbacks waiting for the client's ACK by packet id, and the
 // timers of those emitted with timeout(ms), which answer "operation has timed out" instead, even
-// when the client is gone by then (as socket.io does): awaiting code never hangs.
+// when the client is gone by then (as socket.io does): awaiting code never hangs. Incoming: the
+// callback an event handler gets to answer the client's ack request.
 import { invokeListener, type ErrorReporter } from "./emitter.ts";
+import { SioPacketType, type SioPacket } from "./parser/index.ts";
 
 export type AckFn = (...args: unknown[]) => void;
 
@@ -65,4 +67,21 @@ export class AckRegistry {
   close(): void {
     for (const id of this.callbacks.keys()) if (!this.timers?.has(id)) this.callbacks.delete(id);
   }
+}
+
+/** What answering a client's ack request needs of the socket. */
+export interface AckSender {
+  readonly connected: boolean;
+  readonly nsp: { readonly name: string };
+  sendPacket(packet: SioPacket): void;
+}
+
+/** The ack callback for the client's packet `id`: answers once, and only while connected. */
+export function ackResponder(socket: AckSender, id: number): AckFn {
+  let sent = false;
+  return (...args: unknown[]) => {
+    if (sent || !socket.connected) return;
+    sent = true;
+    socket.sendPacket({ type: SioPacketType.ACK, nsp: socket.nsp.name, id, data: args });
+  };
 }

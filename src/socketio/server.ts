@@ -1,84 +1,25 @@
 // The Socket.IO server: socket.io's Server API on our Engine.IO layer. Namespaces (static and
 // dynamic), the main namespace's shortcuts, the Bun binding (`handler()`, `listen()`), shutdown.
-import { localAdapter, type AdapterFactory } from "../adapter/local-adapter.ts";
 import type { Room, SocketId } from "../adapter/types.ts";
 import { bunEngineHandler, serveOnBun, type FallbackFetch } from "../engine/bun-binding.ts";
 import { EngineServer } from "../engine/server.ts";
-import {
-  CONSOLE_ERROR_LOGGER,
-  type AllowRequest,
-  type CorsOptions,
-  type EngineSession,
-  type ErrorLogger,
-  type MessageData,
-  type TransportName,
-} from "../engine/types.ts";
+import type { EngineSession, MessageData } from "../engine/types.ts";
 import type { BroadcastOperator } from "./broadcast-operator.ts";
 import { serveClientFile } from "./client-bundle.ts";
 import { Client } from "./client.ts";
 import { Namespace, type NamespaceMiddleware } from "./namespace.ts";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
+import {
+  resolveRecovery,
+  resolveServerOptions,
+  type ConnectionStateRecoveryOptions,
+  type ServerOptions,
+} from "./server-options.ts";
 import type { Socket } from "./socket.ts";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
 
-export type ConnectionStateRecoveryOptions = { maxDisconnectionDuration: number; skipMiddlewares: boolean };
-
-export type ServerOptions = {
-  path: string;
-  pingInterval: number;
-  pingTimeout: number;
-  upgradeTimeout: number;
-  maxHttpBufferSize: number;
-  connectTimeout: number;
-  transports: TransportName[];
-  allowUpgrades: boolean;
-  cors: CorsOptions | undefined;
-  allowRequest: AllowRequest | undefined;
-  serveClient: boolean;
-  adapter: AdapterFactory;
-  cleanupEmptyChildNamespaces: boolean;
-  /** Off unless given; `true` or `{}` takes socket.io's defaults (2 minutes, skip middlewares). */
-  connectionStateRecovery: Partial<ConnectionStateRecoveryOptions> | boolean | undefined;
-  /** Binary attachments allowed in one packet (CVE-2026-33151). */
-  maxAttachments: number;
-  /**
-   * UTF-8 bytes allowed in a CONNECT packet's auth payload (it is kept for the socket's life). A
-   * larger one, or one nested beyond 64 levels, is answered with a CONNECT_ERROR. Default 16 KiB.
-   */
-  maxAuthSize: number;
-  /** Milliseconds a binary packet may wait for its attachments before the session is closed. */
-  attachmentTimeout: number;
-  /** Where errors caught in application code go (console.error unless given). */
-  logger: ErrorLogger;
-  /**
-   * Refuse WebSockets from origins the CORS option does not allow (nor the server's own): see
-   * EngineOptions. Undefined: on exactly when `cors.origin` is an allow-list.
-   */
-  checkWebSocketOrigin: boolean | undefined;
-};
-
-const DEFAULTS: ServerOptions = {
-  path: "/socket.io",
-  pingInterval: 25_000,
-  pingTimeout: 20_000,
-  upgradeTimeout: 10_000,
-  maxHttpBufferSize: 1e6,
-  connectTimeout: 45_000,
-  transports: ["polling", "websocket"],
-  allowUpgrades: true,
-  cors: undefined,
-  allowRequest: undefined,
-  serveClient: true,
-  adapter: localAdapter,
-  cleanupEmptyChildNamespaces: false,
-  connectionStateRecovery: undefined,
-  maxAttachments: 10,
-  maxAuthSize: 16 * 1024,
-  attachmentTimeout: 10_000,
-  logger: CONSOLE_ERROR_LOGGER,
-  checkWebSocketOrigin: undefined,
-};
+export type { ConnectionStateRecoveryOptions, ServerOptions } from "./server-options.ts";
 
 type BunServer = ReturnType<typeof serveOnBun>;
 
@@ -102,7 +43,7 @@ export class Server<
   constructor(port: number, options?: Partial<ServerOptions>);
   constructor(portOrOptions?: number | Partial<ServerOptions>, maybeOptions?: Partial<ServerOptions>) {
     const given = typeof portOrOptions === "number" ? (maybeOptions ?? {}) : (portOrOptions ?? {});
-    this.options = { ...DEFAULTS, ...definedOnly(given) };
+    this.options = resolveServerOptions(given);
     this.recoveryOptions = resolveRecovery(this.options.connectionStateRecovery);
     this.engine = new EngineServer(
       {
@@ -320,14 +261,4 @@ export class Server<
       await server.stop(true);
     }
   }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function resolveRecovery(option: ServerOptions["connectionStateRecovery"]): ConnectionStateRecoveryOptions | undefined {
-  if (option === undefined || option === false) return undefined;
-  const given = option === true ? {} : option;
-  return { maxDisconnectionDuration: given.maxDisconnectionDuration ?? 120_000, skipMiddlewares: given.skipMiddlewares ?? true };
 }

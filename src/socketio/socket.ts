@@ -4,7 +4,7 @@
 import type { Adapter, AdapterSocket, Room, SocketId } from "../adapter/types.ts";
 import { randomId } from "../engine/ids.ts";
 import type { EngineSession } from "../engine/types.ts";
-import { AckRegistry, expireLater, type AckFn } from "./ack-registry.ts";
+import { AckRegistry, ackResponder, expireLater, type AckFn } from "./ack-registry.ts";
 import { BroadcastOperator, type BroadcastFlagsState } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
 import { RECOVERABLE_REASONS, type DisconnectReason } from "./disconnect-reason.ts";
@@ -285,10 +285,12 @@ export class Socket<
   onpacket(packet: SioPacket): void {
     switch (packet.type) {
       case SioPacketType.EVENT:
-        this.onevent(packet.data, packet.id);
+        // The decoder hands over a fresh array: it becomes the argument list as is.
+        if (packet.id !== undefined) packet.data.push(ackResponder(this, packet.id));
+        this.receiveEvent(packet.data);
         return;
       case SioPacketType.ACK:
-        this.onack(packet.id, packet.data);
+        this.acks?.settle(packet.id, packet.data);
         return;
       case SioPacketType.DISCONNECT:
         this.onclose("client namespace disconnect");
@@ -296,25 +298,6 @@ export class Socket<
       default:
         return;
     }
-  }
-
-  private onevent(data: unknown[], id: number | undefined): void {
-    // The decoder hands over a fresh array: it becomes the argument list as is.
-    if (id !== undefined) data.push(this.ackFor(id));
-    this.receiveEvent(data);
-  }
-
-  private ackFor(id: number): AckFn {
-    let sent = false;
-    return (...args: unknown[]) => {
-      if (sent || !this.connected) return;
-      sent = true;
-      this.sendPacket({ type: SioPacketType.ACK, nsp: this.nsp.name, id, data: args });
-    };
-  }
-
-  private onack(id: number, data: unknown[]): void {
-    this.acks?.settle(id, data);
   }
 
   /** Encodes and writes one packet on this socket's connection (see Client.sendPacket). */
