@@ -61,6 +61,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     // The same allow-list as REST; credentials allowed, so never "*".
     cors: { origin: config.frontendOrigins, methods: ["GET", "POST"], credentials: true },
     serveClient: true,
+    logger,
   });
 
   const chat = createChatServices({

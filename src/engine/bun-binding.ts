@@ -21,18 +21,22 @@ function portOf(server: Server<WsData>): HttpPort {
 
 /** `Bun.serve({ ...bunEngineHandler(engine, fallback) })`: engine paths to the engine, the rest to fallback. */
 export function bunEngineHandler(engine: EngineServer, fallback?: FallbackFetch): BunEngineHandler {
-  let port: HttpPort | undefined;
-  let portServer: Server<WsData> | undefined;
+  // One port per Bun server, kept for its life: the engine tells servers apart by their port.
+  const ports = new WeakMap<Server<WsData>, HttpPort>();
+  // The last one seen, so the usual request (one server) costs a comparison, not a lookup.
+  let lastServer: Server<WsData> | undefined;
+  let lastPort: HttpPort | undefined;
   const notFound = () => new Response("Not Found", { status: 404 });
   return {
     fetch(request, server) {
-      if (server !== portServer) {
-        portServer = server;
-        port = portOf(server);
-      }
       const pathname = pathOf(request.url);
       if (!engine.matches(pathname)) return fallback ? fallback(request, server) : notFound();
-      return engine.handleRequest(request, port as HttpPort);
+      if (server !== lastServer || !lastPort) {
+        lastPort = ports.get(server);
+        if (!lastPort) ports.set(server, (lastPort = portOf(server)));
+        lastServer = server;
+      }
+      return engine.handleRequest(request, lastPort);
     },
     websocket: {
       open: (ws: ServerWebSocket<WsData>) => engine.websocketOpened(ws, ws.data),

@@ -4,7 +4,7 @@ import type { CorsOptions } from "./types.ts";
 
 const DEFAULT_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
 
-function originAllowed(option: CorsOptions["origin"], origin: string | undefined): boolean {
+export function originAllowed(option: CorsOptions["origin"], origin: string | undefined): boolean {
   if (option === undefined || option === false) return false;
   if (option === true) return true;
   if (origin === undefined) return false;
@@ -14,27 +14,30 @@ function originAllowed(option: CorsOptions["origin"], origin: string | undefined
   return option.includes(origin);
 }
 
-/** Headers for an actual (non-preflight) response; empty when CORS is off or the origin is not allowed. */
+/**
+ * Headers for an actual (non-preflight) response; none when CORS is off. Unless the answer is the
+ * same for every origin ("*" without credentials) it says `Vary: Origin`, also when the origin is
+ * refused or absent: otherwise a cache could hand one origin's answer to another.
+ */
 export function corsHeaders(cors: CorsOptions | undefined, origin: string | null): Record<string, string> {
   if (!cors) return {};
-  const requestOrigin = origin ?? undefined;
-  const headers: Record<string, string> = {};
   if (cors.origin === "*" && !cors.credentials) {
-    headers["access-control-allow-origin"] = "*";
-  } else if (originAllowed(cors.origin ?? "*", requestOrigin) && requestOrigin !== undefined) {
-    headers["access-control-allow-origin"] = requestOrigin;
-    headers.vary = "Origin";
-  } else {
-    return {};
+    const headers: Record<string, string> = { "access-control-allow-origin": "*" };
+    if (cors.exposedHeaders?.length) headers["access-control-expose-headers"] = cors.exposedHeaders.join(",");
+    return headers;
   }
+  const headers: Record<string, string> = { vary: "Origin" };
+  const requestOrigin = origin ?? undefined;
+  if (requestOrigin === undefined || !originAllowed(cors.origin ?? "*", requestOrigin)) return headers;
+  headers["access-control-allow-origin"] = requestOrigin;
   if (cors.credentials) headers["access-control-allow-credentials"] = "true";
   if (cors.exposedHeaders?.length) headers["access-control-expose-headers"] = cors.exposedHeaders.join(",");
   return headers;
 }
 
-/** The 204 answer to an OPTIONS preflight. */
-export function preflightResponse(cors: CorsOptions, request: Request): Response {
-  const headers = corsHeaders(cors, request.headers.get("origin"));
+/** The 204 answer to an OPTIONS preflight (`origin`: the request's, once known to be well-formed). */
+export function preflightResponse(cors: CorsOptions, origin: string | null, request: Request): Response {
+  const headers = corsHeaders(cors, origin);
   if (headers["access-control-allow-origin"] !== undefined) {
     headers["access-control-allow-methods"] = cors.methods?.join(",") ?? DEFAULT_METHODS;
     const requested = request.headers.get("access-control-request-headers");

@@ -5,8 +5,11 @@ import { corsHeaders, preflightResponse } from "./cors.ts";
 import { EngineErrorCode, engineErrorResponse } from "./errors.ts";
 import { handshakeOf } from "./handshake.ts";
 import { randomId } from "./ids.ts";
+import { LivePorts } from "./live-ports.ts";
+import { isValidOrigin, webSocketOriginAllowed } from "./origin.ts";
 import { readEngineQuery } from "./query.ts";
-import { Session, type SessionHost, type WsConnection } from "./session.ts";
+import { Session, type SessionHost } from "./session.ts";
+import type { WsConnection } from "./transport.ts";
 import {
   resolveEngineOptions,
   type EngineHandler,
@@ -29,8 +32,8 @@ export interface HttpPort {
 
 /** Per-WebSocket state, set at upgrade time and carried by Bun as `ws.data`. */
 export type WsData =
-  | { kind: "new"; handshake: HandshakeRequest; session?: Session }
-  | { kind: "upgrade"; session: Session }
+  | { kind: "new"; handshake: HandshakeRequest; port: HttpPort; session?: Session }
+  | { kind: "upgrade"; session: Session; port: HttpPort }
   | { kind: "refused" };
 
 const TRANSPORTS = new Set(["polling", "websocket"]);
@@ -42,7 +45,7 @@ export class EngineServer implements SessionHost {
   /** Closed polling sessions whose last packets (ending in a close packet) await one more GET. */
   private readonly lingering = new Map<string, { session: Session; timer: Timer }>();
   private readonly pollingTopics = new Map<string, Set<Session>>();
-  private http: HttpPort | undefined;
+  private readonly ports = new LivePorts();
   private closing = false;
 
   constructor(
@@ -63,9 +66,12 @@ export class EngineServer implements SessionHost {
 
   /** Handles an Engine.IO request; undefined after a successful WebSocket upgrade. */
   handleRequest(request: Request, http: HttpPort): Response | undefined | Promise<Response | undefined> {
-    this.http ??= http;
-    const cors = this.options.cors ? corsHeaders(this.options.cors, request.headers.get("origin")) : NO_HEADERS;
-    if (request.method === "OPTIONS" && this.options.cors) return preflightResponse(this.options.cors, request);
+    const requestOrigin = request.headers.get("origin");
+    // A malformed Origin is refused below; until then it is treated as absent, so it is never echoed.
+    const badOrigin = requestOrigin !== null && !isValidOrigin(requestOrigin);
+    const origin = badOrigin ? null : requestOrigin;
+    const cors = this.options.cors ? corsHeaders(this.options.cors, origin) : NO_HEADERS;
+    if (request.method === "OPTIONS" && this.options.cors) return preflightResponse(this.options.cors, origin, request);
 
     const query = readEngineQuery(request.url);
     const transport = query.transport;
@@ -73,23 +79,31 @@ export class EngineServer implements SessionHost {
     if (transport === null || !TRANSPORTS.has(transport) || !this.options.transports.includes(transport as "polling")) {
       return engineErrorResponse(EngineErrorCode.UNKNOWN_TRANSPORT, cors);
     }
+    if (badOrigin) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    if (transport === "websocket" && origin !== null && this.options.checkWebSocketOrigin) {
+      if (!webSocketOriginAllowed(origin, request.headers.get("host"), this.options.cors)) {
+        return engineErrorResponse(EngineErrorCode.FORBIDDEN, cors);
+      }
+    }
     const isUpgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
     const sid = query.sid;
     if (sid !== null) {
       const session = this.sessions.get(sid);
       if (!session) {
         const last = this.lingering.get(sid);
-        if (last && request.method === "GET" && transport === "polling") return last.session.finalPoll(cors);
+        const owed = request.method === "GET" && transport === "polling" ? last?.session.polling : undefined;
+        if (owed) return owed.finalPoll(cors);
         return engineErrorResponse(EngineErrorCode.UNKNOWN_SID, cors);
       }
       if (query.eio !== "4") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
       if (transport === "websocket") return this.upgradeExisting(request, http, session, isUpgrade, cors);
-      if (session.transport !== "polling") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+      const polling = session.polling;
+      if (!polling) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
       if (request.method === "GET") {
         http.disableTimeout(request);
-        return session.poll(request.signal, cors);
+        return polling.poll(request.signal, cors);
       }
-      if (request.method === "POST") return session.receive(request, cors);
+      if (request.method === "POST") return polling.receive(request, cors);
       return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
     }
 
@@ -100,7 +114,7 @@ export class EngineServer implements SessionHost {
     const open = () => {
       if (query.eio !== "4") return engineErrorResponse(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors);
       if (transport === "websocket") {
-        return http.upgrade(request, { kind: "new", handshake })
+        return http.upgrade(request, { kind: "new", handshake, port: http })
           ? undefined
           : engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
       }
@@ -146,7 +160,7 @@ export class EngineServer implements SessionHost {
     // closed: answering 400 makes the Node client throw instead of just dropping it.
     const data: WsData =
       session.transport === "polling" && !session.isUpgrading && this.options.allowUpgrades
-        ? { kind: "upgrade", session }
+        ? { kind: "upgrade", session, port: http }
         : { kind: "refused" };
     return http.upgrade(request, data) ? undefined : engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
   }
@@ -172,15 +186,17 @@ export class EngineServer implements SessionHost {
       ws.close(1000, "session already has a websocket");
       return;
     }
+    // Counted for every WebSocket Bun opened: Bun reports each one's close exactly once.
+    this.ports.websocketOpened(data.port);
     if (data.kind === "upgrade") {
-      if (!data.session.attachProbe(ws)) ws.close(1000, "upgrade not possible");
+      if (!data.session.attachProbe(ws, data.port)) ws.close(1000, "upgrade not possible");
       return;
     }
     if (this.closing) {
       ws.close(1001, "server shutting down");
       return;
     }
-    const session = new Session(randomId(), data.handshake, this, ws);
+    const session = new Session(randomId(), data.handshake, this, ws, data.port);
     data.session = session;
     this.sessions.set(session.id, session);
     ws.send(this.openPacket(session.id, false));
@@ -197,7 +213,9 @@ export class EngineServer implements SessionHost {
   }
 
   websocketClosed(ws: WsConnection, data: WsData, code: number): void {
-    if (data.kind === "upgrade" || data.kind === "new") data.session?.websocketClosed(ws, code);
+    if (data.kind === "refused") return;
+    this.ports.websocketClosed(data.port);
+    data.session?.websocketClosed(ws, code);
   }
 
   websocketDrained(data: WsData): void {
@@ -208,17 +226,20 @@ export class EngineServer implements SessionHost {
 
   /**
    * Sends messages to every session subscribed to the topic, except `except`: one native publish
-   * per frame for WebSocket sessions, a JS loop over the (few) sessions still on polling.
+   * per frame and server for WebSocket sessions, a JS loop over the (few) sessions still on polling.
    */
   publish(topic: string, messages: readonly MessageData[], except?: EngineSession): void {
     const exceptWs = except instanceof Session ? except.websocket : undefined;
-    const http = this.http;
-    if (http) {
+    const exceptPort = exceptWs ? (except as Session).websocketPort : undefined;
+    const ports = this.ports.list;
+    if (ports.length > 0) {
       for (const message of messages) {
         const frame = typeof message === "string" ? `4${message}` : message;
-        // ws.publish reaches every subscriber but the sender itself.
-        if (exceptWs) exceptWs.publish(topic, frame);
-        else http.publish(topic, frame);
+        for (const port of ports) {
+          // ws.publish reaches every subscriber on the sender's server but the sender itself.
+          if (port === exceptPort) exceptWs?.publish(topic, frame);
+          else port.publish(topic, frame);
+        }
       }
     }
     const polling = this.pollingTopics.get(topic);
@@ -258,7 +279,7 @@ export class EngineServer implements SessionHost {
   }
 
   reportError(error: unknown, context: string): void {
-    console.error(`engine: error in ${context}:`, error);
+    this.options.logger.error(`engine: error in ${context}`, { error });
   }
 
   /** Closes every session ("server shutting down") and refuses new ones. */

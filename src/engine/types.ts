@@ -1,6 +1,8 @@
 // The Engine.IO layer's public surface: options (socket.io's names and defaults), the session
 // handed up to the layer above, and the handler interface it is handed through.
 
+import { hasOriginAllowList } from "./origin.ts";
+
 export type TransportName = "polling" | "websocket";
 
 export type CorsOptions = {
@@ -28,6 +30,16 @@ export type AllowRequest = (
   callback: (error: string | null | undefined, success: boolean) => void,
 ) => void;
 
+/** Where the library reports errors it caught (a handler that threw, a payload it could not encode). */
+export type ErrorLogger = {
+  error(message: string, fields?: Record<string, unknown>): void;
+};
+
+/** The default destination: the console's error stream, as socket.io does. */
+export const CONSOLE_ERROR_LOGGER: ErrorLogger = {
+  error: (message, fields) => (fields === undefined ? console.error(message) : console.error(message, fields)),
+};
+
 export type EngineOptions = {
   /** Default "/engine.io/" (socket.io passes "/socket.io/"); matched with or without the trailing slash. */
   path: string;
@@ -44,9 +56,17 @@ export type EngineOptions = {
    * polling client that stopped polling) before it is closed. Default: max(1 MiB, 2 × maxHttpBufferSize).
    */
   backpressureLimit: number;
+  /** Errors caught in handlers (console.error unless given; an app passes its own logger). */
+  logger: ErrorLogger;
+  /**
+   * Refuse (403) a WebSocket whose Origin header is present but neither allowed by `cors.origin`
+   * nor the server's own origin: cross-site WebSocket hijacking. Clients sending no Origin (Node,
+   * Python, mobile) are unaffected. Default: on when `cors.origin` is an allow-list (not "*"/true).
+   */
+  checkWebSocketOrigin: boolean;
 };
 
-export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, "backpressureLimit"> = {
+export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, "backpressureLimit" | "checkWebSocketOrigin"> = {
   path: "/engine.io/",
   pingInterval: 25_000,
   pingTimeout: 20_000,
@@ -56,6 +76,7 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, "backpressureLimit"> = 
   allowUpgrades: true,
   cors: undefined,
   allowRequest: undefined,
+  logger: CONSOLE_ERROR_LOGGER,
 };
 
 export function resolveEngineOptions(options: Partial<EngineOptions> = {}): EngineOptions {
@@ -65,6 +86,7 @@ export function resolveEngineOptions(options: Partial<EngineOptions> = {}): Engi
     ...merged,
     path,
     backpressureLimit: options.backpressureLimit ?? Math.max(1 << 20, 2 * merged.maxHttpBufferSize),
+    checkWebSocketOrigin: options.checkWebSocketOrigin ?? hasOriginAllowList(merged.cors),
   };
 }
 

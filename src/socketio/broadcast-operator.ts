@@ -1,6 +1,7 @@
 // Immutable broadcast targets: `to/in/except` rooms plus volatile/compress/local/timeout flags,
 // ending in emit (fire-and-forget or collecting acks from every receiver) or a bulk operation.
 import type { Room } from "../adapter/types.ts";
+import { invokeListener } from "./emitter.ts";
 import type { Namespace } from "./namespace.ts";
 import { RemoteSocket } from "./remote-socket.ts";
 import { RESERVED_EVENTS } from "./reserved-events.ts";
@@ -93,7 +94,8 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
       clearTimeout(timer);
       // Receivers that never answered must not keep the callback alive (socket.io#4984).
       for (const socket of this.nsp.sockets.values()) socket.forgetAck(id);
-      callback(error, responses);
+      // The application's callback: a throw there (maybe from a timer) is reported, not raised.
+      invokeListener(callback, [error, responses], "broadcast ack", this.nsp);
     };
     const timer =
       this.flags.timeout === undefined

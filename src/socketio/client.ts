@@ -2,9 +2,9 @@
 // connectTimeout), routes packets to its sockets, and decides when a violation ends the session.
 import type { CloseReason, EngineSession, MessageData, SessionHandler } from "../engine/types.ts";
 import { SioDecoder, SioPacketType, encodePacket, type SioPacket } from "./parser/index.ts";
-import { reportHandlerError } from "./emitter.ts";
 import type { Server } from "./server.ts";
-import type { DisconnectReason, Socket } from "./socket.ts";
+import type { DisconnectReason } from "./disconnect-reason.ts";
+import type { Socket } from "./socket.ts";
 import type { EventsMap } from "./typed-events.ts";
 
 type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;
@@ -24,7 +24,10 @@ export class Client implements SessionHandler {
     private readonly server: Server<EventsMap, EventsMap, EventsMap, unknown>,
     readonly conn: EngineSession,
   ) {
-    this.decoder = new SioDecoder({ maxAttachments: server.options.maxAttachments });
+    this.decoder = new SioDecoder({
+      maxAttachments: server.options.maxAttachments,
+      maxConnectPayload: server.options.maxAuthSize,
+    });
     conn.handler = this;
     // An engine session that never joins a namespace is closed: it would hold resources for nothing.
     this.connectTimer = setTimeout(closeIfIdle, server.options.connectTimeout, this);
@@ -53,6 +56,13 @@ export class Client implements SessionHandler {
   onmessage(data: MessageData): void {
     const decoded = this.decoder.add(data);
     if (!decoded.ok) {
+      const nsp = decoded.refusedConnect;
+      if (nsp !== undefined && !this.socketOf(nsp) && !this.connecting?.has(nsp)) {
+        // A CONNECT over the auth limits is answered: the client gets connect_error (and stops),
+        // where a closed connection would make it reconnect with the same auth forever.
+        this.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp, data: { message: decoded.error } });
+        return;
+      }
       this.conn.close("parse error");
       return;
     }
@@ -70,6 +80,11 @@ export class Client implements SessionHandler {
   }
 
   private onpacket(packet: SioPacket): void {
+    // Only servers send CONNECT_ERROR: from a client it is a protocol violation.
+    if (packet.type === SioPacketType.CONNECT_ERROR) {
+      this.conn.close("parse error");
+      return;
+    }
     if (packet.type === SioPacketType.CONNECT) {
       // Connecting twice to one namespace on one session is an invalid state: end the session.
       if (this.socketOf(packet.nsp) || this.connecting?.has(packet.nsp)) {
@@ -141,7 +156,7 @@ export class Client implements SessionHandler {
     try {
       messages = encodePacket(packet);
     } catch (error) {
-      reportHandlerError(error, "encode");
+      this.server.reportError(error, "encode");
       if (packet.type !== SioPacketType.CONNECT_ERROR) return;
       messages = encodePacket({ ...packet, data: { message: packet.data.message } });
     }

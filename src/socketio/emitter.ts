@@ -1,10 +1,17 @@
 // A small typed event emitter for the library's objects. Unlike Node's EventEmitter it never
 // throws for an "error" event without listeners (CVE-2024-38355 came from exactly that), and a
-// throwing listener is reported instead of breaking the emit loop.
+// throwing listener is reported (to the Server's logger) instead of breaking the emit loop.
 
 type Listener = (...args: never[]) => unknown;
 
-export class SafeEmitter {
+/** Where a caught application error goes: the Server, which hands it to its logger. */
+export interface ErrorReporter {
+  reportError(error: unknown, context: string): void;
+}
+
+export abstract class SafeEmitter implements ErrorReporter {
+  abstract reportError(error: unknown, context: string): void;
+
   // Created on first use: most sockets of a big server carry few listeners, many carry none.
   private eventListeners: Map<string, Listener[]> | undefined;
 
@@ -47,7 +54,7 @@ export class SafeEmitter {
     const list = this.eventListeners?.get(event);
     if (!list || list.length === 0) return false;
     for (const listener of list.length === 1 ? list : [...list]) {
-      invokeListener(listener, args, event);
+      invokeListener(listener, args, event, this);
     }
     return true;
   }
@@ -62,15 +69,16 @@ export class SafeEmitter {
 }
 
 /** Runs an application callback: a throw or a rejected promise is reported, never propagated. */
-export function invokeListener(listener: (...args: never[]) => unknown, args: readonly unknown[], context: string): void {
+export function invokeListener(
+  listener: (...args: never[]) => unknown,
+  args: readonly unknown[],
+  context: string,
+  reporter: ErrorReporter,
+): void {
   try {
     const result = (listener as (...a: readonly unknown[]) => unknown)(...args);
-    if (result instanceof Promise) result.catch((error: unknown) => reportHandlerError(error, context));
+    if (result instanceof Promise) result.catch((error: unknown) => reporter.reportError(error, context));
   } catch (error) {
-    reportHandlerError(error, context);
+    reporter.reportError(error, context);
   }
-}
-
-export function reportHandlerError(error: unknown, context: string): void {
-  console.error(`socket.io: error in handler for "${context}":`, error);
 }

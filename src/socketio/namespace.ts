@@ -4,7 +4,7 @@ import type { Adapter, AdapterHost, Room, SocketId } from "../adapter/types.ts";
 import { namespaceTopic } from "../adapter/local-adapter.ts";
 import { BroadcastOperator } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
-import { reportHandlerError, SafeEmitter } from "./emitter.ts";
+import { SafeEmitter } from "./emitter.ts";
 import { encodePacket, SioPacketType } from "./parser/index.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
 import type { Server } from "./server.ts";
@@ -13,6 +13,8 @@ import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typ
 
 /** A connection error a middleware passes to next(): `data` reaches the client as `err.data`. */
 export type ExtendedError = Error & { data?: unknown };
+
+const MAX_ACK_ID = 2 ** 31 - 1;
 
 export type NamespaceMiddleware<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = (
   socket: Socket<L, E, S, D>,
@@ -48,8 +50,15 @@ export class Namespace<
     });
   }
 
+  reportError(error: unknown, context: string): void {
+    this.server.reportError(error, context);
+  }
+
+  /** The next id for an emit expecting acks; it wraps at 2^31 - 1, the largest id a client may answer. */
   nextAckId(): number {
-    return this.ackIds++;
+    const id = this.ackIds;
+    this.ackIds = id === MAX_ACK_ID ? 0 : id + 1;
+    return id;
   }
 
   // ---- listeners ------------------------------------------------------------------------------
@@ -225,12 +234,12 @@ export class Namespace<
         const result: unknown = (middleware as (...args: unknown[]) => unknown)(socket, next);
         if (result instanceof Promise) {
           result.catch((error: unknown) => {
-            reportHandlerError(error, "namespace middleware");
+            this.reportError(error, "namespace middleware");
             next(error instanceof Error ? error : new Error("middleware failed"));
           });
         }
       } catch (error) {
-        reportHandlerError(error, "namespace middleware");
+        this.reportError(error, "namespace middleware");
         next(error instanceof Error ? error : new Error("middleware failed"));
       }
     };

@@ -1,61 +1,25 @@
 // The Socket.IO server: socket.io's Server API on our Engine.IO layer. Namespaces (static and
 // dynamic), the main namespace's shortcuts, the Bun binding (`handler()`, `listen()`), shutdown.
-import { localAdapter, type AdapterFactory } from "../adapter/local-adapter.ts";
 import type { Room, SocketId } from "../adapter/types.ts";
 import { bunEngineHandler, serveOnBun, type FallbackFetch } from "../engine/bun-binding.ts";
 import { EngineServer } from "../engine/server.ts";
-import type { AllowRequest, CorsOptions, EngineSession, MessageData, TransportName } from "../engine/types.ts";
+import type { EngineSession, MessageData } from "../engine/types.ts";
 import type { BroadcastOperator } from "./broadcast-operator.ts";
 import { serveClientFile } from "./client-bundle.ts";
 import { Client } from "./client.ts";
 import { Namespace, type NamespaceMiddleware } from "./namespace.ts";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
+import {
+  resolveRecovery,
+  resolveServerOptions,
+  type ConnectionStateRecoveryOptions,
+  type ServerOptions,
+} from "./server-options.ts";
 import type { Socket } from "./socket.ts";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
 
-export type ConnectionStateRecoveryOptions = { maxDisconnectionDuration: number; skipMiddlewares: boolean };
-
-export type ServerOptions = {
-  path: string;
-  pingInterval: number;
-  pingTimeout: number;
-  upgradeTimeout: number;
-  maxHttpBufferSize: number;
-  connectTimeout: number;
-  transports: TransportName[];
-  allowUpgrades: boolean;
-  cors: CorsOptions | undefined;
-  allowRequest: AllowRequest | undefined;
-  serveClient: boolean;
-  adapter: AdapterFactory;
-  cleanupEmptyChildNamespaces: boolean;
-  /** Off unless given; `true` or `{}` takes socket.io's defaults (2 minutes, skip middlewares). */
-  connectionStateRecovery: Partial<ConnectionStateRecoveryOptions> | boolean | undefined;
-  /** Binary attachments allowed in one packet (CVE-2026-33151). */
-  maxAttachments: number;
-  /** Milliseconds a binary packet may wait for its attachments before the session is closed. */
-  attachmentTimeout: number;
-};
-
-const DEFAULTS: ServerOptions = {
-  path: "/socket.io",
-  pingInterval: 25_000,
-  pingTimeout: 20_000,
-  upgradeTimeout: 10_000,
-  maxHttpBufferSize: 1e6,
-  connectTimeout: 45_000,
-  transports: ["polling", "websocket"],
-  allowUpgrades: true,
-  cors: undefined,
-  allowRequest: undefined,
-  serveClient: true,
-  adapter: localAdapter,
-  cleanupEmptyChildNamespaces: false,
-  connectionStateRecovery: undefined,
-  maxAttachments: 10,
-  attachmentTimeout: 10_000,
-};
+export type { ConnectionStateRecoveryOptions, ServerOptions } from "./server-options.ts";
 
 type BunServer = ReturnType<typeof serveOnBun>;
 
@@ -79,7 +43,7 @@ export class Server<
   constructor(port: number, options?: Partial<ServerOptions>);
   constructor(portOrOptions?: number | Partial<ServerOptions>, maybeOptions?: Partial<ServerOptions>) {
     const given = typeof portOrOptions === "number" ? (maybeOptions ?? {}) : (portOrOptions ?? {});
-    this.options = { ...DEFAULTS, ...definedOnly(given) };
+    this.options = resolveServerOptions(given);
     this.recoveryOptions = resolveRecovery(this.options.connectionStateRecovery);
     this.engine = new EngineServer(
       {
@@ -92,6 +56,8 @@ export class Server<
         allowUpgrades: this.options.allowUpgrades,
         cors: this.options.cors,
         allowRequest: this.options.allowRequest,
+        logger: this.options.logger,
+        checkWebSocketOrigin: this.options.checkWebSocketOrigin,
       },
       { connection: (session) => this.onconnection(session) },
     );
@@ -248,6 +214,11 @@ export class Server<
     return this.sockets.serverSideEmitWithAck(event, ...args);
   }
 
+  /** An error caught in application code (a handler, middleware or callback that threw). */
+  reportError(error: unknown, context: string): void {
+    this.options.logger.error(`socket.io: error in handler for "${context}"`, { error });
+  }
+
   /** Engine.IO fan-out, used by the adapters. */
   publish(topic: string, messages: readonly MessageData[], except?: EngineSession): void {
     this.engine.publish(topic, messages, except);
@@ -262,7 +233,8 @@ export class Server<
     const withClient: FallbackFetch | undefined =
       serveClient || fallback
         ? (request, server) => {
-            if (serveClient && request.method === "GET") {
+            // HEAD answers like GET; Bun sends its headers (Content-Length included) without the body.
+            if (serveClient && (request.method === "GET" || request.method === "HEAD")) {
               const response = serveClientFile(request, clientPath);
               if (response) return response;
             }
@@ -289,14 +261,4 @@ export class Server<
       await server.stop(true);
     }
   }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function resolveRecovery(option: ServerOptions["connectionStateRecovery"]): ConnectionStateRecoveryOptions | undefined {
-  if (option === undefined || option === false) return undefined;
-  const given = option === true ? {} : option;
-  return { maxDisconnectionDuration: given.maxDisconnectionDuration ?? 120_000, skipMiddlewares: given.skipMiddlewares ?? true };
 }

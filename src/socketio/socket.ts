@@ -1,60 +1,25 @@
 // One client's connection to one namespace: socket.io's Socket API (emit with acks and timeouts,
-// rooms, per-packet middleware, catch-all listeners, disconnect reasons, recovery state).
+// rooms, broadcasting from it, disconnect reasons, recovery state). Listeners and per-packet
+// middleware are in socket-listeners.ts, outgoing acks in ack-registry.ts.
 import type { Adapter, AdapterSocket, Room, SocketId } from "../adapter/types.ts";
 import { randomId } from "../engine/ids.ts";
 import type { EngineSession } from "../engine/types.ts";
+import { AckRegistry, ackResponder, expireLater, type AckFn } from "./ack-registry.ts";
 import { BroadcastOperator, type BroadcastFlagsState } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
-import { invokeListener, reportHandlerError, SafeEmitter } from "./emitter.ts";
+import { RECOVERABLE_REASONS, type DisconnectReason } from "./disconnect-reason.ts";
 import type { Namespace } from "./namespace.ts";
 import { SioPacketType, type SioPacket } from "./parser/index.ts";
 import { RESERVED_EVENTS } from "./reserved-events.ts";
+import { handshakeView, type Handshake } from "./socket-handshake.ts";
+import { SocketListeners } from "./socket-listeners.ts";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
 
+export type { DisconnectReason } from "./disconnect-reason.ts";
+export type { Handshake } from "./socket-handshake.ts";
+export type { SocketReservedEvents } from "./socket-listeners.ts";
+
 const NO_FLAGS: BroadcastFlagsState = Object.freeze({});
-
-export type DisconnectReason =
-  | "transport error"
-  | "transport close"
-  | "forced close"
-  | "ping timeout"
-  | "parse error"
-  | "server shutting down"
-  | "forced server close"
-  | "client namespace disconnect"
-  | "server namespace disconnect";
-
-// A session dropped for one of these may come back through connection state recovery.
-const RECOVERABLE: ReadonlySet<DisconnectReason> = new Set([
-  "transport error",
-  "transport close",
-  "forced close",
-  "ping timeout",
-  "server shutting down",
-  "forced server close",
-]);
-
-export type Handshake = {
-  headers: Record<string, string>;
-  time: string;
-  address: string;
-  xdomain: boolean;
-  secure: boolean;
-  issued: number;
-  url: string;
-  query: Record<string, string>;
-  auth: Record<string, unknown>;
-};
-
-type AnyListener = (event: string, ...args: unknown[]) => unknown;
-type AckFn = (...args: unknown[]) => void;
-type PacketMiddleware = (packet: unknown[], next: (error?: Error) => void) => void;
-
-export type SocketReservedEvents = {
-  disconnect: (reason: DisconnectReason, description?: unknown) => void;
-  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
-  error: (error: Error) => void;
-};
 
 export type RecoveredSession = { sid: SocketId; pid: string; rooms: Room[]; data: unknown; missedPackets: unknown[][] };
 
@@ -64,7 +29,7 @@ export class Socket<
     ServerSideEvents extends EventsMap = DefaultEventsMap,
     SocketData = unknown,
   >
-  extends SafeEmitter
+  extends SocketListeners<ListenEvents>
   implements AdapterSocket
 {
   readonly id: SocketId;
@@ -75,14 +40,10 @@ export class Socket<
   /** True when this socket resumed a previous session (connection state recovery). */
   readonly recovered: boolean;
 
-  // Per-socket state is created on first use: a server holding many idle sockets pays for none of it.
-  private acks: Map<number, AckFn> | undefined;
-  private ackTimers: Map<number, Timer> | undefined;
-  private middlewares: PacketMiddleware[] | undefined;
-  private anyListeners: AnyListener[] | undefined;
-  private anyOutgoingListeners: AnyListener[] | undefined;
+  // Created on first use: a server holding many idle sockets pays for none of it.
+  private acks: AckRegistry | undefined;
   private flags: BroadcastFlagsState = NO_FLAGS;
-  private handshakeView: Handshake | undefined;
+  private handshakeCache: Handshake | undefined;
   private readonly auth: Record<string, unknown>;
 
   constructor(
@@ -110,21 +71,7 @@ export class Socket<
 
   /** The handshake details socket.io exposes, built on first access from the engine's copy. */
   get handshake(): Handshake {
-    if (this.handshakeView) return this.handshakeView;
-    const conn = this.client.conn;
-    const request = conn.handshake;
-    this.handshakeView = {
-      headers: request.headers,
-      time: new Date(conn.issued).toString(),
-      address: request.remoteAddress,
-      xdomain: request.headers.origin !== undefined,
-      secure: request.secure,
-      issued: conn.issued,
-      url: request.url,
-      query: request.query,
-      auth: this.auth,
-    };
-    return this.handshakeView;
+    return (this.handshakeCache ??= handshakeView(this.client.conn, this.auth));
   }
 
   get conn(): EngineSession {
@@ -143,6 +90,10 @@ export class Socket<
     return !this.connected;
   }
 
+  reportError(error: unknown, context: string): void {
+    this.nsp.server.reportError(error, context);
+  }
+
   // ---- AdapterSocket --------------------------------------------------------------------------
 
   get writable(): boolean {
@@ -154,12 +105,12 @@ export class Socket<
   }
 
   expectAck(id: number, callback: (...args: unknown[]) => void): void {
-    (this.acks ??= new Map()).set(id, callback);
+    (this.acks ??= new AckRegistry(this)).register(id, callback, undefined);
   }
 
   /** Drops a broadcast's ack callback once that broadcast is settled. */
   forgetAck(id: number): void {
-    this.acks?.delete(id);
+    this.acks?.forget(id);
   }
 
   subscribe(topic: string): void {
@@ -170,105 +121,30 @@ export class Socket<
     this.client.conn.unsubscribe(topic);
   }
 
-  // ---- listeners ------------------------------------------------------------------------------
-
-  on<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
-    event: Ev,
-    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenEvents[Ev & keyof ListenEvents],
-  ): this {
-    this.addListener(event, listener);
-    return this;
-  }
-
-  once<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
-    event: Ev,
-    listener: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenEvents[Ev & keyof ListenEvents],
-  ): this {
-    this.addOnceListener(event, listener);
-    return this;
-  }
-
-  off<Ev extends EventNames<ListenEvents> | keyof SocketReservedEvents>(
-    event?: Ev,
-    listener?: Ev extends keyof SocketReservedEvents ? SocketReservedEvents[Ev] : ListenEvents[Ev & keyof ListenEvents],
-  ): this {
-    if (event === undefined) this.removeAll();
-    else this.removeListenerOf(event, listener);
-    return this;
-  }
-
-  removeAllListeners(event?: string): this {
-    this.removeAll(event);
-    return this;
-  }
-
-  listeners(event: string): readonly ((...args: never[]) => unknown)[] {
-    return this.listenersOf(event);
-  }
-
-  onAny(listener: AnyListener): this {
-    (this.anyListeners ??= []).push(listener);
-    return this;
-  }
-
-  prependAny(listener: AnyListener): this {
-    (this.anyListeners ??= []).unshift(listener);
-    return this;
-  }
-
-  offAny(listener?: AnyListener): this {
-    if (!listener) this.anyListeners = undefined;
-    else this.anyListeners = this.anyListeners?.filter((l) => l !== listener);
-    return this;
-  }
-
-  listenersAny(): AnyListener[] {
-    return [...(this.anyListeners ?? [])];
-  }
-
-  onAnyOutgoing(listener: AnyListener): this {
-    (this.anyOutgoingListeners ??= []).push(listener);
-    return this;
-  }
-
-  prependAnyOutgoing(listener: AnyListener): this {
-    (this.anyOutgoingListeners ??= []).unshift(listener);
-    return this;
-  }
-
-  offAnyOutgoing(listener?: AnyListener): this {
-    if (!listener) this.anyOutgoingListeners = undefined;
-    else this.anyOutgoingListeners = this.anyOutgoingListeners?.filter((l) => l !== listener);
-    return this;
-  }
-
-  listenersAnyOutgoing(): AnyListener[] {
-    return [...(this.anyOutgoingListeners ?? [])];
-  }
-
-  /** Per-packet middleware: `socket.use(([event, ...args], next) => next())`. */
-  use(fn: PacketMiddleware): this {
-    (this.middlewares ??= []).push(fn);
-    return this;
-  }
-
   // ---- emitting -------------------------------------------------------------------------------
 
   emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const flags = this.flags;
     this.flags = NO_FLAGS;
-    if (!this.connected) return false;
-    const data: unknown[] = [event, ...args];
-    let id: number | undefined;
-    const last = data[data.length - 1];
-    if (typeof last === "function") {
-      data.pop();
-      id = this.nsp.nextAckId();
-      this.registerAck(id, last as AckFn, flags.timeout);
+    const last: unknown = args[args.length - 1];
+    const ack = typeof last === "function" ? (last as AckFn) : undefined;
+    if (!this.connected) {
+      this.unanswerable(ack, flags);
+      return false;
     }
+    const data: unknown[] = [event, ...args];
+    if (ack) data.pop();
     this.notifyOutgoing(data);
-    if (flags.volatile && !this.writable) return true;
+    if (flags.volatile && !this.writable) {
+      this.unanswerable(ack, flags);
+      return true;
+    }
+    let id: number | undefined;
+    if (ack) {
+      id = this.nsp.nextAckId();
+      (this.acks ??= new AckRegistry(this)).register(id, ack, flags.timeout);
+    }
     const recovery = this.nsp.server.recoveryOptions;
     if (recovery && id === undefined && !flags.volatile) {
       // Through the adapter, so the packet gets an offset and can be replayed after a reconnect.
@@ -277,6 +153,11 @@ export class Socket<
     }
     this.sendPacket({ type: SioPacketType.EVENT, nsp: this.nsp.name, data, ...(id === undefined ? {} : { id }) });
     return true;
+  }
+
+  /** An ack whose packet is not sent: a timed one still times out, an untimed one is dropped. */
+  private unanswerable(ack: AckFn | undefined, flags: BroadcastFlagsState): void {
+    if (ack && flags.timeout !== undefined) expireLater(ack, flags.timeout, this);
   }
 
   /** Emits and resolves with the client's acknowledgement (rejects on timeout when one is set). */
@@ -388,10 +269,10 @@ export class Socket<
   onclose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this.emitSafely("disconnecting", [reason, description]);
-    if (this.pid !== undefined && RECOVERABLE.has(reason)) {
+    if (this.pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
       this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
     }
-    this.clearAcks();
+    this.acks?.close();
     this.adapter.delAll(this.id);
     this.nsp.removeSocket(this);
     this.client.removeSocket(this);
@@ -404,10 +285,12 @@ export class Socket<
   onpacket(packet: SioPacket): void {
     switch (packet.type) {
       case SioPacketType.EVENT:
-        this.onevent(packet.data, packet.id);
+        // The decoder hands over a fresh array: it becomes the argument list as is.
+        if (packet.id !== undefined) packet.data.push(ackResponder(this, packet.id));
+        this.receiveEvent(packet.data);
         return;
       case SioPacketType.ACK:
-        this.onack(packet.id, packet.data);
+        this.acks?.settle(packet.id, packet.data);
         return;
       case SioPacketType.DISCONNECT:
         this.onclose("client namespace disconnect");
@@ -415,97 +298,6 @@ export class Socket<
       default:
         return;
     }
-  }
-
-  private onevent(data: unknown[], id: number | undefined): void {
-    // The decoder hands over a fresh array: it becomes the argument list as is.
-    const args = data;
-    if (id !== undefined) args.push(this.ackFor(id));
-    if (this.anyListeners?.length) {
-      for (const listener of [...this.anyListeners]) invokeListener(listener, args, "onAny");
-    }
-    if (this.middlewares?.length) this.runMiddlewares(this.middlewares, args, () => this.dispatch(args));
-    else this.dispatch(args);
-  }
-
-  private dispatch(args: unknown[]): void {
-    if (!this.connected) return;
-    const event = String(args[0]);
-    // "error" is reserved for the server's own errors (socket.use): a client cannot raise it.
-    if (event === "error") return;
-    this.emitSafely(event, args.slice(1));
-  }
-
-  private runMiddlewares(middlewares: readonly PacketMiddleware[], args: unknown[], done: () => void): void {
-    const run = (index: number): void => {
-      const middleware = middlewares[index];
-      if (!middleware) {
-        done();
-        return;
-      }
-      let called = false;
-      try {
-        middleware(args, (error?: Error) => {
-          if (called) return;
-          called = true;
-          if (error) {
-            if (!this.emitSafely("error", [error])) reportHandlerError(error, "socket.use");
-            return;
-          }
-          run(index + 1);
-        });
-      } catch (error) {
-        reportHandlerError(error, "socket.use");
-      }
-    };
-    run(0);
-  }
-
-  private ackFor(id: number): AckFn {
-    let sent = false;
-    return (...args: unknown[]) => {
-      if (sent || !this.connected) return;
-      sent = true;
-      this.sendPacket({ type: SioPacketType.ACK, nsp: this.nsp.name, id, data: args });
-    };
-  }
-
-  private onack(id: number, data: unknown[]): void {
-    const ack = this.acks?.get(id);
-    if (!ack) return; // unknown or already answered: ignored, as by the reference
-    this.acks?.delete(id);
-    const timer = this.ackTimers?.get(id);
-    if (timer) {
-      clearTimeout(timer);
-      this.ackTimers?.delete(id);
-      invokeListener(ack, [null, ...data], "ack");
-    } else {
-      invokeListener(ack, data, "ack");
-    }
-  }
-
-  private registerAck(id: number, ack: AckFn, timeout: number | undefined): void {
-    (this.acks ??= new Map()).set(id, ack);
-    if (timeout === undefined) return;
-    (this.ackTimers ??= new Map()).set(
-      id,
-      setTimeout(() => {
-        this.ackTimers?.delete(id);
-        if (!this.acks?.delete(id)) return;
-        invokeListener(ack, [new Error("operation has timed out")], "ack timeout");
-      }, timeout),
-    );
-  }
-
-  private clearAcks(): void {
-    for (const timer of this.ackTimers?.values() ?? []) clearTimeout(timer);
-    this.ackTimers = undefined;
-    this.acks = undefined;
-  }
-
-  private notifyOutgoing(data: unknown[]): void {
-    if (!this.anyOutgoingListeners?.length) return;
-    for (const listener of [...this.anyOutgoingListeners]) invokeListener(listener, data, "onAnyOutgoing");
   }
 
   /** Encodes and writes one packet on this socket's connection (see Client.sendPacket). */

@@ -69,4 +69,32 @@ describe("backpressure", () => {
     expect(sent).toBeLessThanOrEqual(limit + chunk.length);
     expect((await s.closeOf(sid)).reason).toBe("transport error");
   });
+
+  test("the polling queue counts UTF-8 bytes: non-ASCII text reaches the limit three times sooner than its length says", async () => {
+    const limit = 10_000;
+    await using s = await startEngineServer({ ...QUIET_OPTIONS, backpressureLimit: limit });
+    const ascii = await s.handshake();
+    const euro = await s.handshake();
+    const asciiSession = await s.session(ascii.sid);
+    const euroSession = await s.session(euro.sid);
+    // 1000 characters each: 1000 bytes in ASCII, 3000 bytes of UTF-8 for "€".
+    for (let i = 0; i < 4; i++) asciiSession.send("a".repeat(1000));
+    for (let i = 0; i < 4; i++) euroSession.send("€".repeat(1000));
+    expect(asciiSession.closed).toBe(false);
+    expect(euroSession.closed).toBe(true);
+    expect((await s.closeOf(euro.sid)).reason).toBe("transport error");
+    // What waited is still delivered to the client that stayed under the limit.
+    const poll = await s.get(ascii.sid);
+    expect(poll.body.split("\x1e")).toEqual(Array.from({ length: 4 }, () => `4${"a".repeat(1000)}`));
+  });
+
+  test("a POST body is measured in UTF-8 bytes too: 400 000 '€' (1.2 MB, 400 001 characters) is over maxHttpBufferSize 1e6", async () => {
+    await using s = await startEngineServer({ ...QUIET_OPTIONS, maxHttpBufferSize: 1e6 });
+    const { sid } = await s.handshake();
+    expect((await s.post(sid, `4${"€".repeat(400_000)}`)).status).toBe(413);
+    // Under the limit in bytes: accepted and echoed.
+    expect((await s.post(sid, `4${"€".repeat(300_000)}`)).body).toBe("ok");
+    expect((await s.get(sid)).body).toBe(`4${"€".repeat(300_000)}`);
+  });
 });
+

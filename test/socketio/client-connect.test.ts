@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExtendedError, Socket as ServerSocket } from "../../src/socketio/index.ts";
+import { rawRequest } from "../support/engine-server.ts";
 import {
   connected,
   expectNoEvent,
@@ -130,6 +131,26 @@ describe("middleware refusal", () => {
     fail = false;
     await h.connect();
   });
+
+  for (const transport of ["polling", "websocket"] as const) {
+    test(`an auth of 900 KB or nested too deep (${transport}): connect_error at once and no reconnection loop (a closed connection would loop)`, async () => {
+      await using h = startSio(FAST_HEARTBEAT);
+      const connections = record(h.io, "connection");
+      let deep: unknown = 1;
+      for (let i = 0; i < 70; i++) deep = [deep];
+      for (const [auth, message] of [
+        [{ blob: "x".repeat(900_000) }, "auth payload too large"],
+        [{ deep }, "payload too deeply nested"],
+      ] as const) {
+        const client = h.client("/", { auth, transports: [transport] });
+        const [error] = await waitFor<[ConnectError]>(client, "connect_error");
+        expect(error.message).toBe(message);
+        expect(client.connected).toBe(false);
+        expect(client.active).toBe(false);
+      }
+      expect(connections).toHaveLength(0);
+    });
+  }
 
   test("an async middleware that resolves later lets the socket in", async () => {
     await using h = startSio(FAST_HEARTBEAT);
@@ -283,6 +304,21 @@ describe("serveClient", () => {
     const stale = await fetch(`${h.origin}/socket.io/socket.io.js`, { headers: { "if-none-match": '"0.0.0"' } });
     expect(stale.status).toBe(200);
     expect((await stale.text()).length).toBeGreaterThan(1000);
+  });
+
+  test("HEAD on a client file answers like GET without a body: same status and headers, Content-Length of the file; 304 on a match", async () => {
+    await using h = startSio();
+    for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "socket.io.js.map"]) {
+      const file = readFileSync(join(dist, name));
+      const head = await rawRequest(h.port, `HEAD /socket.io/${name} HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nConnection: close\r\n\r\n`);
+      expect(head.status).toBe(200);
+      expect(head.headers["etag"]).toBe(`"${version}"`);
+      expect(head.headers["content-type"]).toContain(name.endsWith(".map") ? "application/json" : "application/javascript");
+      expect(head.headers["content-length"]).toBe(String(file.byteLength));
+      expect(head.body).toBe("");
+    }
+    const cached = await fetch(`${h.origin}/socket.io/socket.io.js`, { method: "HEAD", headers: { "if-none-match": `"${version}"` } });
+    expect(cached.status).toBe(304);
   });
 
   test(".min.js, .esm.min.js and .js.map are served too", async () => {

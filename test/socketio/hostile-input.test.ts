@@ -216,17 +216,33 @@ describe("names that are Object.prototype members", () => {
 });
 
 describe("packets a client should never send", () => {
-  test("a CONNECT_ERROR from the client for a joined namespace: no crash, the server stays healthy", async () => {
+  // Only a server sends CONNECT_ERROR: from a client it is a protocol violation that ends the session.
+  test('44{"message":"forged"} (CONNECT_ERROR) for the joined namespace closes the connection', () =>
+    expectRejected(['44{"message":"forged"}']));
+  test('44"forged" (CONNECT_ERROR, bare string) closes the connection', () => expectRejected(['44"forged"']));
+  test('44/custom,{"message":"forged"} (CONNECT_ERROR for a namespace never joined) closes the connection', () =>
+    expectRejected(['44/custom,{"message":"forged"}']));
+  test('a CONNECT_ERROR over long-polling closes the session too', async () => {
     const { s, observed } = await hostileServer();
     await using _server = s;
-    const conn = await connected(s);
-    conn.ws.send('44{"message":"forged"}');
-    conn.ws.send('44"forged"');
-    await sleep(30);
+    const client = await s.openPolling();
+    await client.post("40");
+    expect(String(await client.nextNonPing())).toStartWith('40{"sid":');
+    expect(await client.nextNonPing()).toBe('42["auth",{}]');
+    await client.post('44{"message":"forged"}');
+    const { status, seen } = await client.expectClosed(1000);
+    expect(status).toBe(400);
+    expect(seen).toEqual([]);
     expect(observed.any).toEqual([]);
     await s.expectHealthy();
-    conn.ws.close();
   });
+
+  // DISCONNECT carries nothing, and only for a namespace the client is in.
+  test('41{"a":1} (DISCONNECT with a payload) after joining closes the connection', () => expectRejected(['41{"a":1}']));
+  test('41/custom,{} (DISCONNECT with a payload, another namespace) closes the connection', () => expectRejected(["41/custom,{}"]));
+  test("41/never, (DISCONNECT for a namespace never joined) closes the connection", () => expectRejected(["41/never,"]));
+  test("41/custom, (DISCONNECT for an existing namespace this client is not in) closes the connection", () =>
+    expectRejected(["41/custom,"]));
 
   test("a BINARY_ACK for an id never used (461-5[…] + bin) is ignored", async () => {
     const { s } = await hostileServer();
@@ -339,19 +355,45 @@ describe("binary attachment abuse closes the connection", () => {
 });
 
 describe("ack ids", () => {
-  test("the largest safe integer (9007199254740991) is a valid ack id and is answered as is", async () => {
+  // socket.io's ack ids are counters well below 2^31; a larger one is refused as a protocol error.
+  test("2147483647 (2^31 - 1) is the largest ack id: answered as is", async () => {
     const { s } = await hostileServer();
     await using _server = s;
     const conn = await connected(s);
-    conn.ws.send('429007199254740991["message-with-ack",1]');
-    expect(await nextNonPing(conn.ws)).toBe("439007199254740991[1]");
-    await expectWsOpen(conn.ws, 50);
+    conn.ws.send('422147483647["message-with-ack",1]');
+    expect(await nextNonPing(conn.ws)).toBe("432147483647[1]");
+    await expectEcho(conn, "still open");
     conn.ws.close();
   });
-  test("9007199254740992 (2^53, not a safe integer) closes the connection", () => expectRejected(['429007199254740992["message-with-ack",1]']));
+  test('422147483648["message-with-ack",1] (EVENT, ack id 2^31) closes the connection', () =>
+    expectRejected(['422147483648["message-with-ack",1]']));
+  test('429999999999["message-with-ack",1] (EVENT, 10-digit ack id) closes the connection', () =>
+    expectRejected(['429999999999["message-with-ack",1]']));
+  test('4202147483647["message-with-ack",1] (EVENT, 11 digits with a leading zero) closes the connection', () =>
+    expectRejected(['4202147483647["message-with-ack",1]']));
+  test('432147483648[1] (ACK, id 2^31) closes the connection', () => expectRejected(["432147483648[1]"]));
   test('42999999999999999999["message-with-ack",1] (ack id beyond 2^53) closes the connection', () =>
     expectRejected(['42999999999999999999["message-with-ack",1]']));
   test('43999999999999999999[1] (ACK id beyond 2^53) closes the connection', () => expectRejected(["43999999999999999999[1]"]));
+
+  test("the server's own ack ids wrap after 2^31 - 1, so a client's answer is never refused", async () => {
+    const { s } = await hostileServer();
+    await using _server = s;
+    const conn = await connected(s);
+    const socket = [...s.io.of("/").sockets.values()][0];
+    if (!socket) throw new Error("no server socket");
+    // Billions of emits later: the namespace's counter is at the last valid id.
+    (s.io.of("/") as unknown as { ackIds: number }).ackIds = 2 ** 31 - 1;
+    const answers: unknown[] = [];
+    socket.emit("q", (answer: unknown) => void answers.push(answer));
+    socket.emit("q", (answer: unknown) => void answers.push(answer));
+    expect(await nextNonPing(conn.ws)).toBe('422147483647["q"]');
+    expect(await nextNonPing(conn.ws)).toBe('420["q"]');
+    conn.ws.send("432147483647[1]");
+    conn.ws.send("430[2]");
+    await expectEcho(conn, "after the acks");
+    expect(answers).toEqual([1, 2]);
+  });
 });
 
 describe("deep nesting (stack exhaustion)", () => {
@@ -392,21 +434,59 @@ describe("deep nesting (stack exhaustion)", () => {
     expectClosedOrHandled([`42["message",${'{"a":'.repeat(DEPTH)}1${"}".repeat(DEPTH)}]`]));
   test(`a placeholder at the bottom of an array nested ${DEPTH} deep in a BINARY_EVENT`, () =>
     expectClosedOrHandled([`451-["message",${"[".repeat(DEPTH)}${PLACEHOLDER(0)}${"]".repeat(DEPTH)}]`, BIN]));
-  test(`a CONNECT payload nested ${DEPTH} deep`, async () => {
-    const { s } = await hostileServer();
-    await using _server = s;
+  test(`a CONNECT payload nested ${DEPTH} deep: answered 44{"message":"payload too deeply nested"}, the connection stays open`, async () => {
+    // maxAuthSize raised so the depth bound, not the size bound, answers these 200 KB.
+    await using s = await startSioServer({ ...QUIET_SIO_OPTIONS, maxAuthSize: 1e6 });
     const { ws } = await s.openWs();
     ws.send(`40{"a":${"[".repeat(DEPTH)}${"]".repeat(DEPTH)}}`);
-    const outcome = await Promise.race([
-      ws.closed.then(() => "closed" as const),
-      nextNonPing(ws, 3000).then(
-        (frame) => ({ frame }),
-        () => "closed" as const,
-      ),
-    ]);
-    if (outcome !== "closed") parseConnectReply(outcome.frame);
+    expect(await nextNonPing(ws)).toBe('44{"message":"payload too deeply nested"}');
+    ws.send("40");
+    parseConnectReply(await nextNonPing(ws));
     await s.expectHealthy();
     ws.close();
+  });
+});
+
+describe("CONNECT payloads over the limits are answered with a CONNECT_ERROR, never left hanging", () => {
+  test("auth of 900 KB: 44{\"message\":\"auth payload too large\"} at once; no socket, no connection event", async () => {
+    let connections = 0;
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, (io) => {
+      referenceFixture(io);
+      io.on("connection", () => void connections++);
+    });
+    const { ws } = await s.openWs();
+    ws.send(`40{"blob":"${"x".repeat(900_000)}"}`);
+    expect(await nextNonPing(ws)).toBe('44{"message":"auth payload too large"}');
+    ws.send('40/custom,{"blob":"' + "é".repeat(9_000) + '"}'); // 18 000 bytes of UTF-8: over 16 KiB
+    expect(await nextNonPing(ws)).toBe('44/custom,{"message":"auth payload too large"}');
+    expect(connections).toBe(0);
+    expect(s.io.of("/").sockets.size + s.io.of("/custom").sockets.size).toBe(0);
+    // The session is still usable for a CONNECT within the limit.
+    ws.send(`40{"blob":"${"x".repeat(16_000)}"}`);
+    parseConnectReply(await nextNonPing(ws));
+    ws.close();
+  });
+
+  test("auth nested one level beyond the depth limit (65 + the object) over polling: answered, then closed at connectTimeout", async () => {
+    await using s = await startSioServer({ ...QUIET_SIO_OPTIONS, connectTimeout: 500 });
+    const client = await s.openPolling();
+    const started = Date.now();
+    await client.post(`40/custom,{"a":${"[".repeat(64)}${"]".repeat(64)}}`);
+    expect(await client.nextNonPing()).toBe('44/custom,{"message":"payload too deeply nested"}');
+    const { status } = await client.expectClosed(1500);
+    expect(status).toBe(400);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  test("maxAuthSize is configurable; a second CONNECT over the limit for a joined namespace still closes (invalid state)", async () => {
+    await using s = await startSioServer({ ...QUIET_SIO_OPTIONS, maxAuthSize: 100 });
+    const { ws } = await s.openWs();
+    ws.send(`40{"token":"${"t".repeat(100)}"}`);
+    expect(await nextNonPing(ws)).toBe('44{"message":"auth payload too large"}');
+    ws.send(`40{"token":"${"t".repeat(80)}"}`);
+    parseConnectReply(await nextNonPing(ws));
+    ws.send(`40{"token":"${"t".repeat(100)}"}`);
+    await expectWsClosed(ws, 1000);
   });
 });
 

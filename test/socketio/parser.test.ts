@@ -279,8 +279,9 @@ describe("SioDecoder: valid packets", () => {
     expect(decoded('2["connection"]')).toEqual({ type: 2, nsp: "/", data: ["connection"] });
   });
 
-  test("ack ids up to 2^53 - 1", () => {
-    expect(decoded('29007199254740991["x"]')).toEqual({ type: 2, nsp: "/", data: ["x"], id: Number.MAX_SAFE_INTEGER });
+  test("ack ids up to 2^31 - 1", () => {
+    expect(decoded('22147483647["x"]')).toEqual({ type: 2, nsp: "/", data: ["x"], id: 2 ** 31 - 1 });
+    expect(decoded("32147483647[]")).toEqual({ type: 3, nsp: "/", data: [], id: 2 ** 31 - 1 });
     expect(decoded("30[]")).toEqual({ type: 3, nsp: "/", data: [], id: 0 });
   });
 
@@ -443,6 +444,10 @@ describe("SioDecoder: rejections", () => {
     ["2", DecodeError.MISSING_PAYLOAD],
     ["21", DecodeError.MISSING_PAYLOAD], // `421`: stricter than the reference, which dispatches no args
     ["2/admin,", DecodeError.MISSING_PAYLOAD],
+    ['22147483648["x"]', DecodeError.INVALID_ACK_ID], // 2^31
+    ["32147483648[]", DecodeError.INVALID_ACK_ID],
+    ['29999999999["x"]', DecodeError.INVALID_ACK_ID], // 10 digits
+    ['202147483647["x"]', DecodeError.INVALID_ACK_ID], // 11 digits, even with a leading zero
     ['29007199254740992["x"]', DecodeError.INVALID_ACK_ID], // 2^53
     ['299999999999999999["x"]', DecodeError.INVALID_ACK_ID],
     [`2${"1".repeat(100_000)}["x"]`, DecodeError.INVALID_ACK_ID],
@@ -561,6 +566,34 @@ describe("SioDecoder: rejections", () => {
     expect(() => new SioDecoder({ maxAttachments: 1.5 })).toThrow(RangeError);
     expect(() => new SioDecoder({ maxDepth: 0 })).toThrow(RangeError);
     expect(() => new SioDecoder({ maxDepth: Number.NaN })).toThrow(RangeError);
+    expect(() => new SioDecoder({ maxConnectPayload: -1 })).toThrow(RangeError);
+    expect(() => new SioDecoder({ maxConnectPayload: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe("SioDecoder: CONNECT payloads over a limit name their namespace (answered, not closed)", () => {
+  test("maxConnectPayload counts UTF-8 bytes of the payload; at the limit it passes", () => {
+    const decoder = new SioDecoder({ maxConnectPayload: 20 });
+    const atLimit = `{"a":"${"x".repeat(12)}"}`; // 20 bytes
+    expect(decoder.add(`0${atLimit}`)).toEqual({ ok: true, value: { type: 0, nsp: "/", data: { a: "x".repeat(12) } } });
+    expect(decoder.add(`0/admin,{"a":"${"x".repeat(13)}"}`)).toEqual({
+      ok: false,
+      error: DecodeError.CONNECT_PAYLOAD_TOO_LARGE,
+      refusedConnect: "/admin",
+    });
+    // 13 characters but 23 bytes: "€" is 3 bytes of UTF-8.
+    expect(decoder.add(`0{"a":"${"€".repeat(5)}"}`)).toEqual({ ok: false, error: DecodeError.CONNECT_PAYLOAD_TOO_LARGE, refusedConnect: "/" });
+    // Other packet types are not bounded by it, and the decoder stays usable.
+    expect(decoder.add(`2["x","${"y".repeat(100)}"]`).ok).toBe(true);
+  });
+
+  test("a CONNECT nested beyond maxDepth is refused with its namespace; an EVENT is a plain failure", () => {
+    const decoder = new SioDecoder({ maxDepth: 3 });
+    expect(decoder.add('0/admin,{"a":[[1]]}')).toEqual({ ok: true, value: { type: 0, nsp: "/admin", data: { a: [[1]] } } });
+    expect(decoder.add('0/admin,{"a":[[[1]]]}')).toEqual({ ok: false, error: DecodeError.TOO_DEEP, refusedConnect: "/admin" });
+    expect(decoder.add('2["x",[[[1]]]]')).toEqual({ ok: false, error: DecodeError.TOO_DEEP });
+    // A malformed CONNECT is still a protocol error of its own.
+    expect(decoder.add("0[]")).toEqual({ ok: false, error: DecodeError.INVALID_PAYLOAD });
   });
 });
 

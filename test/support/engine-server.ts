@@ -400,7 +400,8 @@ export type RawResponse = { status: number; headers: Record<string, string>; bod
 
 /**
  * Writes `payload` to a fresh TCP connection and collects the response: until the headers and
- * Content-Length bytes are in, the peer closes, or `timeoutMs` passes. status 0 means no response.
+ * Content-Length bytes are in (a 101's head is all of it: WebSocket frames follow), the peer
+ * closes, or `timeoutMs` passes. status 0 means no response.
  */
 export function rawRequest(port: number, payload: string | Uint8Array, timeoutMs = 2000): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
@@ -426,7 +427,8 @@ export function rawRequest(port: number, payload: string | Uint8Array, timeoutMs
           chunks.push(new Uint8Array(data));
           const parsed = parseRawResponse(Buffer.concat(chunks).toString("latin1"));
           const length = Number(parsed.headers["content-length"] ?? Number.NaN);
-          if (parsed.status !== 0 && Number.isFinite(length) && Buffer.byteLength(parsed.body, "latin1") >= length) {
+          const complete = parsed.status === 101 || (Number.isFinite(length) && Buffer.byteLength(parsed.body, "latin1") >= length);
+          if (parsed.status !== 0 && complete) {
             finish(() => socket.end());
           }
         },

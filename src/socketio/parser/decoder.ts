@@ -9,6 +9,8 @@ export type DecoderOptions = {
   maxAttachments?: number;
   /** JSON nesting depth allowed in a payload (`["a"]` is 1, `[{}]` is 2). Default 64. */
   maxDepth?: number;
+  /** UTF-8 bytes allowed in a CONNECT payload (the client's auth). Default: no limit of its own. */
+  maxConnectPayload?: number;
 };
 
 
@@ -18,6 +20,7 @@ export const DecodeError = {
   ILLEGAL_ATTACHMENTS: "illegal attachments",
   TOO_MANY_ATTACHMENTS: "too many attachments",
   INVALID_ACK_ID: "invalid ack id",
+  CONNECT_PAYLOAD_TOO_LARGE: "auth payload too large",
   UNEXPECTED_ACK_ID: "unexpected ack id",
   MISSING_ACK_ID: "missing ack id",
   MISSING_PAYLOAD: "missing payload",
@@ -32,8 +35,10 @@ export const DecodeError = {
 } as const;
 export type DecodeErrorMessage = (typeof DecodeError)[keyof typeof DecodeError];
 
-// Ack ids are at most 16 digits: enough for every safe integer, and an overlong run fails early.
-const MAX_ID_DIGITS = 16;
+// Ack ids are counters: socket.io's never come near 2^31. Larger ones (10-digit ids echoed back,
+// ids that lose precision) are refused; an overlong run of digits fails early.
+const MAX_ACK_ID = 2 ** 31 - 1;
+const MAX_ID_DIGITS = 10;
 // Leading zeros aside, maxAttachments already bounds the count; this bounds a run of zeros.
 const MAX_ATTACHMENT_DIGITS = 15;
 
@@ -50,6 +55,11 @@ function fail(error: DecodeErrorMessage): { ok: false; error: string } {
   return { ok: false, error };
 }
 
+/** A CONNECT for `nsp` whose payload is over a limit: the caller answers it instead of closing. */
+function refuseConnect(error: DecodeErrorMessage, nsp: string): { ok: false; error: string; refusedConnect: string } {
+  return { ok: false, error, refusedConnect: nsp };
+}
+
 /**
  * One decoder per Engine.IO connection. `add` never throws: every protocol violation comes back as
  * `{ok: false}` (the caller closes the connection), and the decoder is then idle again (any partial
@@ -63,20 +73,24 @@ function fail(error: DecodeErrorMessage): { ok: false; error: string } {
 export class SioDecoder {
   readonly #maxAttachments: number;
   readonly #maxDepth: number;
+  readonly #maxConnectPayload: number;
   #pending: Pending | undefined;
 
   /** Throws a RangeError for options that are not non-negative integers (maxDepth ≥ 1): a config bug. */
   constructor(options: DecoderOptions = {}) {
     const maxAttachments = options.maxAttachments ?? 10;
     const maxDepth = options.maxDepth ?? 64;
+    const maxConnectPayload = options.maxConnectPayload ?? Number.POSITIVE_INFINITY;
     if (!Number.isSafeInteger(maxAttachments) || maxAttachments < 0) {
       throw new RangeError(`maxAttachments must be a non-negative integer, got ${maxAttachments}`);
     }
     if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) {
       throw new RangeError(`maxDepth must be a positive integer, got ${maxDepth}`);
     }
+    if (!(maxConnectPayload >= 0)) throw new RangeError(`maxConnectPayload must be a non-negative number, got ${maxConnectPayload}`);
     this.#maxAttachments = maxAttachments;
     this.#maxDepth = maxDepth;
+    this.#maxConnectPayload = maxConnectPayload;
   }
 
   /** True while a binary packet waits for attachments. */
@@ -167,8 +181,7 @@ export class SioDecoder {
       idValue = idValue * 10 + digit;
     }
     if (i > idStart) {
-      // 16 digits can still exceed 2^53 - 1; above that the sum is rounded, but never down into range.
-      if (!Number.isSafeInteger(idValue)) return fail(DecodeError.INVALID_ACK_ID);
+      if (idValue > MAX_ACK_ID) return fail(DecodeError.INVALID_ACK_ID);
       if (type !== 2 && type !== 3 && type !== 5 && type !== 6) return fail(DecodeError.UNEXPECTED_ACK_ID);
       id = idValue;
     }
@@ -177,8 +190,14 @@ export class SioDecoder {
     if (type === 1) return hasPayload ? fail(DecodeError.UNEXPECTED_PAYLOAD) : { ok: true, value: { type: 1, nsp } };
     let payload: unknown;
     if (hasPayload) {
+      // Checked before parsing: a 900 KB auth is not parsed only to be refused.
+      if (type === 0 && utf8Bytes(text, i, this.#maxConnectPayload) > this.#maxConnectPayload) {
+        return refuseConnect(DecodeError.CONNECT_PAYLOAD_TOO_LARGE, nsp);
+      }
       // Before JSON.parse: a 100 000-deep `[[[…` must not reach the parser or anything recursive after it.
-      if (!withinDepth(text, i, this.#maxDepth)) return fail(DecodeError.TOO_DEEP);
+      if (!withinDepth(text, i, this.#maxDepth)) {
+        return type === 0 ? refuseConnect(DecodeError.TOO_DEEP, nsp) : fail(DecodeError.TOO_DEEP);
+      }
       try {
         payload = JSON.parse(text.slice(i));
       } catch {
@@ -229,6 +248,16 @@ export class SioDecoder {
     this.#pending = { packet, slots, expected: attachments, buffers: [] };
     return WAITING;
   }
+}
+
+/**
+ * UTF-8 bytes of text from `start`, exact once it may pass `limit`: a UTF-16 unit is at most 3
+ * bytes, so a short payload is known to fit without counting.
+ */
+function utf8Bytes(text: string, start: number, limit: number): number {
+  const units = text.length - start;
+  if (units * 3 <= limit) return units;
+  return Buffer.byteLength(text, "utf8") - Buffer.byteLength(text.slice(0, start), "utf8");
 }
 
 /** What JSON.parse gives for `{…}`: not null, not an array. */

@@ -30,5 +30,9 @@ export type SioPacket =
   | SioAckPacket
   | SioConnectErrorPacket;
 
-/** Same shape as the engine's result type: decoders report protocol violations instead of throwing. */
-export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: string };
+/**
+ * Same shape as the engine's result type: decoders report protocol violations instead of throwing.
+ * A well-formed CONNECT refused only for its payload's size or depth names its namespace in
+ * `refusedConnect`: it is answered with a CONNECT_ERROR rather than by closing the connection.
+ */
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: string; refusedConnect?: string };
