@@ -11,6 +11,7 @@ import { createRepositories } from "./db/repositories/index.ts";
 import { createRealtimeNotifier, installGateway, type GatewayServer } from "./gateway/index.ts";
 import { createHttpApp } from "./http/app.ts";
 import type { Logger } from "./lib/logger.ts";
+import { clientAddress, normalizeAddress } from "./lib/client-address.ts";
 import { systemTimers } from "./lib/timers.ts";
 import { Server, type ServerOptions } from "./socketio/index.ts";
 
@@ -55,6 +56,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
 
   const { typingExpiryMs, ...timings } = options.realtime ?? {};
+  const trustedProxies = new Set(config.trustedProxies.map(normalizeAddress));
   const io: GatewayServer = new Server({
     ...timings,
     path: "/socket.io",
@@ -62,6 +64,13 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     cors: { origin: config.frontendOrigins, methods: ["GET", "POST"], credentials: true },
     serveClient: true,
     logger,
+    // Behind TRUST_PROXY the client's address comes from X-Forwarded-For (README "Limits").
+    addressOf: (peer, request) => clientAddress(peer, request.headers.get("x-forwarded-for"), trustedProxies),
+    addressLimits: {
+      handshakesPerSecond: config.limits.handshakesPerAddressPerSecond,
+      handshakeBurst: config.limits.handshakeBurstPerAddress,
+      pendingSessions: config.limits.pendingConnectionsPerAddress,
+    },
   });
 
   const chat = createChatServices({

@@ -62,6 +62,9 @@ const envSchema = v.object({
   SOCKET_EVENTS_PER_SECOND: v.optional(integer(1, 1_000_000), "1000"),
   SOCKET_EVENT_BURST: v.optional(integer(1, 1_000_000), "1000"),
   ROOMS_PER_SOCKET: v.optional(integer(1, 100_000), "200"),
+  HANDSHAKES_PER_ADDRESS_PER_SECOND: v.optional(integer(1, 1_000_000), "1000"),
+  HANDSHAKE_BURST_PER_ADDRESS: v.optional(integer(1, 1_000_000), "1000"),
+  PENDING_CONNECTIONS_PER_ADDRESS: v.optional(integer(1, 1_000_000), "1000"),
 });
 
 /** Abuse limits (README "Limits"): each generous enough for a school behind one NAT address. */
@@ -76,6 +79,11 @@ export type Limits = {
   socketEventBurst: number;
   /** Study rooms one socket may have joined at once. */
   roomsPerSocket: number;
+  /** New connections (Engine.IO handshakes) one client address may open per second, and at once. */
+  handshakesPerAddressPerSecond: number;
+  handshakeBurstPerAddress: number;
+  /** Connections of one address not yet signed in (no accepted Socket.IO CONNECT) at once. */
+  pendingConnectionsPerAddress: number;
 };
 
 export type Config = {
@@ -133,6 +141,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       socketEventsPerSecond: out.SOCKET_EVENTS_PER_SECOND,
       socketEventBurst: out.SOCKET_EVENT_BURST,
       roomsPerSocket: out.ROOMS_PER_SOCKET,
+      handshakesPerAddressPerSecond: out.HANDSHAKES_PER_ADDRESS_PER_SECOND,
+      handshakeBurstPerAddress: out.HANDSHAKE_BURST_PER_ADDRESS,
+      pendingConnectionsPerAddress: out.PENDING_CONNECTIONS_PER_ADDRESS,
     },
   };
 }

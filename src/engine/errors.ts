@@ -27,3 +27,11 @@ export function engineErrorResponse(code: EngineErrorCode, headers: Record<strin
     headers: { ...headers, "content-type": "application/json" },
   });
 }
+
+/** A handshake refused by the per-address limits: 429 with Retry-After (seconds). */
+export function tooManyHandshakes(headers: Record<string, string>, retryAfterMs: number): Response {
+  return new Response(JSON.stringify({ code: EngineErrorCode.FORBIDDEN, message: "Too many connections from this address" }), {
+    status: 429,
+    headers: { ...headers, "content-type": "application/json", "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  });
+}

@@ -1,8 +1,9 @@
 // The Engine.IO server: validates every request in the reference's order, opens sessions over
 // polling or WebSocket, routes requests and frames to them, and fans topic broadcasts out.
 // It never sees Bun directly: the binding (bun-binding.ts) adapts Bun.serve to HttpPort.
+import { AddressLimits, type Admission } from "./address-limits.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
-import { EngineErrorCode, engineErrorResponse } from "./errors.ts";
+import { EngineErrorCode, engineErrorResponse, tooManyHandshakes } from "./errors.ts";
 import { handshakeOf } from "./handshake.ts";
 import { randomId } from "./ids.ts";
 import { LivePorts } from "./live-ports.ts";
@@ -32,7 +33,7 @@ export interface HttpPort {
 
 /** Per-WebSocket state, set at upgrade time and carried by Bun as `ws.data`. */
 export type WsData =
-  | { kind: "new"; handshake: HandshakeRequest; port: HttpPort; session?: Session }
+  | { kind: "new"; handshake: HandshakeRequest; port: HttpPort; admission: Admission | undefined; session?: Session }
   | { kind: "upgrade"; session: Session; port: HttpPort }
   | { kind: "refused" };
 
@@ -47,12 +48,18 @@ export class EngineServer implements SessionHost {
   private readonly pollingTopics = new Map<string, Set<Session>>();
   private readonly ports = new LivePorts();
   private closing = false;
+  private readonly addressLimits: AddressLimits | undefined;
 
   constructor(
     options: Partial<EngineOptions>,
     private readonly handler: EngineHandler,
   ) {
     this.options = resolveEngineOptions(options);
+    this.addressLimits = this.options.addressLimits && new AddressLimits(this.options.addressLimits);
+  }
+
+  releaseAdmission(admission: Admission): void {
+    this.addressLimits?.release(admission);
   }
 
   get clientsCount(): number {
@@ -110,15 +117,22 @@ export class EngineServer implements SessionHost {
     if (request.method !== "GET") return engineErrorResponse(EngineErrorCode.BAD_HANDSHAKE_METHOD, cors);
     if (transport === "websocket" && !isUpgrade) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
     if (this.closing) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
-    const handshake = handshakeOf(request, http.requestIP(request));
+    const address = this.options.addressOf(http.requestIP(request) ?? "", request);
+    const admitted = this.addressLimits?.admit(address);
+    if (typeof admitted === "number") return tooManyHandshakes(cors, admitted);
+    const handshake = handshakeOf(request, address);
+    const refuse = (response: Response): Response => {
+      if (admitted) this.addressLimits?.release(admitted);
+      return response;
+    };
     const open = () => {
-      if (query.eio !== "4") return engineErrorResponse(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors);
+      if (query.eio !== "4") return refuse(engineErrorResponse(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors));
       if (transport === "websocket") {
-        return http.upgrade(request, { kind: "new", handshake, port: http })
+        return http.upgrade(request, { kind: "new", handshake, port: http, admission: admitted })
           ? undefined
-          : engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+          : refuse(engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors));
       }
-      return this.openPolling(handshake, cors);
+      return this.openPolling(handshake, cors, admitted);
     };
     const allowRequest = this.options.allowRequest;
     if (!allowRequest) return open();
@@ -128,18 +142,19 @@ export class EngineServer implements SessionHost {
         allowRequest(handshake, (error, success) => {
           if (answered) return;
           answered = true;
-          resolve(success ? open() : engineErrorResponse(EngineErrorCode.FORBIDDEN, cors, error || undefined));
+          resolve(success ? open() : refuse(engineErrorResponse(EngineErrorCode.FORBIDDEN, cors, error || undefined)));
         });
       } catch (error) {
         this.reportError(error, "allowRequest");
-        if (!answered) resolve(engineErrorResponse(EngineErrorCode.FORBIDDEN, cors));
+        if (!answered) resolve(refuse(engineErrorResponse(EngineErrorCode.FORBIDDEN, cors)));
         answered = true;
       }
     });
   }
 
-  private openPolling(handshake: HandshakeRequest, cors: Record<string, string>): Response {
+  private openPolling(handshake: HandshakeRequest, cors: Record<string, string>, admission: Admission | undefined): Response {
     const session = new Session(randomId(), handshake, this);
+    session.admission = admission;
     this.sessions.set(session.id, session);
     const body = this.openPacket(session.id, this.options.allowUpgrades && this.options.transports.includes("websocket"));
     this.announce(session);
@@ -193,10 +208,12 @@ export class EngineServer implements SessionHost {
       return;
     }
     if (this.closing) {
+      if (data.admission) this.addressLimits?.release(data.admission);
       ws.close(1001, "server shutting down");
       return;
     }
     const session = new Session(randomId(), data.handshake, this, ws, data.port);
+    session.admission = data.admission;
     data.session = session;
     this.sessions.set(session.id, session);
     ws.send(this.openPacket(session.id, false));

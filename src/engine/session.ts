@@ -1,6 +1,7 @@
 // One Engine.IO session: its current transport (long-polling, then maybe WebSocket) and the upgrade
 // between them, the v4 heartbeat, inbound dispatch, and exactly one close. How packets travel is
 // the transports' job (polling-transport.ts, websocket-transport.ts, upgrade.ts).
+import type { Admission } from "./address-limits.ts";
 import { decodePacket, type EnginePacket } from "./parser.ts";
 import { PollingTransport } from "./polling-transport.ts";
 import type { HttpPort } from "./server.ts";
@@ -20,6 +21,8 @@ import { WebSocketTransport } from "./websocket-transport.ts";
 /** What the session needs of the server that owns it. */
 export interface SessionHost {
   readonly options: EngineOptions;
+  /** Gives back a pending session's hold on its address (accepted by the layer above, or closed). */
+  releaseAdmission(admission: Admission): void;
   sessionClosed(session: Session): void;
   /** Closed, but its last packets wait for one more GET (bounded by the host's own timer). */
   sessionLingering(session: Session): void;
@@ -52,6 +55,8 @@ export class Session implements EngineSession, UpgradeOwner {
   private heartbeat: Timer | undefined;
   private awaitingPong = false;
   private pongRefreshed = false;
+  /** Its hold on its address's pending count (address limits), until established or closed. */
+  admission: Admission | undefined;
 
   constructor(
     readonly id: string,
@@ -63,6 +68,10 @@ export class Session implements EngineSession, UpgradeOwner {
     this.issued = Date.now();
     this.current = ws && port ? new WebSocketTransport(ws, port, this) : new PollingTransport(this, host);
     this.schedulePing();
+  }
+
+  established(): void {
+    if (this.admission) this.host.releaseAdmission(this.admission);
   }
 
   get transport(): TransportName {
@@ -272,6 +281,7 @@ export class Session implements EngineSession, UpgradeOwner {
   close(reason: CloseReason = "forced close", description?: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.established();
     clearTimeout(this.heartbeat);
     this.heartbeat = undefined;
     this.upgrade?.abort(true);

@@ -64,6 +64,21 @@ export type EngineOptions = {
    * Python, mobile) are unaffected. Default: on when `cors.origin` is an allow-list (not "*"/true).
    */
   checkWebSocketOrigin: boolean;
+  /**
+   * The client's address from the socket's peer address and the request (default: the peer). An app
+   * behind a reverse proxy resolves X-Forwarded-For here; the result is `handshake.remoteAddress`.
+   */
+  addressOf: (peer: string, request: Request) => string;
+  /** Handshake rate and pending sessions per client address; no limits unless given. */
+  addressLimits: AddressLimitOptions | undefined;
+};
+
+export type AddressLimitOptions = {
+  /** New sessions one address may open per second (token bucket), and at once. */
+  handshakesPerSecond: number;
+  handshakeBurst: number;
+  /** Sessions of one address opened but not yet accepted by the layer above (see EngineSession.established). */
+  pendingSessions: number;
 };
 
 export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, "backpressureLimit" | "checkWebSocketOrigin"> = {
@@ -77,6 +92,8 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, "backpressureLimit" | "
   cors: undefined,
   allowRequest: undefined,
   logger: CONSOLE_ERROR_LOGGER,
+  addressOf: (peer) => peer,
+  addressLimits: undefined,
 };
 
 export function resolveEngineOptions(options: Partial<EngineOptions> = {}): EngineOptions {
@@ -128,6 +145,11 @@ export interface EngineSession {
   onclose: ((reason: CloseReason, description?: string) => void) | undefined;
   /** After the transport changed to WebSocket (topics have already been re-subscribed). */
   onupgrade: (() => void) | undefined;
+  /**
+   * The layer above accepted this client (Socket.IO: a namespace CONNECT succeeded): it no longer
+   * counts toward its address's pending sessions. Idempotent.
+   */
+  established(): void;
   /**
    * Alternative to the three callbacks: one object whose methods get the same calls. A layer that
    * keeps an object per session anyway (Socket.IO's Client) spares a closure per callback.

@@ -143,6 +143,8 @@ export class Client implements SessionHandler {
         clearTimeout(this.connectTimer);
         this.connectTimer = undefined;
         this.addSocket(socket);
+        // A namespace accepted this client: it no longer counts as pending for its address.
+        this.conn.established();
       });
     });
   }

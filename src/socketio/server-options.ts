@@ -1,7 +1,14 @@
 // The Socket.IO server's options: socket.io's names and defaults, plus this library's own limits
 // (maxAttachments, maxAuthSize, attachmentTimeout), its logger and the WebSocket origin check.
 import { localAdapter, type AdapterFactory } from "../adapter/local-adapter.ts";
-import { CONSOLE_ERROR_LOGGER, type AllowRequest, type CorsOptions, type ErrorLogger, type TransportName } from "../engine/types.ts";
+import {
+  CONSOLE_ERROR_LOGGER,
+  type AddressLimitOptions,
+  type AllowRequest,
+  type CorsOptions,
+  type ErrorLogger,
+  type TransportName,
+} from "../engine/types.ts";
 
 export type ConnectionStateRecoveryOptions = { maxDisconnectionDuration: number; skipMiddlewares: boolean };
 
@@ -37,6 +44,13 @@ export type ServerOptions = {
    * EngineOptions. Undefined: on exactly when `cors.origin` is an allow-list.
    */
   checkWebSocketOrigin: boolean | undefined;
+  /** The client's address from the peer's and the request (behind a proxy: X-Forwarded-For); see EngineOptions. */
+  addressOf: (peer: string, request: Request) => string;
+  /**
+   * Per client address: handshakes per second (and burst), and sessions not yet connected to a
+   * namespace. A handshake over either is refused with 429. Default: no limits (as socket.io).
+   */
+  addressLimits: AddressLimitOptions | undefined;
 };
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -59,6 +73,8 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   attachmentTimeout: 10_000,
   logger: CONSOLE_ERROR_LOGGER,
   checkWebSocketOrigin: undefined,
+  addressOf: (peer) => peer,
+  addressLimits: undefined,
 };
 
 /** The given options over the defaults (an option given as undefined keeps its default). */

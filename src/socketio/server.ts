@@ -58,6 +58,8 @@ export class Server<
         allowRequest: this.options.allowRequest,
         logger: this.options.logger,
         checkWebSocketOrigin: this.options.checkWebSocketOrigin,
+        addressOf: this.options.addressOf,
+        addressLimits: this.options.addressLimits,
       },
       { connection: (session) => this.onconnection(session) },
     );

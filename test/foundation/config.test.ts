@@ -32,6 +32,9 @@ describe("loadConfig", () => {
       SOCKET_EVENTS_PER_SECOND: "20",
       SOCKET_EVENT_BURST: "40",
       ROOMS_PER_SOCKET: "10",
+      HANDSHAKES_PER_ADDRESS_PER_SECOND: "30",
+      HANDSHAKE_BURST_PER_ADDRESS: "60",
+      PENDING_CONNECTIONS_PER_ADDRESS: "90",
     });
     expect(config).toEqual({
       port: 8080,
@@ -50,6 +53,9 @@ describe("loadConfig", () => {
         socketEventsPerSecond: 20,
         socketEventBurst: 40,
         roomsPerSocket: 10,
+        handshakesPerAddressPerSecond: 30,
+        handshakeBurstPerAddress: 60,
+        pendingConnectionsPerAddress: 90,
       },
     });
   });
@@ -62,6 +68,9 @@ describe("loadConfig", () => {
       socketEventsPerSecond: 1000,
       socketEventBurst: 1000,
       roomsPerSocket: 200,
+      handshakesPerAddressPerSecond: 1000,
+      handshakeBurstPerAddress: 1000,
+      pendingConnectionsPerAddress: 1000,
     });
     expect(() => loadConfig({ ROOMS_PER_SOCKET: "0" })).toThrow("ROOMS_PER_SOCKET must be an integer between 1 and 100000");
     expect(() => loadConfig({ TRUST_PROXY: "proxy.example" })).toThrow("TRUST_PROXY must be one or more IP addresses");
