@@ -158,9 +158,10 @@ describe(`presence (${testDriver})`, () => {
     const [watcher, bob] = [await chat.user("Watcher"), await chat.user("Bob")];
     const w = await chat.connect(watcher);
     const online = waitFor(w, "user:status", 2000, statusOf(bob.id, "online"));
+    const offline = waitFor(w, "user:status", 5000, statusOf(bob.id, "offline"));
     await chat.connect(await signToken({ sub: bob.id, exp: nowSeconds() + 2 }));
     await online;
-    await waitFor(w, "user:status", 5000, statusOf(bob.id, "offline"));
+    await offline;
   }, 10_000);
 
   test("closing the app drops every socket as socket.io's close does (clients see 'transport close' and may reconnect) and stores its users offline", async () => {
