@@ -173,12 +173,6 @@ export function record<T = unknown>(socket: ClientSocket, event: string): T[] {
   return seen;
 }
 
-/** Resolves once the socket is disconnected, with the client's reason; rejects after `ms`. */
-export function disconnected(socket: ClientSocket, ms = 2000): Promise<string> {
-  if (!socket.connected) return Promise.resolve("already disconnected");
-  return waitFor<string>(socket, "disconnect", ms);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Acks
 
