@@ -1,7 +1,7 @@
 // The embedded database in its worker thread (src/db/pglite-worker-client.ts): the main thread keeps
 // running while a statement works, Postgres errors keep their SQLSTATE and constraint across the
 // thread boundary, and a closed database refuses further work.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,25 +10,29 @@ import { openDatabase, rowsOf, type Database } from "../../src/db/database.ts";
 import { pgErrorOf } from "../../src/db/repositories/pg-error.ts";
 import { rejectionOf } from "../support/promises.ts";
 
-let opened: { database: Database; dir: string } | undefined;
-afterEach(async () => {
-  if (!opened) return;
-  await opened.database.close();
-  rmSync(opened.dir, { recursive: true, force: true });
-  opened = undefined;
+const opened: { database: Database; dir: string }[] = [];
+afterAll(async () => {
+  for (const { database, dir } of opened.splice(0)) {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 async function open(): Promise<Database> {
   const dir = mkdtempSync(join(tmpdir(), "studyconnect-worker-test-"));
   const database = await openDatabase({ driver: "pglite", dataDir: join(dir, "data") });
-  opened = { database, dir };
+  opened.push({ database, dir });
   await database.migrate();
   return database;
 }
 
+// Starting a worker and its PGlite takes a second or more: the tests that leave it open share one.
+let shared: Promise<Database> | undefined;
+const sharedDatabase = (): Promise<Database> => (shared ??= open());
+
 describe("PGlite in a worker", () => {
   test("the main thread keeps running while a long statement works", async () => {
-    const database = await open();
+    const database = await sharedDatabase();
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     // Long for wasm (well over the timer period), yet a single statement: were it run on this
@@ -42,7 +46,7 @@ describe("PGlite in a worker", () => {
   });
 
   test("a Postgres error keeps its SQLSTATE code and constraint", async () => {
-    const database = await open();
+    const database = await sharedDatabase();
     await database.db.execute(sql`insert into users (email, password_hash, first_name, last_name) values ('a@b.c', 'h', 'A', 'B')`);
     const error = await rejectionOf(
       database.db.execute(sql`insert into users (email, password_hash, first_name, last_name) values ('a@b.c', 'h', 'A', 'B')`),

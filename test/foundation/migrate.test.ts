@@ -1,8 +1,11 @@
 // The embedded migrator: applies every migration once, reports what is pending, and on Postgres
 // lets two nodes migrate the same fresh database at once without racing (advisory lock).
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import postgres from "postgres";
-import { openDatabase } from "../../src/db/database.ts";
+import { openDatabase, rowsOf, sql } from "../../src/db/database.ts";
 import { embeddedMigrations, migrate, pendingMigrations } from "../../src/db/migrate.ts";
 
 describe("migrate", () => {
@@ -13,16 +16,27 @@ describe("migrate", () => {
   });
 
   test("on a fresh PGlite database: everything pending, applied once, then nothing", async () => {
-    const database = await openDatabase({ driver: "pglite" });
+    // A fresh database without initdb in wasm (seconds): a copy of the shipped snapshot with every
+    // schema the migrations made dropped, which is what initdb leaves (an empty public schema).
+    const dir = mkdtempSync(join(tmpdir(), "studyconnect-migrate-test-"));
+    const database = await openDatabase({ driver: "pglite", dataDir: join(dir, "data"), inWorker: false });
     try {
+      await database.db.execute(sql`drop schema drizzle cascade`);
+      await database.db.execute(sql`drop schema public cascade`);
+      await database.db.execute(sql`create schema public`);
+      const tables = sql`select count(*)::int as n from pg_tables where schemaname in ('public', 'drizzle')`;
+      expect(rowsOf<{ n: number }>(await database.db.execute(tables))).toEqual([{ n: 0 }]);
+
       expect(await pendingMigrations(database.db)).toBe(embeddedMigrations.length);
       const first = await migrate(database.db);
       expect(first.applied).toEqual(embeddedMigrations.map((m) => m.tag));
       const second = await migrate(database.db);
       expect(second.applied).toEqual([]);
       expect(await pendingMigrations(database.db)).toBe(0);
+      expect(rowsOf<{ n: number }>(await database.db.execute(tables))[0]?.n).toBeGreaterThan(0);
     } finally {
       await database.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

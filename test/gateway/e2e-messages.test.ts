@@ -6,12 +6,12 @@ import { and, count, eq } from "drizzle-orm";
 import { schema } from "../../src/db/database.ts";
 import {
   ackedMessage,
+  barrier,
   emitAck,
   expectAckError,
   expectNone,
   expectOk,
   record,
-  sleep,
   startChat,
   UNKNOWN_ID,
   waitFor,
@@ -77,7 +77,7 @@ describe(`message:send (${testDriver})`, () => {
     expect(typeof acked.id).toBe("number");
     expect(Number.isNaN(Date.parse(atA?.createdAt ?? ""))).toBe(false);
     expect(acked).toMatchObject({ roomId: room.id, text: "hello room", clientId: "c-1", createdAt: atA?.createdAt });
-    await sleep(200);
+    await Promise.all([barrier(a), barrier(b), barrier(c)]);
     expect([toA.length, toB.length, toC.length]).toEqual([1, 1, 0]);
 
     const history = await roomHistory(chat, ada, room.id);
@@ -87,9 +87,10 @@ describe(`message:send (${testDriver})`, () => {
   test("a public room's non-participant (never joined) is refused; nothing is broadcast or stored", async () => {
     await using chat = await startChat();
     const { ada, cid, room, a, c } = await roomScene(chat);
+    const quiet = expectNone(a, "message:received");
     const ack = await emitAck(c, "message:send", { roomId: room.id, text: "let me in" });
     expectAckError(ack, ["FORBIDDEN", "NOT_FOUND"]);
-    await expectNone(a, "message:received", 250);
+    await quiet.check();
     expect((await roomHistory(chat, ada, room.id)).messages).toEqual([]);
     expect(await storedBy(chat, cid)).toBe(0);
   });
@@ -101,10 +102,11 @@ describe(`message:send (${testDriver})`, () => {
     const a = await chat.connect(ada);
     expectOk(await emitAck(a, "room:join", secret.id));
     const e = await chat.connect(eve);
+    const quiet = expectNone(a, "message:received");
     const hidden = expectAckError(await emitAck(e, "message:send", { roomId: secret.id, text: "psst" }), ["FORBIDDEN", "NOT_FOUND"]);
     const unknown = expectAckError(await emitAck(e, "message:send", { roomId: UNKNOWN_ID, text: "psst" }), ["FORBIDDEN", "NOT_FOUND"]);
     expect(hidden).toEqual(unknown);
-    await expectNone(a, "message:received", 250);
+    await quiet.check();
     expect(await storedBy(chat, eve)).toBe(0);
   });
 
@@ -123,7 +125,7 @@ describe(`message:send (${testDriver})`, () => {
     expectOk(await emitAck(b, "message:send", { roomId: secret.id, text: "now joined" }));
     expectOk(await emitAck(b, "room:leave", secret.id));
     expectAckError(await emitAck(b, "message:send", { roomId: secret.id, text: "after leaving" }), ["FORBIDDEN", "NOT_FOUND"]);
-    await sleep(200);
+    await barrier(a);
     expect(toA.map((m) => (m as WireRoomMessage).text)).toEqual(["now joined"]);
     expect((await roomHistory(chat, ada, secret.id)).messages.map((m) => m.text)).toEqual(["now joined"]);
   });
@@ -159,7 +161,7 @@ describe(`message:send (${testDriver})`, () => {
         throw new Error(`message:send ${JSON.stringify(payload).slice(0, 80)} answered ${JSON.stringify(ack).slice(0, 200)}: ${String(error)}`);
       }
     }
-    await sleep(150);
+    await barrier(a);
     expect(toA).toEqual([]);
     expect((await roomHistory(chat, ada, room.id)).messages).toEqual([]);
     expect(await storedBy(chat, bob)).toBe(0);
@@ -241,9 +243,9 @@ describe(`message:send, client behaviour (${testDriver})`, () => {
     const received = waitFor(a, "message:received");
     const first = ackedMessage<WireRoomMessage>(expectOk(await emitAck(b, "message:send", { roomId: room.id, text: "original", clientId: "k-1" })));
     await received;
-    const quiet = expectNone(a, "message:received", 300);
+    const quiet = expectNone(a, "message:received");
     expectAckError(await emitAck(b, "message:send", { roomId: room.id, text: "different", clientId: "k-1" }), "INVALID");
-    await quiet;
+    await quiet.check();
     expect((await roomHistory(chat, ada, room.id)).messages.map((m) => [m.id, m.text])).toEqual([[first.id, "original"]]);
   });
 
@@ -282,11 +284,9 @@ describe(`message:send, client behaviour (${testDriver})`, () => {
     const b = await chat.connect(bob);
     const atA = record<WireRoomMessage>(a, "message:received");
     const texts = Array.from({ length: 15 }, (_, i) => `burst ${i}`);
-    const last = waitFor(a, "message:received", 3000, (m: WireRoomMessage) => m.text === "burst 14");
     const acks = [emitAck(b, "room:join", room.id), ...texts.map((text) => emitAck(b, "message:send", { roomId: room.id, text }))];
     for (const ack of await Promise.all(acks)) expectOk(ack);
-    await last;
-    await sleep(100);
+    await barrier(a);
     expect(atA.map((m) => m.text)).toEqual(texts);
     const ids = atA.map((m) => m.id);
     expect([...ids].sort((x, y) => x - y)).toEqual(ids);
@@ -356,7 +356,7 @@ describe(`dm:send (${testDriver})`, () => {
       expect(Object.keys(payload).sort()).toEqual(DIRECT_MESSAGE_KEYS);
       expect(payload.sender).not.toHaveProperty("email");
     }
-    await sleep(250);
+    await Promise.all([...tabs, c].map((s) => barrier(s)));
     expect(seen.map((list) => list.length)).toEqual([1, 1, 1, 1]);
     expect(toCid).toEqual([]);
   });
@@ -371,7 +371,7 @@ describe(`dm:send (${testDriver})`, () => {
     if (!first) throw new Error("no tab");
     expectOk(await emitAck(first, "dm:send", { recipientId: ada.id, text: "note to self" }));
     for (const payload of await Promise.all(arrivals)) expect(payload).toMatchObject({ recipientId: ada.id, sender: { id: ada.id }, text: "note to self" });
-    await sleep(250);
+    await Promise.all(tabs.map((s) => barrier(s)));
     expect(seen.map((list) => list.length)).toEqual([1, 1]);
   });
 
@@ -380,11 +380,11 @@ describe(`dm:send (${testDriver})`, () => {
     const ada = await chat.user("Ada");
     const a = await chat.connect(ada);
     const dmError = waitFor<Record<string, unknown>>(a, "dm:error");
-    const noReceived = expectNone(a, "dm:received", 300);
+    const noReceived = expectNone(a, "dm:received");
     const ack = await emitAck(a, "dm:send", { recipientId: UNKNOWN_ID, text: "anyone?" });
     expectAckError(ack, "NOT_FOUND");
     expect(await dmError).toEqual({ message: "Recipient not found" });
-    await noReceived;
+    await noReceived.check();
     expect(await storedBy(chat, ada)).toBe(0);
   });
 
@@ -430,7 +430,7 @@ describe(`dm:send (${testDriver})`, () => {
     ]) {
       expectAckError(await emitAck(a, "dm:send", payload), "INVALID");
     }
-    await sleep(150);
+    await barrier(b);
     expect(toBob).toEqual([]);
     expect(await storedBy(chat, ada)).toBe(0);
   });

@@ -3,12 +3,12 @@
 // to everyone for a public room and only to the creator's sockets for a private one.
 import { describe, expect, test } from "bun:test";
 import {
+  barrier,
   emitAck,
   expectAckError,
   expectNone,
   expectOk,
   record,
-  sleep,
   startChat,
   UNKNOWN_ID,
   waitFor,
@@ -38,7 +38,7 @@ describe(`room:join (${testDriver})`, () => {
     const joined = waitFor<UserJoined>(a, "room:userJoined");
     expectOk(await emitAck(b, "room:join", room.id));
     expect(await joined).toEqual({ roomId: room.id, user: socketUser(bob) });
-    await sleep(200);
+    await Promise.all([barrier(a), barrier(b), barrier(c)]);
     expect(toA).toHaveLength(1);
     expect(toB).toEqual([]);
     expect(toC).toEqual([]);
@@ -59,8 +59,9 @@ describe(`room:join (${testDriver})`, () => {
     const announced = waitFor(a, "room:userJoined");
     expectOk(await emitAck(b, "room:join", room.id));
     await announced;
+    const quiet = expectNone(a, "room:userJoined");
     expectOk(await emitAck(b, "room:join", room.id));
-    await expectNone(a, "room:userJoined", 300);
+    await quiet.check();
     expect(toA).toHaveLength(1);
   });
 
@@ -71,10 +72,11 @@ describe(`room:join (${testDriver})`, () => {
     const a = await chat.connect(ada);
     expectOk(await emitAck(a, "room:join", secret.id));
     const e = await chat.connect(eve);
+    const quiet = expectNone(a, "room:userJoined");
     const hidden = expectAckError(await emitAck(e, "room:join", secret.id), "NOT_FOUND");
     const unknown = expectAckError(await emitAck(e, "room:join", UNKNOWN_ID), "NOT_FOUND");
     expect(hidden.message).toBe(unknown.message);
-    await expectNone(a, "room:userJoined", 250);
+    await quiet.check();
     const details = await chat.rest("GET", `/api/rooms/${secret.id}`, eve.token);
     expect(details.status).toBe(404);
   });
@@ -124,7 +126,7 @@ describe(`room:leave (${testDriver})`, () => {
     const own = waitFor(a, "message:received");
     expectOk(await emitAck(a, "message:send", { roomId: room.id, text: "after bob left" }));
     await own;
-    await sleep(200);
+    await Promise.all([barrier(b), barrier(c)]);
     expect(bobMessages).toEqual([]);
     expect(toB).toEqual([]);
     expect(toC).toEqual([]);
@@ -166,7 +168,7 @@ describe(`a user with two tabs in one room (${testDriver})`, () => {
     expectOk(await emitAck(b1, "room:join", room.id));
     await joined;
     expectOk(await emitAck(b2, "room:join", room.id));
-    await sleep(300);
+    await barrier(a);
     expect(toA.map((p) => p.user["id"])).toEqual([bob.id]);
   });
 
@@ -180,7 +182,7 @@ describe(`a user with two tabs in one room (${testDriver})`, () => {
     for (const s of [a, b1, b2]) expectOk(await emitAck(s, "room:join", room.id));
     const toA = record<UserLeft>(a, "room:userLeft");
     expectOk(await emitAck(b1, "room:leave", room.id));
-    await sleep(300);
+    await barrier(a);
     expect(toA).toEqual([]);
     const left = waitFor<UserLeft>(a, "room:userLeft");
     expectOk(await emitAck(b2, "room:leave", room.id));
@@ -197,10 +199,10 @@ describe(`a user with two tabs in one room (${testDriver})`, () => {
     const leaves = record<UserLeft>(a, "room:userLeft");
     const tabs = [await chat.connect(bob), await chat.connect(bob), await chat.connect(bob)];
     for (const ack of await Promise.all(tabs.map((t) => emitAck(t, "room:join", room.id)))) expectOk(ack);
-    await sleep(300);
+    await barrier(a);
     expect(joins.map((p) => p.user["id"])).toEqual([bob.id]);
     for (const ack of await Promise.all(tabs.map((t) => emitAck(t, "room:leave", room.id)))) expectOk(ack);
-    await sleep(300);
+    await barrier(a);
     expect(leaves).toEqual([{ roomId: room.id, userId: bob.id }]);
   });
 });
@@ -232,7 +234,8 @@ describe(`room:created (${testDriver})`, () => {
     const arrivals = [a1, a2].map((s) => waitFor<RoomCreated>(s, "room:created"));
     const room = await chat.createRoom(ada, { name: "Private", isPublic: false });
     for (const payload of await Promise.all(arrivals)) expect(payload).toMatchObject({ id: room.id, isPublic: false, createdBy: { id: ada.id } });
-    await sleep(250);
+    // room:created is sent before POST /api/rooms answers.
+    await barrier(b);
     expect(toBob).toEqual([]);
   });
 });

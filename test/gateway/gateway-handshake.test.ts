@@ -5,8 +5,8 @@ import { sql } from "drizzle-orm";
 import { registerUser, UNKNOWN_ID } from "../support/chat.ts";
 import { testDatabase, testDriver } from "../support/database.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { waitFor } from "../support/sio-client.ts";
-import { FORGER_SECRET, nowSeconds, signToken, unsignedToken } from "../support/tokens.ts";
+import { connected, waitFor } from "../support/sio-client.ts";
+import { expiringSoon, FORGER_SECRET, nowSeconds, signToken, unsignedToken } from "../support/tokens.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -76,8 +76,11 @@ describe(`socket handshake (${testDriver})`, () => {
 
   test("a socket is disconnected by the server when its token expires", async () => {
     const { user } = await registerUser(server.app.chat, "Eve");
-    const socket = await server.connect(await signToken({ sub: user.id, exp: nowSeconds() + 1 }), { reconnection: false });
-    const [reason] = await waitFor<[string]>(socket, "disconnect", 3000);
+    // Listening before the connection is up: the expiry must not outrun the listener.
+    const socket = server.socket(await signToken({ sub: user.id, exp: expiringSoon() }), { reconnection: false });
+    const closed = waitFor<[string]>(socket, "disconnect", 4000);
+    await connected(socket);
+    const [reason] = await closed;
     expect(reason).toBe("io server disconnect");
   });
 });

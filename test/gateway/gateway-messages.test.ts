@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { registerUser, UNKNOWN_ID } from "../support/chat.ts";
 import { testDriver } from "../support/database.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { expectNoEvent, record, waitFor, type ClientSocket } from "../support/sio-client.ts";
+import { barrier, expectNone } from "../support/chat-client.ts";
+import { record, waitFor, type ClientSocket } from "../support/sio-client.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -52,9 +53,9 @@ describe(`message:send (${testDriver})`, () => {
     expect((await toA)[0]).toEqual(sent.data);
     expect((await toB)[0]).toEqual(sent.data);
 
-    const noCopy = expectNoEvent(b, "message:received", 300);
+    const noCopy = expectNone(b, "message:received");
     expect(await ack(a, "message:send", { roomId: room.id, text: "hello room", clientId: "m-1" })).toEqual(sent);
-    await noCopy;
+    await noCopy.check();
     const history = await server.app.chat.roomMessages.history(ada.user.id, room.id, {});
     expect(history.messages.map((m): unknown => m.id)).toEqual([sent.data?.["id"]]);
   });
@@ -104,7 +105,7 @@ describe(`dm:send (${testDriver})`, () => {
     for (const delivery of deliveries) expect((await delivery)[0]).toEqual(sent.data);
     // The retry answers the same message and delivers nothing: still one copy per tab afterwards.
     expect(await ack(a1, "dm:send", { recipientId: bob.user.id, text: "psst", clientId: "d-1" })).toEqual(sent);
-    await expectNoEvent(b1, "dm:received", 300);
+    await Promise.all([a1, a2, b1, b2].map((socket) => barrier(socket)));
     expect(counts.map((seen) => seen.length)).toEqual([1, 1, 1, 1]);
   });
 
@@ -127,8 +128,8 @@ describe(`dm:send (${testDriver})`, () => {
     });
     expect(await dmError).toEqual([{ message: "Recipient not found" }]);
     // Bad input is only an ack error, as the seed stayed silent about it.
-    const silent = expectNoEvent(a, "dm:error", 300);
+    const silent = expectNone(a, "dm:error");
     expect((await ack(a, "dm:send", { recipientId: ada.user.id, text: "" })).error?.code).toBe("INVALID");
-    await silent;
+    await silent.check();
   });
 });

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { registerUser } from "../support/chat.ts";
 import { testDriver } from "../support/database.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { expectNoEvent, record, until, waitFor } from "../support/sio-client.ts";
+import { closedOnServer, statusBarrier, waitFor as waitForMatching, type UserStatus } from "../support/chat-client.ts";
+import { record, waitFor } from "../support/sio-client.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -22,15 +23,18 @@ describe(`presence (${testDriver})`, () => {
     const seen = record(observer, "user:status");
     const about = () => seen.map(([status]) => status as Status).filter((s) => s.userId === ada.user.id);
 
+    const online = waitForMatching<UserStatus>(observer, "user:status", 2000, (s) => s.userId === ada.user.id);
     const tab1 = await server.connect(ada.token);
     const ownStatus = record(tab1, "user:status");
-    await until(() => (about().length === 1 ? true : undefined), 2000, "online");
+    await online;
     expect(about()).toEqual([{ userId: ada.user.id, status: "online" }]);
     expect(await server.app.chat.profiles.get(ada.user.id)).toMatchObject({ status: "online", lastActivity: expect.any(Date) });
 
     const tab2 = await server.connect(ada.token);
+    const tab2Closed = closedOnServer(server, tab2);
     tab2.disconnect();
-    await expectNoEvent(observer, "user:status", 300);
+    await tab2Closed;
+    await statusBarrier(server, observer);
     expect(about()).toHaveLength(1);
     expect((await server.app.chat.profiles.get(ada.user.id)).status).toBe("online");
 
@@ -47,12 +51,13 @@ describe(`presence (${testDriver})`, () => {
 
   test("a shutdown disconnects every socket and stores them offline before the app is closed", async () => {
     const own = await startTestServer();
-    const bob = await registerUser(own.app.chat, "Bob");
+    const [watcher, bob] = [await registerUser(own.app.chat, "Wendy"), await registerUser(own.app.chat, "Bob")];
+    const observer = await own.connect(watcher.token, { reconnection: false });
+    // A status is stored before it is announced: once the observer hears it, the profile shows it.
+    const announced = waitForMatching<UserStatus>(observer, "user:status", 2000, (s) => s.userId === bob.user.id);
     const socket = await own.connect(bob.token, { reconnection: false });
-    let online = await own.app.chat.profiles.get(bob.user.id);
-    for (const deadline = Date.now() + 2000; online.status !== "online" && Date.now() < deadline; await Bun.sleep(10)) {
-      online = await own.app.chat.profiles.get(bob.user.id);
-    }
+    expect(await announced).toEqual({ userId: bob.user.id, status: "online" });
+    const online = await own.app.chat.profiles.get(bob.user.id);
     expect(online.status).toBe("online");
     const reason = waitFor<[string]>(socket, "disconnect");
     await own.app.close();

@@ -4,6 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { createKeyedSerialQueue } from "../../src/lib/serial-queue.ts";
 import { rejectionOf } from "../support/promises.ts";
 
+/** Yields one event-loop turn: a task that is really asynchronous, without waiting on the clock. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function deferred() {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
@@ -42,9 +45,9 @@ describe("keyed serial queue", () => {
     const queue = createKeyedSerialQueue();
     const log: string[] = [];
     void queue.run("a", async () => {
-      await Bun.sleep(5);
+      await nextTurn();
       void queue.run("b", async () => {
-        await Bun.sleep(5);
+        await nextTurn();
         log.push("b");
       });
       log.push("a");

@@ -62,7 +62,8 @@ describe("ordered pipeline", () => {
     pipeline.submit(() => (log.push("third start"), "third"), a.answer);
     // The third start ran although the first work is still pending.
     expect(log).toEqual(["third start"]);
-    await new Promise((r) => setTimeout(r, 5));
+    // A whole event-loop turn: every settled promise has run; the fast answers still wait for the slow one.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     expect(a.got).toEqual([]);
     slow.resolve("slow");
     expect((await a.done).map((s) => (s.ok ? s.value : s.error))).toEqual(["slow", "fast", "third"]);

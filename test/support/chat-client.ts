@@ -1,10 +1,11 @@
 // End-to-end support for the StudyConnect wire API: the whole app on port 0, fresh users registered
-// and logged in over REST, real socket.io-client sockets with their tokens, acks, bounded waits.
-// `await using chat = await startChat()` disconnects every socket it made and stops the server.
+// and logged in over REST, real socket.io-client sockets with their tokens, acks, event waits and
+// sentinels. `await using chat = await startChat()` disconnects every socket and stops the server.
 import { expect } from "bun:test";
 import { io as ioc, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import { TEST_PASSWORD, uniqueEmail } from "./chat.ts";
-import { startTestServer, type TestServer } from "./server.ts";
+import type { GatewaySocket } from "../../src/gateway/index.ts";
+import { registerUser, TEST_PASSWORD, uniqueEmail } from "./chat.ts";
+import { startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 import { connected as connectedWithin } from "./sio-client.ts";
 
 export type ClientSocket = Socket;
@@ -51,8 +52,8 @@ export type WireRoom = { id: string; name: string; description: string; isPublic
 
 export type ConnectError = { message: string; data: unknown; elapsedMs: number };
 
-export async function startChat(env: Record<string, string> = {}): Promise<ChatHarness> {
-  const server = await startTestServer(env);
+export async function startChat(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<ChatHarness> {
+  const server = await startTestServer(env, options);
   const sockets: ClientSocket[] = [];
 
   const rest = async <T>(method: string, path: string, token?: string, body?: unknown): Promise<RestReply<T>> => {
@@ -163,23 +164,6 @@ export function waitFor<T = unknown>(socket: ClientSocket, event: string, ms = 2
   });
 }
 
-/** A bounded negative check: rejects if `event` (matching `where`) arrives within `ms`. */
-export function expectNone<T = unknown>(socket: ClientSocket, event: string, ms = 250, where?: Where<T>): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const listener = (payload: T) => {
-      if (where && !where(payload)) return;
-      clearTimeout(timer);
-      socket.off(event, listener);
-      reject(new Error(`unexpected "${event}" within ${ms} ms: ${safeJson(payload)}`));
-    };
-    const timer = setTimeout(() => {
-      socket.off(event, listener);
-      resolve();
-    }, ms);
-    socket.on(event, listener);
-  });
-}
-
 /** Every payload of `event` from now on, in arrival order. */
 export function record<T = unknown>(socket: ClientSocket, event: string): T[] {
   const seen: T[] = [];
@@ -188,14 +172,6 @@ export function record<T = unknown>(socket: ClientSocket, event: string): T[] {
   });
   return seen;
 }
-
-/** Resolves once the socket is disconnected, with the client's reason; rejects after `ms`. */
-export function disconnected(socket: ClientSocket, ms = 2000): Promise<string> {
-  if (!socket.connected) return Promise.resolve("already disconnected");
-  return waitFor<string>(socket, "disconnect", ms);
-}
-
-export const sleep = (ms: number): Promise<void> => Bun.sleep(ms);
 
 // ---------------------------------------------------------------------------------------------
 // Acks
@@ -281,6 +257,86 @@ export function safeJson(value: unknown): string {
 
 /** A well-formed uuid that no row has. */
 export const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
+
+// ---------------------------------------------------------------------------------------------
+// Sentinels: "nothing arrives" is checked up to a later event the server must send, never up to a
+// clock. The server writes one socket's frames in the order it sends them.
+
+// An event no handler takes: the gateway answers it at once with INVALID and relays it nowhere.
+const BARRIER_EVENT = "test:barrier";
+
+/**
+ * Resolves once `socket` has received everything the server sent it before this call: an acked
+ * round trip of an unknown event, whose ack is written after those frames. Await the action first
+ * (its ack, its REST answer): what it sends to others is sent before its answer.
+ */
+export async function barrier(socket: ClientSocket, ms = 2000): Promise<void> {
+  const ack = await emitAckWithin(socket, ms, BARRIER_EVENT);
+  if (ack.ok || ack.error.code !== "INVALID") throw new Error(`barrier: an unknown event answered ${safeJson(ack)}, not INVALID`);
+}
+
+export type Quiet = {
+  /**
+   * Fails if a matching event arrived between expectNone() and `sentinel`: by default a barrier on
+   * the same socket, or a later event the server must send after the one that must not come.
+   */
+  check(sentinel?: Promise<unknown>): Promise<void>;
+};
+
+/** A negative check: listens from now on; `check()` bounds it with a sentinel (see Quiet). */
+export function expectNone<T = unknown>(socket: ClientSocket, event: string, where?: Where<T>): Quiet {
+  const unexpected: T[] = [];
+  const listener = (payload: T) => {
+    if (!where || where(payload)) unexpected.push(payload);
+  };
+  socket.on(event, listener);
+  return {
+    async check(sentinel) {
+      try {
+        await (sentinel ?? barrier(socket));
+      } finally {
+        socket.off(event, listener);
+      }
+      if (unexpected.length > 0) throw new Error(`unexpected "${event}": ${safeJson(unexpected)}`);
+    },
+  };
+}
+
+/** The server's side of a connected client socket (Socket.IO v5 gives both the same id). */
+export function serverSocketOf(server: TestServer, socket: ClientSocket): GatewaySocket {
+  const found = socket.id === undefined ? undefined : server.app.io.of("/").sockets.get(socket.id);
+  if (!found) throw new Error(`no server socket with the id ${String(socket.id)} (not connected?)`);
+  return found;
+}
+
+/**
+ * Resolves with the server's reason once it has run its disconnect handlers for `socket` (the
+ * gateway's come first: presence, typing). Call it while the socket is still connected.
+ */
+export function closedOnServer(server: TestServer, socket: ClientSocket, ms = 2000): Promise<string> {
+  const remote = serverSocketOf(server, socket);
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for the server to close ${remote.id}`)), ms);
+    remote.once("disconnect", (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
+/**
+ * user:status announcements leave in the order they were queued (one announcer; each user's changes
+ * written in order, and writes committed in submit order). Connects a fresh user and resolves once
+ * every watcher heard it come online: a status change the server queued before has reached them.
+ * Call it after the server handled the (dis)connection in question (connected(), closedOnServer()).
+ */
+export async function statusBarrier(server: TestServer, ...watchers: ClientSocket[]): Promise<void> {
+  const { user, token } = await registerUser(server.app.chat, "Sentinel");
+  const online = (p: UserStatus) => p.userId === user.id && p.status === "online";
+  const heard = watchers.map((watcher) => waitFor<UserStatus>(watcher, "user:status", 3000, online));
+  await connectedWithin(server.socket(token, { reconnection: false }), 3000);
+  await Promise.all(heard);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Wire payloads (dates as ISO strings)

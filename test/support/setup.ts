@@ -1,7 +1,10 @@
-// Preloaded by bun test (bunfig.toml): releases the process-wide test database after the last file.
-// The case timeout comes from `bun run test` (--timeout): bunfig's [test] timeout is not applied by
-// bun test 1.4.5, and setDefaultTimeout only reaches the one file it runs in.
-import { afterAll } from "bun:test";
-import { closeTestDatabase } from "./database.ts";
+// Preloaded by bun test (bunfig.toml): opens the process-wide test database before the first test,
+// so no file's own beforeAll or first test pays for opening PGlite, and any file passes on its own;
+// releases it after the last file. The case timeout comes from `bun run test` (--timeout).
+import { afterAll, beforeAll } from "bun:test";
+import { closeTestDatabase, testDatabase } from "./database.ts";
 
+beforeAll(async () => {
+  await testDatabase();
+});
 afterAll(closeTestDatabase);

@@ -7,6 +7,12 @@ export type Claims = { sub?: unknown; exp?: number; nbf?: number; iat?: number }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
+/**
+ * An `exp` (whole seconds) from `minMs` to `minMs` + 1 s away: a token that expires soon, yet after
+ * the connection made with it is up, so the test waits for a real expiry as briefly as possible.
+ */
+export const expiringSoon = (minMs = 500): number => Math.ceil((Date.now() + minMs) / 1000);
+
 /** Signs exactly the given claims (none added) with HS256 and the test secret unless told otherwise. */
 export function signToken(claims: Claims, options: { alg?: string; secret?: string } = {}): Promise<string> {
   return new SignJWT(claims as Record<string, unknown>)
