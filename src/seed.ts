@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
-  const app = await createApp(config, logger);
+  // A server may be running on this database: its users' presence is left alone.
+  const app = await createApp(config, logger, { clearStalePresence: false });
   try {
     const { rooms } = await seedDemoData(app.chat);
     const where = config.databaseUrl ? "Postgres (DATABASE_URL)" : `PGlite in ${config.dataDir}`;

@@ -8,6 +8,7 @@ import { createProfiles } from "./profiles.ts";
 import { createRoomMessages } from "./room-messages.ts";
 import { createRooms } from "./rooms.ts";
 import { createSessions } from "./sessions.ts";
+import { guardStore, type StoreGuard } from "./store-guard.ts";
 
 export type ChatDeps = {
   users: UserStore;
@@ -17,11 +18,23 @@ export type ChatDeps = {
   passwords: PasswordHasher;
   tokens: TokenService;
   notifier: RealtimeNotifier;
+  /** When given, every store call is guarded against a database that cannot answer (store-guard.ts). */
+  guard?: StoreGuard;
 };
 
 export type ChatServices = ReturnType<typeof createChatServices>;
 
-export function createChatServices(deps: ChatDeps) {
+export function createChatServices(given: ChatDeps) {
+  const { guard } = given;
+  const deps: ChatDeps = guard
+    ? {
+        ...given,
+        users: guardStore(given.users, guard),
+        presence: guardStore(given.presence, guard),
+        rooms: guardStore(given.rooms, guard),
+        messages: guardStore(given.messages, guard),
+      }
+    : given;
   return {
     accounts: createAccounts(deps),
     sessions: createSessions(deps),

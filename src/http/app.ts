@@ -17,7 +17,8 @@ import { userRoutes } from "./user-routes.ts";
 
 export type HttpDeps = {
   frontendOrigins: string[];
-  checkReady: ReadinessCheck;
+  /** What /readyz reports: read at once, never waiting on the database. */
+  readiness: ReadinessCheck;
   logger: Logger;
   chat: ChatServices;
 };
@@ -41,14 +42,18 @@ export function createHttpApp(deps: HttpDeps): Hono {
     "/api/*",
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorEnvelope("Request body too large", "PAYLOAD_TOO_LARGE"), 413) }),
   );
-  app.route("/", healthRoutes(deps.checkReady));
+  app.route("/", healthRoutes(deps.readiness));
   app.route("/api/auth", authRoutes(deps.chat));
   app.route("/api/users", userRoutes(deps.chat));
   app.route("/api/rooms", roomRoutes(deps.chat));
   app.route("/api/dms", dmRoutes(deps.chat));
   app.notFound((c) => c.json(errorEnvelope("Route not found", "NOT_FOUND"), 404));
   app.onError((error, c) => {
-    if (error instanceof DomainError) return c.json(errorEnvelope(error.message, error.code), STATUS_OF_DOMAIN_CODE[error.code]);
+    if (error instanceof DomainError) {
+      // UNAVAILABLE: the database is unreachable or the server is closing; worth another try soon.
+      if (error.code === "UNAVAILABLE") c.header("Retry-After", "1");
+      return c.json(errorEnvelope(error.message, error.code), STATUS_OF_DOMAIN_CODE[error.code]);
+    }
     if (error instanceof HttpError) return c.json(errorEnvelope(error.message, error.code), error.status);
     if (error instanceof HTTPException) {
       // Hono's own errors keep their status.

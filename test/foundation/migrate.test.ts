@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import { openDatabase } from "../../src/db/database.ts";
 import { embeddedMigrations, migrate, pendingMigrations } from "../../src/db/migrate.ts";
+import { postgresOptions } from "../support/database.ts";
 
 describe("migrate", () => {
   test("the build embeds the migrations from drizzle/", () => {
@@ -34,8 +35,8 @@ describe("migrate", () => {
     const target = new URL(url ?? "");
     target.pathname = `/${name}`;
     const [a, b] = await Promise.all([
-      openDatabase({ driver: "postgres", url: target.toString(), maxConnections: 2 }),
-      openDatabase({ driver: "postgres", url: target.toString(), maxConnections: 2 }),
+      openDatabase(postgresOptions(target.toString(), 2)),
+      openDatabase(postgresOptions(target.toString(), 2)),
     ]);
     try {
       const reports = await Promise.all([migrate(a.db), migrate(b.db)]);

@@ -4,7 +4,7 @@
 import { expect } from "bun:test";
 import { io as ioc, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { TEST_PASSWORD, uniqueEmail } from "./chat.ts";
-import { startTestServer, type TestServer } from "./server.ts";
+import { startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 import { connected as connectedWithin } from "./sio-client.ts";
 
 export type ClientSocket = Socket;
@@ -18,7 +18,7 @@ export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: AckEr
 
 export type RestReply<T = unknown> = { status: number; body: { success: boolean; data: T; message?: string; error?: string } };
 
-export const ACK_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "RATE_LIMITED", "INTERNAL"] as const;
+export const ACK_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"] as const;
 
 /**
  * No reconnection: a connection the server drops must show as a test failure, never be silently
@@ -51,8 +51,8 @@ export type WireRoom = { id: string; name: string; description: string; isPublic
 
 export type ConnectError = { message: string; data: unknown; elapsedMs: number };
 
-export async function startChat(env: Record<string, string> = {}): Promise<ChatHarness> {
-  const server = await startTestServer(env);
+export async function startChat(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<ChatHarness> {
+  const server = await startTestServer(env, options);
   const sockets: ClientSocket[] = [];
 
   const rest = async <T>(method: string, path: string, token?: string, body?: unknown): Promise<RestReply<T>> => {
