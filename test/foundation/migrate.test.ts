@@ -50,4 +50,24 @@ describe("migrate", () => {
       await admin.end();
     }
   });
+
+  test.skipIf(!url)("on Postgres a migration may run past DB_STATEMENT_TIMEOUT_MS (it is for requests)", async () => {
+    const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}_slow`;
+    const admin = postgres(url ?? "", { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database "${name}"`);
+    const target = new URL(url ?? "");
+    target.pathname = `/${name}`;
+    const options = postgresOptions(target.toString(), 1);
+    if (options.driver !== "postgres") throw new Error("expected Postgres options");
+    const database = await openDatabase({ ...options, timeouts: { ...options.timeouts, statementTimeoutMs: 200 } });
+    try {
+      const slow = { tag: "9999_slow", hash: "abc123", createdAt: 4_102_444_800_000, statements: ["select pg_sleep(0.5)"] };
+      const report = await migrate(database.db, [...embeddedMigrations, slow]);
+      expect(report.applied).toContain("9999_slow");
+    } finally {
+      await database.close();
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
 });
