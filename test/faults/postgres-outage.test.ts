@@ -34,6 +34,10 @@ describe.skipIf(!available)("Postgres faults", () => {
     expect(rest.status).toBe(503);
     expect(rest.body as unknown).toEqual({ success: false, message: expect.any(String), error: "UNAVAILABLE" });
     expectNoInternals(rest.body.message ?? "");
+    // A socket connecting meanwhile is told why, at once, with a code it can act on (try again).
+    const refused = await chat.connectError({ token: owner.token });
+    expect(refused).toMatchObject({ message: "Authentication error: Service unavailable", data: { code: "UNAVAILABLE" } });
+    expect(refused.elapsedMs).toBeLessThan(2000);
     await eventually("3 s of outage", () => (performance.now() - cut > 3000 ? true : undefined));
 
     await db.proxy.restore();

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { count, eq, sql } from "drizzle-orm";
 import type { Database } from "../../src/db/database.ts";
 import { schema } from "../../src/db/database.ts";
-import { disconnected, emitAck, expectOk, startChat } from "../support/chat-client.ts";
+import { disconnected, emitAck, expectOk, startChat, type ClientOptions } from "../support/chat-client.ts";
 import { testDriver } from "../support/database.ts";
 
 /** Holds every message write for `seconds`: PGlite runs one statement at a time, Postgres waits on a lock. */
@@ -19,12 +19,17 @@ function blockWrites(database: Database, seconds: number): Promise<unknown> {
 
 type Ack = { ok: boolean; error?: { code: string; message: string } };
 
+const TRANSPORTS: [string, ClientOptions][] = [
+  ["long-polling upgraded to WebSocket", {}],
+  ["long-polling only", { transports: ["polling"] }],
+];
+
 describe(`graceful shutdown (${testDriver})`, () => {
-  test("app.close() answers every event in flight before the sockets close, and refuses new ones with UNAVAILABLE", async () => {
+  test.each(TRANSPORTS)("app.close() answers every event in flight before the sockets close, and refuses new ones with UNAVAILABLE (%s)", async (_, transport) => {
     await using chat = await startChat();
     const owner = await chat.user("Ada", "Shutdown");
     const room = await chat.createRoom(owner, { name: "Closing time" });
-    const sockets = await Promise.all([1, 2, 3, 4].map(() => chat.connect(owner)));
+    const sockets = await Promise.all([1, 2, 3, 4].map(() => chat.connect(owner, transport)));
     for (const socket of sockets) expectOk(await emitAck(socket, "room:join", room.id));
 
     const blocked = blockWrites(chat.server.app.database, 0.5);
