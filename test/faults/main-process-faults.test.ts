@@ -150,6 +150,13 @@ describe("src/main.ts under database faults", () => {
       const lines = linesOf(second.stderr());
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/ERROR .*in use by another process/);
+      const seed = Bun.spawnSync(["bun", join(import.meta.dir, "..", "..", "src", "seed.ts")], {
+        env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", JWT_SECRET, LOG_LEVEL: "silent" },
+        stderr: "pipe",
+        stdout: "pipe",
+      });
+      expect(seed.exitCode).toBe(1);
+      expect(linesOf(seed.stderr.toString())).toEqual([expect.stringMatching(/^bun run seed failed: the data directory .* is in use by another process/)]);
       // The first one keeps working.
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       await register(url);
