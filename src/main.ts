@@ -83,7 +83,15 @@ async function main(argv: string[]): Promise<number> {
     logger.error(`cannot start: ${startupFailure(error)}`);
     return 1;
   }
-  const server = Bun.serve({ port: config.port, hostname: config.host, ...app.serve });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({ port: config.port, hostname: config.host, ...app.serve });
+  } catch (error) {
+    // E.g. the port is taken: one line too, and the database is closed properly.
+    logger.error(`cannot start: cannot listen on ${config.host}:${config.port}: ${describeError(error)}`);
+    await app.close();
+    return 1;
+  }
   logger.info(`listening on http://${server.hostname}:${server.port}`, {
     database: app.database.driver === "pglite" ? `pglite:${config.dataDir}` : "postgres",
   });

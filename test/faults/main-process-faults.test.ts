@@ -1,4 +1,4 @@
-// The entry point under database faults, run as a user runs it (`bun src/main.ts`): SIGTERM with a
+// The entry point under faults, run as a user runs it (`bun src/main.ts`): SIGTERM with a
 // dead database, start-up with an unreachable one, and two processes on one PGlite data directory
 // (the second refused; a killed first one's lock taken over and its users' presence cleared).
 import { describe, expect, test } from "bun:test";
@@ -133,6 +133,22 @@ describe("src/main.ts under database faults", () => {
       cleanup(server);
     }
   }, 30_000);
+
+  test("a port in use exits 1 with one error line", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "studyconnect-port-"));
+    const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const server = spawnMain({ DATA_DIR: dataDir, PORT: String(taken.port) });
+    try {
+      const exit = await server.exit();
+      expect(exit.code).toBe(1);
+      const lines = linesOf(server.stderr());
+      expect(lines.filter((line) => !/ INFO /.test(line))).toEqual([expect.stringMatching(/ERROR cannot start: cannot listen on 127\.0\.0\.1:\d+/)]);
+    } finally {
+      cleanup(server);
+      taken.stop(true);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 
   test("a second process on one PGlite DATA_DIR exits 1 with one line; a killed first one's lock is taken over and its users are offline", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "studyconnect-lock-"));
