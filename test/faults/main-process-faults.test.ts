@@ -1,5 +1,5 @@
 // The entry point under faults, run as a user runs it (`bun src/main.ts`): SIGTERM with a
-// dead database, start-up with an unreachable one, and two processes on one PGlite data directory
+// dead database, start-up with an unreachable one or a port in use, and two processes on one PGlite data directory
 // (the second refused; a killed first one's lock taken over and its users' presence cleared).
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
