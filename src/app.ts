@@ -1,15 +1,18 @@
 // Composition root: the only place that chooses implementations. Opens the database the config
-// names (PGlite or Postgres), migrates it, builds the chat use cases over the repositories and
-// src/auth, and wires the HTTP layer and the Socket.IO gateway; returns what main.ts serves.
+// names (PGlite or Postgres), migrates it, watches its health, builds the chat use cases over the
+// repositories and src/auth, and wires the HTTP layer and the Socket.IO gateway; returns what main.ts
+// serves, and the graceful shutdown (close) in its order.
 import { createPasswordHasher, type PasswordHashingCost } from "./auth/passwords.ts";
 import { createTokenService } from "./auth/tokens.ts";
 import { createChatServices, type ChatServices } from "./chat/index.ts";
 import type { Config } from "./config.ts";
 import { databaseOptionsOf, openDatabase, type Database } from "./db/database.ts";
-import { pendingMigrations } from "./db/migrate.ts";
+import { createDatabaseHealth } from "./db/health.ts";
 import { createRepositories } from "./db/repositories/index.ts";
 import { createRealtimeNotifier, installGateway, type GatewayServer } from "./gateway/index.ts";
 import { createHttpApp } from "./http/app.ts";
+import type { Readiness } from "./http/health.ts";
+import { settledBy } from "./lib/deadline.ts";
 import type { Logger } from "./lib/logger.ts";
 import { clientAddress, normalizeAddress } from "./lib/client-address.ts";
 import { systemTimers } from "./lib/timers.ts";
@@ -24,8 +27,27 @@ export type App = {
   database: Database;
   /** The use cases, for the realtime gateway and scripts (bun run seed). */
   chat: ChatServices;
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown, bounded by config.shutdownTimeoutMs in all: client events are refused from now
+   * on and those in flight answered, then the sockets close (their offline status is stored), then
+   * `stopServer` (the caller's Bun server: REST requests in flight), then the database. Whatever is
+   * still unfinished at the deadline is abandoned (and logged).
+   */
+  close(options?: CloseOptions): Promise<void>;
 };
+
+export type CloseOptions = {
+  /** Stops the HTTP server and resolves once its requests in flight are answered (main.ts: server.stop()). */
+  stopServer?: () => Promise<unknown>;
+};
+
+// A database call unanswered this long after the statement timeout fails with UNAVAILABLE: Postgres'
+// own cancellation (statement_timeout) comes first when the database is merely slow.
+const CALL_DEADLINE_MARGIN_MS = 1000;
+// What the database gets to close once the work the shutdown waited for is done (or abandoned): at
+// least a moment, however late; at most 2 s, since only connections are left to end, and a half-open
+// one would wait out the whole time for an answer to its goodbye.
+const DATABASE_CLOSE_MS = { min: 250, max: 2000 };
 
 export type AppOptions = {
   /**
@@ -36,6 +58,11 @@ export type AppOptions = {
   ownsDatabase?: boolean;
   /** Argon2id cost; OWASP's setting (19 MiB, 2 passes) unless given (tests pass a cheap one). */
   passwordCost?: PasswordHashingCost;
+  /**
+   * Marks every user stored as online offline at start (default true): what a node killed without a
+   * shutdown left behind. Scripts that run beside a server (bun run seed) pass false.
+   */
+  clearStalePresence?: boolean;
   /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
   realtime?: Partial<Pick<ServerOptions, "pingInterval" | "pingTimeout" | "connectTimeout" | "upgradeTimeout">> & {
     /** How long a typing indicator lasts without a new typing:start (5 s). */
@@ -52,8 +79,24 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   if (database.origin === "snapshot") logger.info("new database created from the shipped snapshot", { dataDir: config.dataDir });
   // A snapshot of another PGlite version cannot be used: initdb ran instead (seconds, not one).
   if (database.origin === "initdb" && ownsDatabase) logger.warn("new database created by initdb: the shipped snapshot does not fit this PGlite (bun run db:snapshot)");
-  const { applied } = await database.migrate();
-  if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
+  const repositories = createRepositories(database);
+  try {
+    const { applied } = await database.migrate();
+    if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
+    if (options.clearStalePresence ?? true) {
+      const cleared = await repositories.presence.markAllOffline();
+      if (cleared > 0) logger.info("presence left online by a previous run cleared", { users: cleared });
+    }
+  } catch (error) {
+    if (ownsDatabase) await database.close(0).catch(() => {});
+    throw error;
+  }
+  const health = createDatabaseHealth(
+    database,
+    { intervalMs: config.dbHealthIntervalMs, timeoutMs: config.dbHealthTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs },
+    logger,
+  );
+  health.start();
 
   const { typingExpiryMs, ...timings } = options.realtime ?? {};
   const trustedProxies = new Set(config.trustedProxies.map(normalizeAddress));
@@ -74,27 +117,45 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   });
 
   const chat = createChatServices({
-    ...createRepositories(database),
+    ...repositories,
+    guard: { health, deadlineMs: config.dbStatementTimeoutMs + CALL_DEADLINE_MARGIN_MS },
     passwords: createPasswordHasher(options.passwordCost),
     tokens: createTokenService({ secret: jwtSecret }),
     notifier: createRealtimeNotifier(io, logger),
   });
   const gateway = installGateway(io, { chat, logger, timers: systemTimers, typingExpiryMs, limits: config.limits });
 
+  let closing: Promise<void> | undefined;
+  const readiness = (): Readiness => {
+    if (closing) return { ready: false, reason: "shutting down" };
+    return health.current().up ? { ready: true } : { ready: false, reason: "database unreachable" };
+  };
   const http = createHttpApp({
     frontendOrigins: config.frontendOrigins,
     trustedProxies: config.trustedProxies,
     limits: config.limits,
     logger,
     chat,
-    checkReady: async () => {
-      await database.ping();
-      const pending = await pendingMigrations(database.db);
-      return pending === 0 ? { ready: true } : { ready: false, reason: `${pending} migration(s) pending` };
-    },
+    readiness,
   });
 
-  let closed = false;
+  async function shutdown({ stopServer }: CloseOptions): Promise<void> {
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    const abandoned: string[] = [];
+    const step = async (what: string, work: Promise<unknown>) => {
+      if (!(await settledBy(work, deadline))) abandoned.push(what);
+    };
+    // Events in flight are answered while their sockets are still open (an ack after the close is lost).
+    await step("client events in flight", gateway.drain());
+    // Sockets are told "server shutting down"; each user's last one going records "offline".
+    await step("closing the sockets", io.close());
+    if (stopServer) await step("HTTP requests in flight", stopServer());
+    await step("presence writes", gateway.settled());
+    health.stop();
+    if (ownsDatabase) await database.close(Math.min(Math.max(deadline - Date.now(), DATABASE_CLOSE_MS.min), DATABASE_CLOSE_MS.max));
+    if (abandoned.length > 0) logger.warn(`shutdown timeout passed: did not wait for ${abandoned.join(", ")}`, { shutdownTimeoutMs: config.shutdownTimeoutMs });
+  }
+
   return {
     // The Bun server goes along as Hono's environment: it knows each request's peer address.
     serve: io.handler((request, server) => http.fetch(request, server)),
@@ -102,14 +163,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     io,
     database,
     chat,
-    async close() {
-      if (closed) return;
-      closed = true;
-      // Sockets are told "server shutting down" and go offline; their last writes land before the
-      // database goes away.
-      await io.close();
-      await gateway.settled();
-      if (ownsDatabase) await database.close();
+    close(closeOptions = {}) {
+      closing ??= shutdown(closeOptions);
+      return closing;
     },
   };
 }

@@ -46,6 +46,29 @@ const proxyList = v.pipe(
   v.transform((s) => s.split(",").map((a) => a.trim())),
 );
 
+/** Milliseconds between `min` and `max`, given as an integer. */
+const millis = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^\d+$/, `must be a whole number of milliseconds between ${min} and ${max}`),
+    v.transform(Number),
+    v.minValue(min, `must be a whole number of milliseconds between ${min} and ${max}`),
+    v.maxValue(max, `must be a whole number of milliseconds between ${min} and ${max}`),
+  );
+
+const HOUR_MS = 3_600_000;
+
+/** Defaults of the timeouts (README "Configuration" says why each is what it is). */
+export const TIMEOUT_DEFAULTS = {
+  DB_CONNECT_TIMEOUT_MS: "5000",
+  DB_STATEMENT_TIMEOUT_MS: "5000",
+  DB_IDLE_TIMEOUT_MS: "60000",
+  DB_HEALTH_INTERVAL_MS: "1000",
+  DB_HEALTH_TIMEOUT_MS: "1000",
+  SHUTDOWN_TIMEOUT_MS: "8000",
+} as const;
+
 const envSchema = v.object({
   PORT: v.optional(portSchema, "5000"),
   HOST: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty")), "0.0.0.0"),
@@ -65,6 +88,12 @@ const envSchema = v.object({
   HANDSHAKES_PER_ADDRESS_PER_SECOND: v.optional(integer(1, 1_000_000), "1000"),
   HANDSHAKE_BURST_PER_ADDRESS: v.optional(integer(1, 1_000_000), "1000"),
   PENDING_CONNECTIONS_PER_ADDRESS: v.optional(integer(1, 1_000_000), "1000"),
+  DB_CONNECT_TIMEOUT_MS: v.optional(millis(100, 600_000), TIMEOUT_DEFAULTS.DB_CONNECT_TIMEOUT_MS),
+  DB_STATEMENT_TIMEOUT_MS: v.optional(millis(100, HOUR_MS), TIMEOUT_DEFAULTS.DB_STATEMENT_TIMEOUT_MS),
+  DB_IDLE_TIMEOUT_MS: v.optional(millis(0, 24 * HOUR_MS), TIMEOUT_DEFAULTS.DB_IDLE_TIMEOUT_MS),
+  DB_HEALTH_INTERVAL_MS: v.optional(millis(100, 600_000), TIMEOUT_DEFAULTS.DB_HEALTH_INTERVAL_MS),
+  DB_HEALTH_TIMEOUT_MS: v.optional(millis(50, 600_000), TIMEOUT_DEFAULTS.DB_HEALTH_TIMEOUT_MS),
+  SHUTDOWN_TIMEOUT_MS: v.optional(millis(0, HOUR_MS), TIMEOUT_DEFAULTS.SHUTDOWN_TIMEOUT_MS),
 });
 
 /** Abuse limits (README "Limits"): each generous enough for a school behind one NAT address. */
@@ -100,6 +129,21 @@ export type Config = {
   /** Proxies whose X-Forwarded-For is believed for the client address (none: the socket's peer). */
   trustedProxies: string[];
   limits: Limits;
+  /** Postgres: how long opening a connection may take (start-up with an unreachable database fails after it). */
+  dbConnectTimeoutMs: number;
+  /**
+   * How long one statement may run: Postgres cancels it (statement_timeout); a database call still
+   * unanswered a second later fails with UNAVAILABLE, and Postgres connections silent that long are replaced.
+   */
+  dbStatementTimeoutMs: number;
+  /** Postgres: pooled connections idle this long are closed (0: never). */
+  dbIdleTimeoutMs: number;
+  /** How often the database is probed in the background (/readyz and failing fast answer from the last probe). */
+  dbHealthIntervalMs: number;
+  /** How long one probe may take before the database counts as unreachable. */
+  dbHealthTimeoutMs: number;
+  /** How long a graceful shutdown waits, in all, for work in flight before it closes what is left. */
+  shutdownTimeoutMs: number;
 };
 
 export class ConfigError extends Error {
@@ -145,5 +189,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       handshakeBurstPerAddress: out.HANDSHAKE_BURST_PER_ADDRESS,
       pendingConnectionsPerAddress: out.PENDING_CONNECTIONS_PER_ADDRESS,
     },
+    dbConnectTimeoutMs: out.DB_CONNECT_TIMEOUT_MS,
+    dbStatementTimeoutMs: out.DB_STATEMENT_TIMEOUT_MS,
+    dbIdleTimeoutMs: out.DB_IDLE_TIMEOUT_MS,
+    dbHealthIntervalMs: out.DB_HEALTH_INTERVAL_MS,
+    dbHealthTimeoutMs: out.DB_HEALTH_TIMEOUT_MS,
+    shutdownTimeoutMs: out.SHUTDOWN_TIMEOUT_MS,
   };
 }

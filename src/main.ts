@@ -1,12 +1,17 @@
 #!/usr/bin/env bun
 // Entry point (also the compiled binary's): parses flags and config, builds the app, serves it
-// with Bun.serve (REST and Socket.IO on one port), and shuts down gracefully on SIGTERM/SIGINT (stop
-// accepting, disconnect sockets with "server shutting down", close the database, exit 0).
+// with Bun.serve (REST and Socket.IO on one port), and shuts down gracefully on SIGTERM/SIGINT (app.close:
+// answer events in flight, disconnect sockets with "server shutting down", close the database, exit 0),
+// within SHUTDOWN_TIMEOUT_MS. A start-up that fails (database unreachable, DATA_DIR in use) exits 1 with one line.
 import packageJson from "../package.json" with { type: "json" };
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, TIMEOUT_DEFAULTS } from "./config.ts";
 import { resolveJwtSecret } from "./auth/secret-file.ts";
+import { DataDirectoryInUseError } from "./db/data-dir-lock.ts";
 import { databaseOptionsOf, openDatabase } from "./db/database.ts";
+import { outageCodeOf } from "./db/outage.ts";
+import { describeError } from "./lib/error-cause.ts";
 import { createLogger } from "./lib/logger.ts";
+import type { App } from "./app.ts";
 
 const HELP = `studyconnect ${packageJson.version}: the StudyConnect realtime server
 
@@ -21,10 +26,23 @@ Configuration comes from the environment:
   FRONTEND_URL  allowed CORS origin(s), comma separated (default http://localhost:3000)
   LOG_LEVEL     debug | info | warn | error | silent (default info)
   NODE_ENV      development | production | test (default development)
+  DB_CONNECT_TIMEOUT_MS    Postgres connect timeout (default ${TIMEOUT_DEFAULTS.DB_CONNECT_TIMEOUT_MS})
+  DB_STATEMENT_TIMEOUT_MS  longest a statement may run (default ${TIMEOUT_DEFAULTS.DB_STATEMENT_TIMEOUT_MS})
+  DB_IDLE_TIMEOUT_MS       idle Postgres connections are closed after it; 0 never (default ${TIMEOUT_DEFAULTS.DB_IDLE_TIMEOUT_MS})
+  DB_HEALTH_INTERVAL_MS    time between database health probes (default ${TIMEOUT_DEFAULTS.DB_HEALTH_INTERVAL_MS})
+  DB_HEALTH_TIMEOUT_MS     a slower probe counts as failed (default ${TIMEOUT_DEFAULTS.DB_HEALTH_TIMEOUT_MS})
+  SHUTDOWN_TIMEOUT_MS      longest a graceful shutdown waits for work in flight (default ${TIMEOUT_DEFAULTS.SHUTDOWN_TIMEOUT_MS})
 `;
 
-// How long a shutdown waits for REST requests in flight.
-const SHUTDOWN_GRACE_MS = 10_000;
+// Past the shutdown timeout, the database close and the exit get this long before the process exits anyway.
+const SHUTDOWN_BACKSTOP_MARGIN_MS = 1500;
+
+/** The one line a failed start-up prints: what went wrong, in the driver's words for the database. */
+function startupFailure(error: unknown): string {
+  if (error instanceof DataDirectoryInUseError) return error.message;
+  const cause = describeError(error);
+  return outageCodeOf(error) === undefined ? cause : `the database is unreachable: ${cause}`;
+}
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -53,26 +71,49 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger(config.logLevel);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
-  // The database opens (PGlite boots in its worker) while the rest of the server loads.
+  // The database opens (PGlite boots in its worker) while the rest of the server loads; a PGlite
+  // DATA_DIR is locked at this call already. A failure is reported below, once.
   const database = openDatabase(databaseOptionsOf(config));
-  const { createApp } = await import("./app.ts");
-  const app = await createApp(config, logger, { database: await database, ownsDatabase: true });
-  const server = Bun.serve({ port: config.port, hostname: config.host, ...app.serve });
+  database.catch(() => {});
+  let app: App;
+  try {
+    const { createApp } = await import("./app.ts");
+    app = await createApp(config, logger, { database: await database, ownsDatabase: true });
+  } catch (error) {
+    logger.error(`cannot start: ${startupFailure(error)}`);
+    return 1;
+  }
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({ port: config.port, hostname: config.host, ...app.serve });
+  } catch (error) {
+    // E.g. the port is taken: one line too, and the database is closed properly.
+    logger.error(`cannot start: cannot listen on ${config.host}:${config.port}: ${describeError(error)}`);
+    await app.close();
+    return 1;
+  }
   logger.info(`listening on http://${server.hostname}:${server.port}`, {
     database: app.database.driver === "pglite" ? `pglite:${config.dataDir}` : "postgres",
   });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn(`${signal} received again: exiting without waiting`);
+      process.exit(1);
+    }
     stopping = true;
     logger.info(`${signal} received: shutting down`);
-    // No new connections; sockets are told "server shutting down"; REST requests in flight finish
-    // (for a while) before the database closes under them.
-    const draining = server.stop();
-    await app.io.close();
-    await Promise.race([draining, Bun.sleep(SHUTDOWN_GRACE_MS)]);
-    await app.close();
+    // Every step of app.close() is bounded; this bounds the process whatever happens anyway.
+    setTimeout(() => {
+      logger.error("shutdown did not finish in time: exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs + SHUTDOWN_BACKSTOP_MARGIN_MS).unref();
+    // Events in flight are answered, then sockets close; the server keeps listening until then, so
+    // long-polling clients can still fetch their acks; then it stops and REST requests in flight finish.
+    await app.close({ stopServer: () => server.stop() });
+    void server.stop(true);
+    logger.info("shut down");
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

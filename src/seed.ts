@@ -8,6 +8,8 @@ import type { ChatServices } from "./chat/index.ts";
 import type { Room, User } from "./chat/types.ts";
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./lib/logger.ts";
+import { DataDirectoryInUseError } from "./db/data-dir-lock.ts";
+import { describeError } from "./lib/error-cause.ts";
 
 export const DEMO_USERS = [
   { email: "ada@example.com", password: "demo-ada-password", firstName: "Ada", lastName: "Lovelace" },
@@ -54,7 +56,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
-  const app = await createApp(config, logger);
+  // A server may be running on this database: its users' presence is left alone.
+  const app = await createApp(config, logger, { clearStalePresence: false });
   try {
     const { rooms } = await seedDemoData(app.chat);
     const where = config.databaseUrl ? "Postgres (DATABASE_URL)" : `PGlite in ${config.dataDir}`;
@@ -68,4 +71,13 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (error) {
+    // One line, e.g. a PGlite DATA_DIR held by a running server, or an unreachable database.
+    const why = error instanceof DataDirectoryInUseError ? error.message : describeError(error);
+    process.stderr.write(`bun run seed failed: ${why}\n`);
+    process.exit(1);
+  }
+}

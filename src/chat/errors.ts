@@ -1,6 +1,6 @@
 // Domain errors: named classes carrying one code of the wire vocabulary (DESIGN.md ack codes, plus
 // CONFLICT). Edges translate them once: http to a status table, the gateway to ack errors.
-export const ERROR_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "INTERNAL"] as const;
+export const ERROR_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export abstract class DomainError extends Error {
@@ -56,5 +56,17 @@ export class DuplicateEmailError extends DomainError {
   readonly code = "CONFLICT";
   constructor() {
     super("An account with this email already exists");
+  }
+}
+
+/**
+ * The store cannot answer now (unreachable, too slow, or the server is shutting down): nothing was
+ * decided, and the same request may work a moment later. `cause` keeps what the store said, for logs.
+ */
+export class UnavailableError extends DomainError {
+  override name = "UnavailableError";
+  readonly code = "UNAVAILABLE";
+  constructor(message = "The service is temporarily unavailable; try again shortly", options?: { cause?: unknown }) {
+    super(message, options);
   }
 }

@@ -8,6 +8,7 @@ import { createProfiles } from "./profiles.ts";
 import { createRoomMessages } from "./room-messages.ts";
 import { createRooms } from "./rooms.ts";
 import { createSessions } from "./sessions.ts";
+import { createStoreGuard, type StoreGuardOptions } from "./store-guard.ts";
 
 export type ChatDeps = {
   users: UserStore;
@@ -17,11 +18,23 @@ export type ChatDeps = {
   passwords: PasswordHasher;
   tokens: TokenService;
   notifier: RealtimeNotifier;
+  /** When given, every store call is guarded against a database that cannot answer (store-guard.ts). */
+  guard?: StoreGuardOptions;
 };
 
 export type ChatServices = ReturnType<typeof createChatServices>;
 
-export function createChatServices(deps: ChatDeps) {
+export function createChatServices(given: ChatDeps) {
+  const guard = given.guard && createStoreGuard(given.guard);
+  const deps: ChatDeps = guard
+    ? {
+        ...given,
+        users: guard.guard(given.users),
+        presence: guard.guard(given.presence),
+        rooms: guard.guard(given.rooms),
+        messages: guard.guard(given.messages),
+      }
+    : given;
   return {
     accounts: createAccounts(deps),
     sessions: createSessions(deps),

@@ -74,6 +74,21 @@ export type TokenService = {
   verify(token: unknown): Promise<TokenVerification>;
 };
 
+/**
+ * Whether the stores can be reached, as their implementation (src/db/health.ts) knows it: the chat
+ * use cases fail at once during an outage instead of making every caller wait for it.
+ */
+export type StoreHealth = {
+  /** False while the stores are known to be unreachable. */
+  available(): boolean;
+  /** Whether `error` (thrown by a store) means the store could not answer: an outage, not a bad request. */
+  isOutage(error: unknown): boolean;
+  /** A store call got no answer within the deadline: the implementation checks its connections. */
+  overdue(): void;
+  /** Calls `listener` when the stores are next found unreachable (calls waiting then fail at once); answers the unsubscribe. */
+  onOutage(listener: () => void): () => void;
+};
+
 /** A clock with timers: the real one in src/lib/timers.ts, a fake one in tests. */
 export type Timers = {
   /** Milliseconds since the epoch. */

@@ -25,6 +25,9 @@ export const LAST_APPLIED = "select created_at from drizzle.__drizzle_migrations
 
 export async function runMigrations(executor: MigrationExecutor, migrations: Migration[] = embeddedMigrations): Promise<MigrationReport> {
   return executor.inTransaction(async (run) => {
+    // DB_STATEMENT_TIMEOUT_MS is for requests: a migration (an index on a big table) or the wait for
+    // another node's may take longer, and a start that fails halfway helps no one.
+    await run("set local statement_timeout = 0");
     await run(`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
     for (const statement of ENSURE_TABLE) await run(statement);
     const last = Number((await run(LAST_APPLIED))[0]?.["created_at"] ?? 0);

@@ -1,6 +1,7 @@
 // Opens the embedded PGlite database in this thread (tests, and the in-memory database): the
 // server runs it in a worker instead (pglite-worker-client.ts).
 import { drizzle } from "drizzle-orm/pglite";
+import { withDeadline } from "../lib/deadline.ts";
 import type { Database, Db } from "./database.ts";
 import { migrate } from "./migrate.ts";
 import { createPgliteClient, pgliteStatements } from "./pglite-client.ts";
@@ -15,7 +16,11 @@ export async function openPglite(dataDir: string | undefined, useSnapshot: boole
     origin,
     jsonStatement: pgliteStatements(client),
     migrate: () => migrate(db),
-    ping: async () => void (await client.query("select 1")),
-    close: () => client.close(),
+    async ping(timeoutMs) {
+      const answered = client.query("select 1");
+      await (timeoutMs === undefined ? answered : withDeadline(answered, timeoutMs));
+    },
+    replaceSilentConnections: () => 0,
+    close: (timeoutMs = 5000) => withDeadline(client.close(), timeoutMs).catch(() => {}),
   };
 }

@@ -1,21 +1,86 @@
-// Opens PostgreSQL through postgres.js, for DATABASE_URL: a connection pool behind Drizzle.
+// Opens PostgreSQL through postgres.js, for DATABASE_URL: a connection pool behind Drizzle, with the
+// timeouts that keep a dead or wedged database from holding anyone for long (connect, statement,
+// idle), connections whose silence is watched (pg-sockets.ts), and a connection of its own for the
+// health probe, so the probe never queues behind the pool's work.
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import type { Database, Db } from "./database.ts";
+import { withDeadline } from "../lib/deadline.ts";
+import type { Database, Db, PostgresTimeouts } from "./database.ts";
 import { migrate } from "./migrate.ts";
+import { outageCodeOf, outageError } from "./outage.ts";
+import { createPgSockets } from "./pg-sockets.ts";
 import * as schema from "./schema.ts";
 
-export function openPostgres(url: string, maxConnections = 10): Database {
-  // onnotice: postgres.js logs NOTICEs (e.g. "schema already exists") to stdout by default.
-  const client = postgres(url, { max: maxConnections, onnotice: () => {} });
+export type PostgresOptions = { url: string; maxConnections?: number; timeouts: PostgresTimeouts };
+
+// postgres.js waits before reconnecting after a failure, 3^n / 100 s up to 20 s by default: after an
+// outage the first statements then waited up to 20 s for a database that was back. At most ~1 s here.
+const backoff = (attempt: number): number => Math.min(0.05 * 2 ** attempt, 1) * (0.5 + Math.random() / 2);
+
+export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOptions): Database {
+  const sockets = createPgSockets();
+  const settings = {
+    // postgres.js logs NOTICEs (e.g. "schema already exists") to stdout by default.
+    onnotice: () => {},
+    connect_timeout: timeouts.connectTimeoutMs / 1000,
+    idle_timeout: timeouts.idleTimeoutMs === 0 ? undefined : timeouts.idleTimeoutMs / 1000,
+    backoff,
+    // Postgres cancels a statement that runs longer (SQLSTATE 57014): a lock wait or a runaway query
+    // fails its one caller instead of holding a connection.
+    connection: { application_name: "studyconnect", statement_timeout: timeouts.statementTimeoutMs },
+  };
+  // `socket` is documented by postgres.js (README "Custom socket") but missing from its types.
+  const poolOptions: postgres.Options<Record<string, postgres.PostgresType>> = Object.assign(
+    { ...settings, max: maxConnections },
+    { socket: sockets.open },
+  );
+  const client = postgres(url, poolOptions);
   const db: Db = drizzle(client, { schema });
+
+  // The probe's own connection; replaced after any failure, so a wedged one is never asked twice.
+  let probe: postgres.Sql | undefined;
+  const probeOnce = async (timeoutMs: number): Promise<void> => {
+    const current = (probe ??= postgres(url, {
+      ...settings,
+      max: 1,
+      connect_timeout: timeoutMs / 1000,
+      connection: { application_name: "studyconnect-health", statement_timeout: timeoutMs },
+    }));
+    try {
+      await withDeadline(current`select 1`, timeoutMs, () => outageError("STATEMENT_TIMEOUT", `no answer to the health probe within ${timeoutMs} ms`));
+    } catch (error) {
+      if (probe === current) probe = undefined;
+      void current.end({ timeout: 0 }).catch(() => {});
+      throw error;
+    }
+  };
+  const ping = async (timeoutMs = timeouts.connectTimeoutMs): Promise<void> => {
+    const started = Date.now();
+    try {
+      await probeOnce(timeoutMs);
+    } catch (error) {
+      // The probe's connection may have died alone (an administrator ended its backend): one more
+      // try on a new connection, in the time left, tells that from a database that cannot answer.
+      const left = timeoutMs - (Date.now() - started);
+      if (outageCodeOf(error) === "STATEMENT_TIMEOUT" || left < 50) throw error;
+      await probeOnce(left);
+    }
+  };
+
   return {
     db,
     driver: "postgres",
     // postgres.js names and caches prepared statements per connection by itself.
     jsonStatement: (_name, text) => async (json) => client.unsafe(text, [json], { prepare: true }),
     migrate: () => migrate(db),
-    ping: async () => void (await client`select 1`),
-    close: () => client.end({ timeout: 5 }),
+    ping,
+    replaceSilentConnections: (since, why) => sockets.replaceSilent(since, why),
+    async close(timeoutMs = 5000) {
+      // Statements in flight get until the timeout; then their connections are destroyed.
+      const closing = [client.end({ timeout: timeoutMs / 1000 })];
+      if (probe) closing.push(probe.end({ timeout: 0 }));
+      probe = undefined;
+      await Promise.all(closing);
+    },
   };
 }

@@ -3,7 +3,9 @@
 // statements and migrations are requests of their own.
 import { drizzle } from "drizzle-orm/pg-proxy";
 import type { Database, Db } from "./database.ts";
+import { withDeadline } from "../lib/deadline.ts";
 import type { MigrationReport } from "./migrations.ts";
+import { outageError } from "./outage.ts";
 import { fromWireError, type WorkerAnswer, type WorkerRequest, type WorkerResult } from "./pglite-protocol.ts";
 import * as schema from "./schema.ts";
 
@@ -37,8 +39,8 @@ export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Pr
     for (const waiting of pending.values()) waiting.reject(failure);
     pending.clear();
   };
-  worker.onerror = (event: ErrorEvent) => fail(new Error(`the PGlite worker failed: ${event.message}`));
-  worker.addEventListener("close", () => fail(new Error("the PGlite worker has exited")));
+  worker.onerror = (event: ErrorEvent) => fail(outageError("DATABASE_WORKER_EXITED", `the PGlite worker failed: ${event.message}`));
+  worker.addEventListener("close", () => fail(outageError("DATABASE_WORKER_EXITED", "the PGlite worker has exited")));
 
   function call<Op extends WorkerRequest["op"]>(request: DistributiveOmit<Extract<WorkerRequest, { op: Op }>, "id">): Promise<WorkerResult[Op]> {
     if (failure) return Promise.reject(failure);
@@ -72,14 +74,21 @@ export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Pr
     origin: opened.origin,
     jsonStatement: (name, text) => async (json) => (await call<"json">({ op: "json", name, text, json })).rows,
     migrate: (): Promise<MigrationReport> => call<"migrate">({ op: "migrate" }),
-    ping: async () => void (await call<"query">({ op: "query", sql: "select 1", params: [], rowMode: "array" })),
-    async close() {
+    async ping(timeoutMs) {
+      const answered = call<"query">({ op: "query", sql: "select 1", params: [], rowMode: "array" });
+      await (timeoutMs === undefined ? answered : withDeadline(answered, timeoutMs));
+    },
+    // One thread, nothing to replace: a statement that holds it ends, or the deadline answers its callers.
+    replaceSilentConnections: () => 0,
+    async close(timeoutMs = 5000) {
       if (closed) return;
       closed = true;
       try {
-        await call<"close">({ op: "close" });
+        // A statement still running (or a wedged worker) gets until the timeout; then the worker is
+        // terminated, which leaves the data directory as a crash would: PGlite recovers it at the next start.
+        await withDeadline(call<"close">({ op: "close" }), timeoutMs).catch(() => {});
       } finally {
-        fail(new Error("the database is closed"));
+        fail(outageError("DATABASE_CLOSED", "the database is closed"));
         worker.terminate();
       }
     },

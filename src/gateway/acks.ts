@@ -3,7 +3,7 @@
 // INTERNAL without details.
 import { DomainError, type ErrorCode } from "../chat/errors.ts";
 
-export const ACK_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "RATE_LIMITED", "INTERNAL"] as const;
+export const ACK_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"] as const;
 export type AckCode = (typeof ACK_CODES)[number];
 
 export type AckError = { code: AckCode; message: string };
@@ -18,10 +18,13 @@ const ACK_CODE_OF_DOMAIN_CODE = {
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "INVALID",
   RATE_LIMITED: "RATE_LIMITED",
+  UNAVAILABLE: "UNAVAILABLE",
   INTERNAL: "INTERNAL",
 } as const satisfies Record<ErrorCode, AckCode>;
 
 export const INTERNAL_ERROR: AckError = { code: "INTERNAL", message: "Internal error" };
+/** What an event gets once a graceful shutdown has begun: nothing was done, and another node (or this one, restarted) may do it. */
+export const SHUTTING_DOWN: AckError = { code: "UNAVAILABLE", message: "The server is shutting down; try again shortly" };
 
 export const ackOk = <T>(data: T): AckResponse<T> => ({ ok: true, data });
 export const ackFailure = (error: AckError): AckResponse<never> => ({ ok: false, error });

@@ -14,7 +14,7 @@ import type { Inflight } from "../lib/inflight.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { BucketState, TokenBucket } from "../lib/token-bucket.ts";
 import { OrderedPipeline, type Settlement } from "../lib/ordered-pipeline.ts";
-import { ackErrorOf, ackFailure, ackOk, type Ack, type AckError, type AckResponse } from "./acks.ts";
+import { ackErrorOf, ackFailure, ackOk, SHUTTING_DOWN, type Ack, type AckError, type AckResponse } from "./acks.ts";
 import type { Expiring, SessionExpiry } from "./session-expiry.ts";
 import type { GatewayServer, GatewaySocket, SocketUser } from "./types.ts";
 
@@ -30,6 +30,8 @@ export type GatewayShared = {
   expiry: SessionExpiry;
   /** Events in flight across all sockets: the gateway awaits it on shutdown. */
   inflight: Inflight;
+  /** Set when a graceful shutdown begins: new events are answered SHUTTING_DOWN, those in flight finish. */
+  draining: boolean;
   /** How long a typing indicator lasts without a new typing:start (undefined: 5 s). */
   typingExpiryMs: number | undefined;
   /** Client events per second per socket (README "Limits"); a socket's state lives on its context. */
@@ -71,6 +73,7 @@ export const MAX_PENDING_EVENTS = 64;
 
 const RATE_LIMITED: AckResponse = ackFailure({ code: "RATE_LIMITED", message: "Too many requests in flight; slow down" });
 const TOO_FAST: AckResponse = ackFailure({ code: "RATE_LIMITED", message: "Too many events per second; slow down" });
+const REFUSED_SHUTTING_DOWN: AckResponse = ackFailure(SHUTTING_DOWN);
 const UNKNOWN_EVENT: AckResponse = ackFailure({ code: "INVALID", message: "Unknown event" });
 
 /** Removes and returns the ack callback Socket.IO appends when the client asked for one. */
@@ -84,6 +87,10 @@ export function takeAck(args: unknown[]): Ack | undefined {
 /** Handles one client event on `ctx`'s socket; every event with an ack gets an answer, an unknown one too. */
 export function dispatchEvent(ctx: SocketContext, table: Readonly<Record<string, EventDefinition>>, event: string, args: unknown[]): void {
   const ack = takeAck(args);
+  if (ctx.shared.draining) {
+    ack?.(REFUSED_SHUTTING_DOWN);
+    return;
+  }
   // Every event counts toward the rate, an unknown one too: answering costs something as well.
   const { eventRate, timers } = ctx.shared;
   const now = timers.now();

@@ -1,6 +1,7 @@
 // The realtime gateway: installs the handshake authentication and the seed's socket handlers on a
 // Socket.IO server, over the chat use cases. Per-node state (presence counts, work in flight) lives
 // in the returned Gateway, created by the composition root.
+import { UnavailableError } from "../chat/errors.ts";
 import type { ChatServices } from "../chat/index.ts";
 import type { Timers } from "../chat/ports.ts";
 import { createPresenceTracker } from "../chat/presence-tracker.ts";
@@ -27,6 +28,11 @@ export type GatewayDeps = {
 };
 
 export type Gateway = {
+  /**
+   * Begins a graceful shutdown: from now on client events are answered UNAVAILABLE and handshakes
+   * refused; resolves once the handshakes and events already in flight are answered.
+   */
+  drain(): Promise<void>;
   /** Resolves once handshakes, client events and presence writes in flight have finished (shutdown). */
   settled(): Promise<void>;
 };
@@ -37,7 +43,11 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
   const presence = createPresenceTracker({
     record: (userId, status) => deps.chat.presence.record(userId, status),
     announce: (userId, status) => announcer.announce(userId, status),
-    onError: (error, context) => deps.logger.error("presence update failed", { ...context, error }),
+    // During an outage every connect and disconnect fails to store: the outage itself is logged once (src/db/health.ts).
+    onError: (error, context) =>
+      error instanceof UnavailableError
+        ? deps.logger.debug("presence not stored: database unavailable", context)
+        : deps.logger.error("presence update failed", { ...context, error }),
   });
 
   const shared: GatewayShared = {
@@ -48,14 +58,19 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
     presence,
     expiry: createSessionExpiry(deps.timers),
     inflight,
+    draining: false,
     typingExpiryMs: deps.typingExpiryMs,
     eventRate: tokenBucket(deps.limits.socketEventsPerSecond, deps.limits.socketEventBurst),
     roomsPerSocket: deps.limits.roomsPerSocket,
   };
-  io.use(authenticateHandshake(deps.chat.sessions, deps.logger, inflight));
+  io.use(authenticateHandshake(deps.chat.sessions, deps.logger, inflight, () => shared.draining));
   io.on("connection", (socket) => onConnection(shared, socket));
 
   return {
+    drain() {
+      shared.draining = true;
+      return inflight.idle();
+    },
     async settled() {
       await Promise.all([inflight.idle(), presence.idle()]);
       announcer.flush();

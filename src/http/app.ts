@@ -19,7 +19,8 @@ import { userRoutes } from "./user-routes.ts";
 
 export type HttpDeps = {
   frontendOrigins: string[];
-  checkReady: ReadinessCheck;
+  /** What /readyz reports: read at once, never waiting on the database. */
+  readiness: ReadinessCheck;
   logger: Logger;
   chat: ChatServices;
   /** Proxies whose X-Forwarded-For names the client (README "Limits"). */
@@ -46,7 +47,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     "/api/*",
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorEnvelope("Request body too large", "PAYLOAD_TOO_LARGE"), 413) }),
   );
-  app.route("/", healthRoutes(deps.checkReady));
+  app.route("/", healthRoutes(deps.readiness));
   const windowMs = deps.limits.loginFailureWindowMs;
   app.route(
     "/api/auth",
@@ -61,8 +62,12 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.route("/api/dms", dmRoutes(deps.chat));
   app.notFound((c) => c.json(errorEnvelope("Route not found", "NOT_FOUND"), 404));
   app.onError((error, c) => {
-    if (error instanceof RateLimitedError) c.header("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
-    if (error instanceof DomainError) return c.json(errorEnvelope(error.message, error.code), STATUS_OF_DOMAIN_CODE[error.code]);
+    if (error instanceof DomainError) {
+      if (error instanceof RateLimitedError) c.header("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+      // UNAVAILABLE: the database is unreachable or the server is closing; worth another try soon.
+      if (error.code === "UNAVAILABLE") c.header("Retry-After", "1");
+      return c.json(errorEnvelope(error.message, error.code), STATUS_OF_DOMAIN_CODE[error.code]);
+    }
     if (error instanceof HttpError) return c.json(errorEnvelope(error.message, error.code), error.status);
     if (error instanceof HTTPException) {
       // Hono's own errors keep their status.

@@ -1,5 +1,8 @@
 // A small levelled logger: one line per entry on stderr, so stdout stays free for the
 // lines other programs read (e.g. the benchmark's READY line). Passed around as a dependency.
+// An error field shows its whole cause chain with codes (the driver's CONNECT_TIMEOUT, 57P01, …).
+import { describeError } from "./error-cause.ts";
+
 export const LOG_LEVEL_ORDER = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevelName = keyof typeof LOG_LEVEL_ORDER;
 
@@ -24,7 +27,7 @@ export function createLogger(level: LogLevelName, write: (line: string) => void 
 
 function formatFields(fields: Record<string, unknown>): string {
   return Object.entries(fields)
-    .map(([key, value]) => `${key}=${value instanceof Error ? JSON.stringify(value.message) : JSON.stringify(value)}`)
+    .map(([key, value]) => `${key}=${JSON.stringify(value instanceof Error ? describeError(value) : value)}`)
     .join(" ");
 }
 

@@ -11,6 +11,7 @@ import postgres from "postgres";
 import { sql } from "drizzle-orm";
 import { createTokenService } from "../../src/auth/tokens.ts";
 import { openDatabase, rowsOf, type Database } from "../../src/db/database.ts";
+import { postgresOptions } from "../support/database.ts";
 import { openCountingClient, type CountingClient } from "./ws-counting-client.ts";
 
 const { values } = parseArgs({
@@ -61,7 +62,7 @@ async function prepareDatabase(): Promise<{ env: Record<string, string>; userIds
   });
   const url = new URL(values["postgres-url"] ?? "");
   url.pathname = `/${name}`;
-  const database = await openDatabase({ driver: "postgres", url: url.toString(), maxConnections: 2 });
+  const database = await openDatabase(postgresOptions(url.toString(), 2));
   const userIds = await insertUsers(database);
   await database.close();
   return { env: { DATABASE_URL: url.toString(), DATA_DIR: mkdtempSync(join(tmpdir(), "presence-storm-")) }, userIds };

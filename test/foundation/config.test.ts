@@ -15,6 +15,23 @@ describe("loadConfig", () => {
     expect(config.production).toBe(false);
   });
 
+  test("timeouts have safe defaults: connect 5 s, statement 5 s, idle 60 s, probe every 1 s within 1 s, shutdown 8 s", () => {
+    expect(loadConfig({})).toMatchObject({
+      dbConnectTimeoutMs: 5000,
+      dbStatementTimeoutMs: 5000,
+      dbIdleTimeoutMs: 60_000,
+      dbHealthIntervalMs: 1000,
+      dbHealthTimeoutMs: 1000,
+      shutdownTimeoutMs: 8000,
+    });
+  });
+
+  test("a bad timeout is refused with its range", () => {
+    for (const [name, value] of [["DB_CONNECT_TIMEOUT_MS", "0"], ["DB_STATEMENT_TIMEOUT_MS", "5s"], ["SHUTDOWN_TIMEOUT_MS", "-1"], ["DB_HEALTH_INTERVAL_MS", "1.5"]] as const) {
+      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name} must be a whole number of milliseconds between`));
+    }
+  });
+
   test("reads every variable", () => {
     const config = loadConfig({
       PORT: "8080",
@@ -35,6 +52,12 @@ describe("loadConfig", () => {
       HANDSHAKES_PER_ADDRESS_PER_SECOND: "30",
       HANDSHAKE_BURST_PER_ADDRESS: "60",
       PENDING_CONNECTIONS_PER_ADDRESS: "90",
+      DB_CONNECT_TIMEOUT_MS: "2000",
+      DB_STATEMENT_TIMEOUT_MS: "3000",
+      DB_IDLE_TIMEOUT_MS: "0",
+      DB_HEALTH_INTERVAL_MS: "500",
+      DB_HEALTH_TIMEOUT_MS: "400",
+      SHUTDOWN_TIMEOUT_MS: "9000",
     });
     expect(config).toEqual({
       port: 8080,
@@ -57,6 +80,12 @@ describe("loadConfig", () => {
         handshakeBurstPerAddress: 60,
         pendingConnectionsPerAddress: 90,
       },
+      dbConnectTimeoutMs: 2000,
+      dbStatementTimeoutMs: 3000,
+      dbIdleTimeoutMs: 0,
+      dbHealthIntervalMs: 500,
+      dbHealthTimeoutMs: 400,
+      shutdownTimeoutMs: 9000,
     });
   });
 

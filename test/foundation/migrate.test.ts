@@ -7,6 +7,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { openDatabase, rowsOf, sql } from "../../src/db/database.ts";
 import { embeddedMigrations, migrate, pendingMigrations } from "../../src/db/migrate.ts";
+import { postgresOptions } from "../support/database.ts";
 
 describe("migrate", () => {
   test("the build embeds the migrations from drizzle/", () => {
@@ -48,8 +49,8 @@ describe("migrate", () => {
     const target = new URL(url ?? "");
     target.pathname = `/${name}`;
     const [a, b] = await Promise.all([
-      openDatabase({ driver: "postgres", url: target.toString(), maxConnections: 2 }),
-      openDatabase({ driver: "postgres", url: target.toString(), maxConnections: 2 }),
+      openDatabase(postgresOptions(target.toString(), 2)),
+      openDatabase(postgresOptions(target.toString(), 2)),
     ]);
     try {
       const reports = await Promise.all([migrate(a.db), migrate(b.db)]);
@@ -59,6 +60,26 @@ describe("migrate", () => {
     } finally {
       await a.close();
       await b.close();
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
+
+  test.skipIf(!url)("on Postgres a migration may run past DB_STATEMENT_TIMEOUT_MS (it is for requests)", async () => {
+    const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}_slow`;
+    const admin = postgres(url ?? "", { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database "${name}"`);
+    const target = new URL(url ?? "");
+    target.pathname = `/${name}`;
+    const options = postgresOptions(target.toString(), 1);
+    if (options.driver !== "postgres") throw new Error("expected Postgres options");
+    const database = await openDatabase({ ...options, timeouts: { ...options.timeouts, statementTimeoutMs: 200 } });
+    try {
+      const slow = { tag: "9999_slow", hash: "abc123", createdAt: 4_102_444_800_000, statements: ["select pg_sleep(0.5)"] };
+      const report = await migrate(database.db, [...embeddedMigrations, slow]);
+      expect(report.applied).toContain("9999_slow");
+    } finally {
+      await database.close();
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end();
     }

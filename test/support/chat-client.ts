@@ -19,7 +19,7 @@ export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: AckEr
 
 export type RestReply<T = unknown> = { status: number; body: { success: boolean; data: T; message?: string; error?: string } };
 
-export const ACK_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "RATE_LIMITED", "INTERNAL"] as const;
+export const ACK_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"] as const;
 
 /**
  * No reconnection: a connection the server drops must show as a test failure, never be silently

@@ -6,13 +6,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { openDatabase, type Database } from "../../src/db/database.ts";
+import { loadConfig } from "../../src/config.ts";
+import { databaseOptionsOf, openDatabase, type Database, type DatabaseOptions } from "../../src/db/database.ts";
 
 let shared: Promise<Database> | undefined;
 let cleanup: (() => Promise<void>) | undefined;
 
 /** The driver the suite runs on, for test names and skips. */
 export const testDriver: "pglite" | "postgres" = process.env.DATABASE_URL ? "postgres" : "pglite";
+
+/** Options for Postgres at `url`, with the configuration's default timeouts. */
+export function postgresOptions(url: string, maxConnections: number): DatabaseOptions {
+  const options = databaseOptionsOf(loadConfig({ DATABASE_URL: url }));
+  if (options.driver !== "postgres") throw new Error(`not a Postgres URL: ${url}`);
+  return { ...options, maxConnections };
+}
 
 export function testDatabase(): Promise<Database> {
   shared ??= open();
@@ -37,7 +45,7 @@ async function open(): Promise<Database> {
   await admin.unsafe(`create database "${name}"`);
   const target = new URL(url);
   target.pathname = `/${name}`;
-  const database = await openDatabase({ driver: "postgres", url: target.toString(), maxConnections: 5 });
+  const database = await openDatabase(postgresOptions(target.toString(), 5));
   await database.migrate();
   cleanup = async () => {
     await database.close();

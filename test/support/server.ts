@@ -5,7 +5,7 @@ import { io as ioc } from "socket.io-client";
 import { createApp, type App, type AppOptions } from "../../src/app.ts";
 import type { PasswordHashingCost } from "../../src/auth/passwords.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
-import { silentLogger } from "../../src/lib/logger.ts";
+import { silentLogger, type Logger } from "../../src/lib/logger.ts";
 import { testDatabase } from "./database.ts";
 import { CLIENT_DEFAULTS, connected, type ClientOptions, type ClientSocket } from "./sio-client.ts";
 
@@ -26,6 +26,10 @@ export type TestServer = {
 export type TestServerOptions = {
   /** Socket.IO timings and the typing expiry (AppOptions.realtime). */
   realtime?: AppOptions["realtime"];
+  /** The app opens (and closes) the database its config names instead of the shared test one. */
+  ownDatabase?: boolean;
+  /** Where the app logs (silent by default). */
+  logger?: Logger;
 };
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
@@ -35,8 +39,8 @@ export const TEST_PASSWORD_COST: PasswordHashingCost = { memoryCost: 1024, timeC
 
 export async function startTestServer(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: "test", JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: "silent", ...env });
-  const app = await createApp(config, silentLogger, {
-    database: await testDatabase(),
+  const app = await createApp(config, options.logger ?? silentLogger, {
+    database: options.ownDatabase ? undefined : await testDatabase(),
     passwordCost: TEST_PASSWORD_COST,
     realtime: options.realtime,
   });

@@ -25,6 +25,20 @@ export function createPresenceRepository(db: Db, jsonStatement: Database["jsonSt
       return writer.write({ userId, status, at });
     },
 
+    /**
+     * Marks every user stored as online offline (their last activity kept), answering how many: at
+     * start-up, for what a node killed without a shutdown left behind. One node only, for now: with
+     * several, this would also mark the other nodes' users offline.
+     */
+    async markAllOffline(): Promise<number> {
+      const rows = await db
+        .update(userPresence)
+        .set({ status: "offline" })
+        .where(eq(userPresence.status, "online"))
+        .returning({ userId: userPresence.userId });
+      return rows.length;
+    },
+
     async get(userId: string): Promise<Presence | undefined> {
       if (!isUuid(userId)) return undefined;
       const [row] = await db

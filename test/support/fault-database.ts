@@ -1,0 +1,83 @@
+// Databases for fault tests: a throwaway Postgres database (dbfaults_*) reached through a TCP proxy
+// the test can cut, with an admin connection beside the proxy; and whether Postgres answers at all,
+// so such tests skip with one line when it does not.
+import postgres from "postgres";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
+
+/** The server fault tests run against; DATABASE_URL's host when it names one, else the local one. */
+const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+let answers: Promise<boolean> | undefined;
+
+/** Whether Postgres answers within 2 s (checked once per process). */
+export function postgresAnswers(): Promise<boolean> {
+  answers ??= (async () => {
+    const probe = postgres(ADMIN_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    try {
+      await probe`select 1`;
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await probe.end({ timeout: 0 });
+    }
+  })();
+  return answers;
+}
+
+/** Prints the one line a skipped fault suite leaves. */
+export function skipNotice(suite: string): void {
+  console.log(`skipped ${suite}: Postgres does not answer at ${new URL(ADMIN_URL).host}`);
+}
+
+export type FaultDatabase = {
+  /** postgres:// URL of the database through the proxy. */
+  url: string;
+  /** postgres:// URL of the database without the proxy. */
+  directUrl: string;
+  name: string;
+  proxy: TcpProxy;
+  /** An admin connection to the same database, not through the proxy. */
+  admin: postgres.Sql;
+  /** Ends every backend of this database (pg_terminate_backend), as an administrator would. */
+  terminateBackends(): Promise<number>;
+  [Symbol.asyncDispose](): Promise<void>;
+};
+
+let counter = 0;
+
+/** An empty database of its own behind a fresh proxy; dropped on dispose. */
+export async function createFaultDatabase(): Promise<FaultDatabase> {
+  const name = `dbfaults_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const root = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await root.unsafe(`create database "${name}"`);
+  const direct = new URL(ADMIN_URL);
+  direct.pathname = `/${name}`;
+  const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const through = new URL(direct);
+  through.hostname = "127.0.0.1";
+  through.port = String(proxy.port);
+  const admin = postgres(direct.toString(), { max: 1, onnotice: () => {} });
+  let disposed = false;
+  return {
+    url: through.toString(),
+    directUrl: direct.toString(),
+    name,
+    proxy,
+    admin,
+    async terminateBackends() {
+      const rows = await admin`
+        select pg_terminate_backend(pid) as ended from pg_stat_activity
+        where datname = ${name} and pid <> pg_backend_pid()`;
+      return rows.length;
+    },
+    async [Symbol.asyncDispose]() {
+      if (disposed) return;
+      disposed = true;
+      await proxy.close();
+      await admin.end({ timeout: 1 });
+      await root.unsafe(`drop database if exists "${name}" with (force)`);
+      await root.end({ timeout: 1 });
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// A TCP proxy in front of a server (Postgres) that a test can cut: refuse connections (the database
+// is down), drop every byte silently (a half-open network: nothing errors, nothing answers), or
+// close every connection, and then restore the link.
+import net from "node:net";
+
+export type TcpProxy = {
+  port: number;
+  /** Closes the port (new connections are refused) and every open connection: the database is down. */
+  refuse(): Promise<void>;
+  /**
+   * Drops every byte of the open connections and of new ones, both ways, without closing anything.
+   * Connections cut this way stay silent after restore(), like a lost NAT entry: only new ones work.
+   */
+  blackhole(): void;
+  /** Only the connections open now go silent (wedged connections); new ones are forwarded. */
+  blackholeOpen(): void;
+  /** Closes every open connection at once (both sides). */
+  closeAll(): void;
+  /** Forwards new connections again (and listens again after refuse()). */
+  restore(): Promise<void>;
+  /** Connections open now, forwarded or silent. */
+  readonly open: number;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+};
+
+type Pair = { client: net.Socket; upstream: net.Socket | undefined; silent: boolean };
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const pairs = new Set<Pair>();
+  let silentNew = false;
+
+  const server = net.createServer((client) => {
+    // A connection accepted while cut is never forwarded: it needs no upstream (nor a live target).
+    const upstream = silentNew ? undefined : net.connect(target.port, target.host);
+    const pair: Pair = { client, upstream, silent: silentNew };
+    pairs.add(pair);
+    client.on("data", (chunk) => {
+      if (!pair.silent) upstream?.write(chunk);
+    });
+    upstream?.on("data", (chunk) => {
+      if (!pair.silent) client.write(chunk);
+    });
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream?.destroy();
+    };
+    client.on("close", end);
+    client.on("error", end);
+    upstream?.on("close", end);
+    upstream?.on("error", end);
+  });
+
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        const address = server.address();
+        resolve(typeof address === "object" && address !== null ? address.port : port);
+      });
+    });
+  const port = await listen(0);
+  let listening = true;
+
+  const closeAll = () => {
+    for (const pair of [...pairs]) {
+      pairs.delete(pair);
+      pair.client.destroy();
+      pair.upstream?.destroy();
+    }
+  };
+  const stopListening = async () => {
+    if (!listening) return;
+    listening = false;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+
+  const proxy: TcpProxy = {
+    port,
+    async refuse() {
+      const closed = stopListening();
+      closeAll();
+      await closed;
+    },
+    blackhole() {
+      silentNew = true;
+      for (const pair of pairs) pair.silent = true;
+    },
+    blackholeOpen() {
+      for (const pair of pairs) pair.silent = true;
+    },
+    closeAll,
+    async restore() {
+      silentNew = false;
+      if (!listening) {
+        await listen(port);
+        listening = true;
+      }
+    },
+    get open() {
+      return pairs.size;
+    },
+    async close() {
+      const closed = stopListening();
+      closeAll();
+      await closed;
+    },
+    [Symbol.asyncDispose]: () => proxy.close(),
+  };
+  return proxy;
+}
