@@ -7,14 +7,22 @@ import { schema } from "../../src/db/database.ts";
 import { emitAck, expectOk, startChat, waitFor, type ClientOptions } from "../support/chat-client.ts";
 import { testDriver } from "../support/database.ts";
 
-/** Holds every message write for `seconds`: PGlite runs one statement at a time, Postgres waits on a lock. */
-function blockWrites(database: Database, seconds: number): Promise<unknown> {
+/**
+ * Holds every message write for `seconds`; `held` settles once writes made from then on must wait.
+ * PGlite runs one statement at a time, in the order sent; Postgres waits on a table lock, which
+ * must be granted before the writes start (else they finish first and nothing is in flight).
+ */
+async function blockWrites(database: Database, seconds: number): Promise<{ done: Promise<unknown> }> {
   // Drizzle runs a query when it is awaited (then), not when it is built.
-  if (database.driver === "pglite") return database.db.execute(sql`select pg_sleep(${seconds})`).then(() => {});
-  return database.db.transaction(async (tx) => {
+  if (database.driver === "pglite") return { done: database.db.execute(sql`select pg_sleep(${seconds})`).then(() => {}) };
+  const { promise: held, resolve } = Promise.withResolvers<void>();
+  const done = database.db.transaction(async (tx) => {
     await tx.execute(sql`lock table messages in access exclusive mode`);
+    resolve();
     await tx.execute(sql`select pg_sleep(${seconds})`);
   });
+  await Promise.race([held, done]);
+  return { done };
 }
 
 type Ack = { ok: boolean; error?: { code: string; message: string } };
@@ -32,7 +40,7 @@ describe(`graceful shutdown (${testDriver})`, () => {
     const sockets = await Promise.all([1, 2, 3, 4].map(() => chat.connect(owner, transport)));
     for (const socket of sockets) expectOk(await emitAck(socket, "room:join", room.id));
 
-    const blocked = blockWrites(chat.server.app.database, 0.5);
+    const blocked = await blockWrites(chat.server.app.database, 0.5);
     const inFlight = sockets.flatMap((socket, n) =>
       [1, 2, 3].map((i) => socket.timeout(5000).emitWithAck("message:send", { roomId: room.id, text: `in flight ${n}.${i}` }) as Promise<Ack>),
     );
@@ -51,7 +59,7 @@ describe(`graceful shutdown (${testDriver})`, () => {
     await closing;
     // What the stock client reports when the server closes (as socket.io's io.close()); it reconnects by itself.
     for (const reason of await Promise.all(gone)) expect(reason).toBe("transport close");
-    await blocked;
+    await blocked.done;
 
     const [stored] = await chat.server.app.database.db
       .select({ n: count() })
