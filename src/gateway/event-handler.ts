@@ -77,7 +77,7 @@ const REFUSED_SHUTTING_DOWN: AckResponse = ackFailure(SHUTTING_DOWN);
 const UNKNOWN_EVENT: AckResponse = ackFailure({ code: "INVALID", message: "Unknown event" });
 
 /** Removes and returns the ack callback Socket.IO appends when the client asked for one. */
-export function takeAck(args: unknown[]): Ack | undefined {
+function takeAck(args: unknown[]): Ack | undefined {
   const last = args.at(-1);
   if (typeof last !== "function") return undefined;
   args.pop();

@@ -58,9 +58,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   engine: [],
   adapter: [],
   socketio: ["engine", "adapter"],
-  auth: ["lib"],
+  // Storage and auth implement the ports chat declares (DESIGN.md rule 3), with chat's own types.
+  auth: ["lib", "chat"],
   chat: ["lib"],
-  db: ["lib"],
+  db: ["lib", "chat"],
   http: ["chat", "auth", "lib"],
   gateway: ["chat", "auth", "socketio", "lib"],
   config: [],
@@ -90,6 +91,16 @@ describe("layer rules (DESIGN.md)", () => {
       (i) => LIBRARY_LAYERS.has(i.layer) && APP_PACKAGES.some((p) => i.target === p || i.target.startsWith(`${p}/`)),
     );
     expect(wrong.map((i) => `${i.file} → ${i.target}`)).toEqual([]);
+  });
+
+  test("storage and auth take from chat only its ports, types and input rules, never a use case", () => {
+    const contract = new Set(["chat/ports.ts", "chat/types.ts", "chat/rules.ts"]);
+    const wrong = imports.filter((i) => {
+      if ((i.layer !== "db" && i.layer !== "auth") || i.targetLayer !== "chat") return false;
+      return !contract.has(relative(SRC, join(SRC, i.file, "..", i.target)));
+    });
+    expect(wrong.map((i) => `${i.file} → ${i.target}`)).toEqual([]);
+    expect(imports.some((i) => i.layer === "db" && i.targetLayer === "chat")).toBe(true);
   });
 
   test("chat and auth know no transport, no HTTP framework and no SQL", () => {

@@ -34,7 +34,7 @@ export type TestServerOptions = {
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
 
-/** Argon2id still, but cheap: a suite registers hundreds of accounts. Production keeps Bun's defaults. */
+/** Argon2id still, but cheap: a suite registers hundreds of accounts. Production uses DEFAULT_PASSWORD_COST (OWASP: 19 MiB, t=2). */
 export const TEST_PASSWORD_COST: PasswordHashingCost = { memoryCost: 1024, timeCost: 1 };
 
 export async function startTestServer(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
