@@ -53,9 +53,12 @@ export class MsgpackDecoder {
     if (!(message instanceof Uint8Array)) return fail(DecodeError.UNSUPPORTED_MESSAGE);
     // The packet map itself is one level more than the payload the default parser measures.
     const scan = scanMsgpack(message, this.#maxDepth + 1);
+    if (scan.tooDeep) {
+      // A well-formed CONNECT is answered (the client then stops retrying), anything else closes.
+      const nsp = scan.ok && scan.type === 0 && scan.nsp?.startsWith("/") ? scan.nsp : undefined;
+      return nsp === undefined ? fail(DecodeError.TOO_DEEP) : refuseConnect(DecodeError.TOO_DEEP, nsp);
+    }
     if (!scan.ok) return fail(MsgpackDecodeError.MALFORMED);
-    const connectNsp = scan.type === 0 && scan.nsp?.startsWith("/") ? scan.nsp : undefined;
-    if (scan.tooDeep) return connectNsp === undefined ? fail(DecodeError.TOO_DEEP) : refuseConnect(DecodeError.TOO_DEEP, connectNsp);
     let decoded: unknown;
     try {
       decoded = decode(Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength));

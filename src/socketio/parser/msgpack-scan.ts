@@ -1,10 +1,13 @@
 // A walk over untrusted MessagePack bytes before anything decodes them: notepack.io recurses per
 // level and preallocates declared lengths, so depth, lengths and shapes are checked here first.
 
-/** What the scan found: `ok` false means malformed bytes (nothing else in it is meaningful). */
+/**
+ * What the scan found. `ok` false: malformed bytes, or too deep (then the walk may have stopped
+ * early, unless the packet is a CONNECT).
+ */
 export type MsgpackScan = {
   ok: boolean;
-  /** Containers nested deeper than allowed somewhere (the structure was still walked to its end). */
+  /** Containers nested deeper than allowed somewhere. */
   tooDeep: boolean;
   /** An ext-0 ArrayBuffer (socket.io-msgpack-parser's Uint8Array/ArrayBuffer form) is inside. */
   hasArrayBuffer: boolean;
@@ -19,7 +22,7 @@ const PROTO_KEY = Buffer.from("__proto__");
 /**
  * Checks that `bytes` hold exactly one well-formed MessagePack value whose map keys are all strings
  * (none "__proto__"), whose exts are only those socket.io-msgpack-parser's codec writes (undefined,
- * Date, ArrayBuffer, timestamps), and whose declared lengths fit in the bytes left. Iterative: any
+ * Date, ArrayBuffer), and whose declared lengths fit in the bytes left. Iterative: any
  * nesting is walked without recursion; containers deeper than maxDepth set `tooDeep`.
  */
 export function scanMsgpack(bytes: Uint8Array, maxDepth: number): MsgpackScan {
@@ -32,6 +35,8 @@ export function scanMsgpack(bytes: Uint8Array, maxDepth: number): MsgpackScan {
   let root = true;
   let topKey: "type" | "nsp" | undefined;
   while (root || open.length > 0) {
+    // Too deep and not a CONNECT: nothing more to learn (a CONNECT is walked on, to find its nsp).
+    if (result.tooDeep && result.type !== undefined && result.type !== 0) return result;
     if (offset >= length) return result;
     const depth = open.length;
     const left = depth > 0 ? (open[depth - 1] as number) : 1;
@@ -43,12 +48,12 @@ export function scanMsgpack(bytes: Uint8Array, maxDepth: number): MsgpackScan {
     if (end > length) return result;
     if (readingKey) {
       if (head.kind !== STR) return result;
-      const key = bytes.subarray(offset + head.size, end);
-      if (PROTO_KEY.equals(key)) return result;
-      topKey = depth === 1 ? topKeyOf(key) : undefined;
+      // Only keys of the right length are looked at: most keys cost no view at all.
+      if (head.body === PROTO_KEY.length && PROTO_KEY.equals(bytes.subarray(offset + head.size, end))) return result;
+      topKey = depth === 1 && head.body <= 4 ? topKeyOf(bytes.subarray(offset + head.size, end)) : undefined;
     } else {
       if (head.kind === EXT) {
-        const ext = extKind(view.getInt8(offset + head.size - 1), head.body, prefix);
+        const ext = extKind(view.getInt8(offset + head.size - 1), prefix);
         if (ext === undefined) return result;
         if (ext === ARRAY_BUFFER) result.hasArrayBuffer = true;
       }
@@ -134,18 +139,14 @@ const ARRAY_BUFFER = 1;
 const OTHER = 0;
 
 /**
- * The exts notepack.io turns into values and socket.io-msgpack-parser's clients write: type 0 as
- * undefined (fixext 1), Date (fixext 8) or ArrayBuffer (ext 8/16/32); type -1 timestamps of 4, 8 or
- * 12 bytes. Anything else would decode to an odd `[type, Buffer]` pair: refused.
+ * The exts notepack.io 2.2 (socket.io-msgpack-parser's codec) writes and turns back into values, all
+ * of type 0: undefined (fixext 1), Date (fixext 8) and ArrayBuffer (ext 8/16/32). Anything else would
+ * decode to an odd `[type, Buffer]` pair: refused.
  */
-function extKind(type: number, body: number, prefix: number): typeof ARRAY_BUFFER | typeof OTHER | undefined {
-  if (type === 0) {
-    if (prefix === 0xd4 || prefix === 0xd7) return OTHER;
-    return prefix >= 0xc7 && prefix <= 0xc9 ? ARRAY_BUFFER : undefined;
-  }
-  if (type !== -1) return undefined;
-  if (prefix === 0xd6 || prefix === 0xd7 || (prefix === 0xc7 && body === 12)) return OTHER;
-  return undefined;
+function extKind(type: number, prefix: number): typeof ARRAY_BUFFER | typeof OTHER | undefined {
+  if (type !== 0) return undefined;
+  if (prefix === 0xd4 || prefix === 0xd7) return OTHER;
+  return prefix >= 0xc7 && prefix <= 0xc9 ? ARRAY_BUFFER : undefined;
 }
 
 function topKeyOf(key: Uint8Array): "type" | "nsp" | undefined {
