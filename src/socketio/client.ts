@@ -26,8 +26,7 @@ export class Client implements SessionHandler {
   private connecting: Set<string> | undefined;
   /** Made for the format of the first message: until then the format is not known. */
   private decoder: PacketDecoder | undefined;
-  /** The wire format this session speaks (chosen by its first message; "default" until then). */
-  parser: ParserName = "default";
+  #parser: ParserName = "default";
   private connectTimer: Timer | undefined;
   private attachmentTimer: Timer | undefined;
 
@@ -49,6 +48,11 @@ export class Client implements SessionHandler {
   abandonPartialPacket(): void {
     this.attachmentTimer = undefined;
     if (this.decoder?.pending) this.conn.close("parse error");
+  }
+
+  /** The wire format this session speaks (chosen by its first message; "default" until then). */
+  get parser(): ParserName {
+    return this.#parser;
   }
 
   get id(): string {
@@ -87,8 +91,8 @@ export class Client implements SessionHandler {
   }
 
   private startDecoding(first: MessageData): PacketDecoder {
-    this.parser = parserForFirstMessage(first, this.server.options.parser);
-    return createDecoder(this.parser, {
+    this.#parser = parserForFirstMessage(first, this.server.options.parser);
+    return createDecoder(this.#parser, {
       maxAttachments: this.server.options.maxAttachments,
       maxConnectPayload: this.server.options.maxAuthSize,
     });
@@ -171,11 +175,11 @@ export class Client implements SessionHandler {
   sendPacket(packet: SioPacket): void {
     let messages: (string | Uint8Array)[];
     try {
-      messages = encodeFor(this.parser, packet);
+      messages = encodeFor(this.#parser, packet);
     } catch (error) {
       this.server.reportError(error, "encode");
       if (packet.type !== SioPacketType.CONNECT_ERROR) return;
-      messages = encodeFor(this.parser, { ...packet, data: { message: packet.data.message } });
+      messages = encodeFor(this.#parser, { ...packet, data: { message: packet.data.message } });
     }
     this.conn.write(messages);
   }

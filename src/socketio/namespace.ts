@@ -59,7 +59,7 @@ export class Namespace<
     this.server.reportError(error, context);
   }
 
-  formatsInUse(): FormatsInUse {
+  private formatsInUse(): FormatsInUse {
     return { default: this.sockets.size > this.msgpackSockets, msgpack: this.msgpackSockets > 0 };
   }
 
