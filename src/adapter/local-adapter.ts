@@ -6,6 +6,7 @@ import type {
   AdapterSocket,
   BroadcastOptions,
   BroadcastPacket,
+  EncodedPacket,
   PersistedSession,
   RestoredSession,
   Room,
@@ -14,10 +15,10 @@ import type {
 import { RecoveryStore } from "./recovery-store.ts";
 
 export type AdapterDeps = {
-  /** Encodes an EVENT of this namespace into Engine.IO messages (header, then attachments). */
-  encode(data: unknown[], id?: number): (string | Uint8Array)[];
-  /** Publishes messages on a topic, skipping the `except` socket's transport. */
-  publish(topic: string, messages: readonly (string | Uint8Array)[], except?: AdapterSocket): void;
+  /** Encodes an EVENT of this namespace (once per wire format its sockets speak). */
+  encode(data: unknown[], id?: number): EncodedPacket;
+  /** Publishes a packet on a topic, skipping the `except` socket's transport. */
+  publish(topic: string, packet: EncodedPacket, except?: AdapterSocket): void;
   /** Connection state recovery window in ms; undefined when recovery is off. */
   recoveryWindow?: number;
 };

@@ -39,13 +39,22 @@ export interface AdapterHost<S extends AdapterSocket = AdapterSocket> {
   readonly sockets: ReadonlyMap<SocketId, S>;
 }
 
+/**
+ * One packet ready for fan-out, as the socket layer encoded it (possibly once per wire format in
+ * use). The adapter only hands it to `publish` and `deliver`; it never looks inside.
+ */
+export interface EncodedPacket {
+  /** The Engine.IO messages for one wire format (a header and its attachments, back to back). */
+  framesFor(format: string): readonly (string | Uint8Array)[];
+}
+
 /** What the adapter needs of a socket to deliver to it. */
 export interface AdapterSocket {
   readonly id: SocketId;
   /** False while its transport cannot take more (volatile packets are skipped then). */
   readonly writable: boolean;
-  /** Sends already-encoded Engine.IO messages (a header and its attachments, back to back). */
-  deliver(messages: readonly (string | Uint8Array)[]): void;
+  /** Sends an already-encoded packet (in the wire format its connection speaks). */
+  deliver(packet: EncodedPacket): void;
   /** Registers an ack callback under a broadcast's packet id. */
   expectAck(id: number, callback: (...args: unknown[]) => void): void;
   /** Subscribes/unsubscribes its transport to a fan-out topic. */

@@ -1,6 +1,7 @@
 // Public entry of the Socket.IO v5 server library: socket.io's server API on Bun.
 export { Server } from "./server.ts";
 export type { ServerOptions, ConnectionStateRecoveryOptions } from "./server.ts";
+export type { ParserOption } from "./parser/index.ts";
 export { Namespace } from "./namespace.ts";
 export type { ExtendedError, NamespaceMiddleware } from "./namespace.ts";
 export { ParentNamespace } from "./parent-namespace.ts";

@@ -1,11 +1,13 @@
 // A namespace: its sockets, connection middlewares, adapter, and socket.io's namespace API
 // (broadcast operators, bulk operations, per-namespace ack ids).
-import type { Adapter, AdapterHost, Room, SocketId } from "../adapter/types.ts";
+import type { Adapter, AdapterHost, EncodedPacket, Room, SocketId } from "../adapter/types.ts";
+import type { EngineSession } from "../engine/types.ts";
 import { namespaceTopic } from "../adapter/local-adapter.ts";
 import { BroadcastOperator } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
 import { SafeEmitter } from "./emitter.ts";
-import { encodePacket, SioPacketType } from "./parser/index.ts";
+import { PacketFrames, parserTopic, type FormatsInUse } from "./fanout-formats.ts";
+import { SioPacketType } from "./parser/index.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
 import type { Server } from "./server.ts";
 import { Socket, type RecoveredSession } from "./socket.ts";
@@ -35,6 +37,8 @@ export class Namespace<
   /** Connection middlewares (copied to children of a dynamic namespace). */
   middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   private ackIds = 0;
+  /** Sockets whose connection speaks msgpack (the others speak the default format). */
+  private msgpackSockets = 0;
 
   constructor(
     readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
@@ -44,14 +48,25 @@ export class Namespace<
   ) {
     super();
     this.adapter = adapter ?? server.options.adapter(this, {
-      encode: (data, id) => encodePacket({ type: SioPacketType.EVENT, nsp: name, data, ...(id === undefined ? {} : { id }) }),
-      publish: (topic, messages, except) => server.publish(topic, messages, except ? this.sockets.get(except.id)?.conn : undefined),
+      encode: (data, id) =>
+        new PacketFrames({ type: SioPacketType.EVENT, nsp: name, data, ...(id === undefined ? {} : { id }) }, this.formatsInUse()),
+      publish: (topic, packet, except) => this.publish(topic, packet, except ? this.sockets.get(except.id)?.conn : undefined),
       recoveryWindow: server.recoveryOptions?.maxDisconnectionDuration,
     });
   }
 
   reportError(error: unknown, context: string): void {
     this.server.reportError(error, context);
+  }
+
+  private formatsInUse(): FormatsInUse {
+    return { default: this.sockets.size > this.msgpackSockets, msgpack: this.msgpackSockets > 0 };
+  }
+
+  /** One native publish per wire format in use, each on that format's topic (fanout-formats.ts). */
+  private publish(topic: string, packet: EncodedPacket, except: EngineSession | undefined): void {
+    if (this.sockets.size > this.msgpackSockets) this.server.publish(topic, packet.framesFor("default"), except);
+    if (this.msgpackSockets > 0) this.server.publish(parserTopic(topic, "msgpack"), packet.framesFor("msgpack"), except);
   }
 
   /** The next id for an emit expecting acks; it wraps at 2^31 - 1, the largest id a client may answer. */
@@ -194,6 +209,7 @@ export class Namespace<
         return;
       }
       this.sockets.set(socket.id, socket);
+      if (client.parser === "msgpack") this.msgpackSockets++;
       socket.subscribe(namespaceTopic(this.name));
       socket.onconnect(previous);
       done(socket);
@@ -250,6 +266,7 @@ export class Namespace<
     if (this.sockets.get(socket.id) !== socket) return;
     socket.unsubscribe(namespaceTopic(this.name));
     this.sockets.delete(socket.id);
+    if (socket.client.parser === "msgpack") this.msgpackSockets--;
     this.server.namespaceEmptied(this);
   }
 
