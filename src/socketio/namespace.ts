@@ -5,6 +5,7 @@ import { namespaceTopic } from "../adapter/local-adapter.ts";
 import { BroadcastOperator } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
 import { SafeEmitter } from "./emitter.ts";
+import type { ServerObserver } from "./observer.ts";
 import { encodePacket, SioPacketType } from "./parser/index.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
 import type { Server } from "./server.ts";
@@ -15,6 +16,11 @@ import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typ
 export type ExtendedError = Error & { data?: unknown };
 
 const MAX_ACK_ID = 2 ** 31 - 1;
+
+/** The observer's broadcast hook for the adapter, when the observer has one. */
+function broadcastHook(observer: ServerObserver | undefined): ((recipients: number) => void) | undefined {
+  return observer?.broadcast ? (recipients) => observer.broadcast?.(recipients) : undefined;
+}
 
 export type NamespaceMiddleware<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = (
   socket: Socket<L, E, S, D>,
@@ -47,6 +53,7 @@ export class Namespace<
       encode: (data, id) => encodePacket({ type: SioPacketType.EVENT, nsp: name, data, ...(id === undefined ? {} : { id }) }),
       publish: (topic, messages, except) => server.publish(topic, messages, except ? this.sockets.get(except.id)?.conn : undefined),
       recoveryWindow: server.recoveryOptions?.maxDisconnectionDuration,
+      onBroadcast: broadcastHook(server.options.observer),
     });
   }
 
@@ -189,6 +196,7 @@ export class Namespace<
       if (error) {
         const message = String(error.message);
         const data = error.data === undefined ? { message } : { message, data: error.data };
+        this.server.connectRefusals.middleware++;
         client.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp: this.name, data });
         done(undefined);
         return;

@@ -9,6 +9,7 @@ import {
   type ErrorLogger,
   type TransportName,
 } from "../engine/types.ts";
+import type { ServerObserver } from "./observer.ts";
 
 export type ConnectionStateRecoveryOptions = { maxDisconnectionDuration: number; skipMiddlewares: boolean };
 
@@ -51,6 +52,8 @@ export type ServerOptions = {
    * namespace. A handshake over either is refused with 429. Default: no limits (as socket.io).
    */
   addressLimits: AddressLimitOptions | undefined;
+  /** Hooks for an app's metrics (events in and out, broadcast sizes); none unless given. */
+  observer: ServerObserver | undefined;
 };
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -75,6 +78,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   checkWebSocketOrigin: undefined,
   addressOf: (peer) => peer,
   addressLimits: undefined,
+  observer: undefined,
 };
 
 /** The given options over the defaults (an option given as undefined keeps its default). */
