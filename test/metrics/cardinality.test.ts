@@ -27,7 +27,8 @@ describe(`metrics label cardinality (${testDriver})`, () => {
     for (const label of labels) expect([...CLIENT_EVENTS, "other"]).toContain(label ?? "(no event label)");
     expect(valueOf(after, "studyconnect_socketio_events_received_total", { event: "other" })).toBe(NAMES + 1);
     expect(text).not.toContain("evil:");
-    // The whole scrape stays the size it was, give or take a few series.
-    expect(after.samples.length).toBeLessThan(before.samples.length + 20);
+    // The scrape stays about the size it was: a histogram's first observation (event-loop lag, a
+    // database operation) adds a handful of lines, the 10 000 names none.
+    expect(after.samples.length).toBeLessThan(before.samples.length + 100);
   });
 });
