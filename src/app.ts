@@ -9,13 +9,16 @@ import type { Config } from "./config.ts";
 import { databaseOptionsOf, openDatabase, type Database } from "./db/database.ts";
 import { createDatabaseHealth } from "./db/health.ts";
 import { createRepositories } from "./db/repositories/index.ts";
-import { createRealtimeNotifier, installGateway, type GatewayServer } from "./gateway/index.ts";
+import { CLIENT_EVENTS, createRealtimeNotifier, installGateway, SERVER_EVENTS, type GatewayServer } from "./gateway/index.ts";
 import { createHttpApp } from "./http/app.ts";
+import { metricsApp, type MetricsEndpoint } from "./http/metrics-routes.ts";
 import type { Readiness } from "./http/health.ts";
 import { settledBy } from "./lib/deadline.ts";
 import type { Logger } from "./lib/logger.ts";
 import { clientAddress, normalizeAddress } from "./lib/client-address.ts";
 import { systemTimers } from "./lib/timers.ts";
+import { createAppMetrics, type AppMetrics } from "./metrics/app-metrics.ts";
+import { EXPOSITION_CONTENT_TYPE } from "./metrics/exposition.ts";
 import { Server, type ServerOptions } from "./socketio/index.ts";
 
 export type App = {
@@ -27,6 +30,13 @@ export type App = {
   database: Database;
   /** The use cases, for the realtime gateway and scripts (bun run seed). */
   chat: ChatServices;
+  /** The Prometheus series (README "Metrics"), served at GET /metrics. */
+  metrics: AppMetrics;
+  /**
+   * With METRICS_PORT, /metrics is not on the main port: main.ts serves this on its own listener.
+   * Undefined otherwise.
+   */
+  metricsServe: { fetch: (request: Request) => Response | Promise<Response> } | undefined;
   /**
    * Graceful shutdown, bounded by config.shutdownTimeoutMs in all: client events are refused from now
    * on and those in flight answered, then the sockets close (their offline status is stored), then
@@ -63,6 +73,8 @@ export type AppOptions = {
    * shutdown left behind. Scripts that run beside a server (bun run seed) pass false.
    */
   clearStalePresence?: boolean;
+  /** How often the event-loop lag is sampled (500 ms unless given; tests pass a short one). */
+  lagIntervalMs?: number;
   /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
   realtime?: Partial<Pick<ServerOptions, "pingInterval" | "pingTimeout" | "connectTimeout" | "upgradeTimeout">> & {
     /** How long a typing indicator lasts without a new typing:start (5 s). */
@@ -100,8 +112,17 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   const { typingExpiryMs, ...timings } = options.realtime ?? {};
   const trustedProxies = new Set(config.trustedProxies.map(normalizeAddress));
+  const metrics = createAppMetrics({
+    // Read at scrape time only, when io exists.
+    realtime: { stats: () => io.stats() },
+    database,
+    clientEvents: CLIENT_EVENTS,
+    serverEvents: SERVER_EVENTS,
+    lagIntervalMs: options.lagIntervalMs,
+  });
   const io: GatewayServer = new Server({
     ...timings,
+    observer: metrics.realtime,
     path: "/socket.io",
     // The same allow-list as REST; credentials allowed, so never "*".
     cors: { origin: config.frontendOrigins, methods: ["GET", "POST"], credentials: true },
@@ -118,7 +139,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   const chat = createChatServices({
     ...repositories,
-    guard: { health, deadlineMs: config.dbStatementTimeoutMs + CALL_DEADLINE_MARGIN_MS },
+    guard: { health, deadlineMs: config.dbStatementTimeoutMs + CALL_DEADLINE_MARGIN_MS, observer: metrics.database },
     passwords: createPasswordHasher(options.passwordCost),
     tokens: createTokenService({ secret: jwtSecret }),
     notifier: createRealtimeNotifier(io, logger),
@@ -130,7 +151,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     if (closing) return { ready: false, reason: "shutting down" };
     return health.current().up ? { ready: true } : { ready: false, reason: "database unreachable" };
   };
+  const metricsEndpoint: MetricsEndpoint = { render: () => metrics.render(), contentType: EXPOSITION_CONTENT_TYPE, token: config.metrics.token };
+  const separateMetrics = config.metrics.listen !== undefined;
   const http = createHttpApp({
+    metrics: separateMetrics ? undefined : metricsEndpoint,
     frontendOrigins: config.frontendOrigins,
     trustedProxies: config.trustedProxies,
     limits: config.limits,
@@ -152,6 +176,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     if (stopServer) await step("HTTP requests in flight", stopServer());
     await step("presence writes", gateway.settled());
     health.stop();
+    metrics.stop();
     if (ownsDatabase) await database.close(Math.min(Math.max(deadline - Date.now(), DATABASE_CLOSE_MS.min), DATABASE_CLOSE_MS.max));
     if (abandoned.length > 0) logger.warn(`shutdown timeout passed: did not wait for ${abandoned.join(", ")}`, { shutdownTimeoutMs: config.shutdownTimeoutMs });
   }
@@ -163,6 +188,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     io,
     database,
     chat,
+    metrics,
+    metricsServe: separateMetrics ? { fetch: metricsApp(metricsEndpoint).fetch } : undefined,
     close(closeOptions = {}) {
       closing ??= shutdown(closeOptions);
       return closing;

@@ -4,6 +4,8 @@ import * as v from "valibot";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const portSchema = v.pipe(
   v.string(),
@@ -77,6 +79,12 @@ const envSchema = v.object({
   JWT_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))),
   FRONTEND_URL: v.optional(httpOrigin, "http://localhost:3000"),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
+  LOG_FORMAT: v.optional(v.picklist(LOG_FORMATS, `must be one of ${LOG_FORMATS.join(", ")}`), "text"),
+  METRICS_TOKEN: v.optional(
+    v.pipe(v.string(), v.regex(/^[\x21-\x7e]{16,}$/, "must be at least 16 printable characters without spaces")),
+  ),
+  METRICS_PORT: v.optional(portSchema),
+  METRICS_HOST: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty"))),
   NODE_ENV: v.optional(v.picklist(["development", "production", "test"], "must be development, production or test"), "development"),
   TRUST_PROXY: v.optional(proxyList),
   LOGIN_FAILURES_PER_ACCOUNT: v.optional(integer(1, 1_000_000), "10"),
@@ -125,6 +133,10 @@ export type Config = {
   jwtSecret: string | undefined;
   frontendOrigins: string[];
   logLevel: LogLevel;
+  /** text: one readable line per entry; json: one JSON object per line (level, time, msg, fields). */
+  logFormat: LogFormat;
+  /** GET /metrics: the bearer token it requires (undefined: open), and where it is served. */
+  metrics: MetricsConfig;
   production: boolean;
   /** Proxies whose X-Forwarded-For is believed for the client address (none: the socket's peer). */
   trustedProxies: string[];
@@ -146,6 +158,12 @@ export type Config = {
   shutdownTimeoutMs: number;
 };
 
+export type MetricsConfig = {
+  token: string | undefined;
+  /** Undefined: /metrics is served on the main port; else on a listener of its own at host:port. */
+  listen: { host: string; port: number } | undefined;
+};
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -158,7 +176,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.issues.map((issue) => {
       const key = v.getDotPath(issue) ?? "environment";
-      const got = typeof issue.input === "string" && key !== "JWT_SECRET" ? ` (got "${issue.input}")` : "";
+      // Secrets are never echoed, not even when malformed.
+      const got = typeof issue.input === "string" && key !== "JWT_SECRET" && key !== "METRICS_TOKEN" ? ` (got "${issue.input}")` : "";
       return `  ${key} ${issue.message}${got}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
@@ -168,6 +187,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && out.JWT_SECRET === undefined) {
     throw new ConfigError("Invalid configuration:\n  JWT_SECRET is required when NODE_ENV=production");
   }
+  if (out.METRICS_HOST !== undefined && out.METRICS_PORT === undefined) {
+    throw new ConfigError("Invalid configuration:\n  METRICS_HOST needs METRICS_PORT (without it /metrics is served on PORT)");
+  }
   return {
     port: out.PORT,
     host: out.HOST,
@@ -176,6 +198,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret: out.JWT_SECRET,
     frontendOrigins: out.FRONTEND_URL,
     logLevel: out.LOG_LEVEL,
+    logFormat: out.LOG_FORMAT,
+    metrics: {
+      token: out.METRICS_TOKEN,
+      listen: out.METRICS_PORT === undefined ? undefined : { host: out.METRICS_HOST ?? out.HOST, port: out.METRICS_PORT },
+    },
     production,
     trustedProxies: out.TRUST_PROXY ?? [],
     limits: {

@@ -25,6 +25,10 @@ Configuration comes from the environment:
   JWT_SECRET    secret for signing tokens (>= 32 chars; required when NODE_ENV=production)
   FRONTEND_URL  allowed CORS origin(s), comma separated (default http://localhost:3000)
   LOG_LEVEL     debug | info | warn | error | silent (default info)
+  LOG_FORMAT    text | json: json writes one JSON object per line (default text)
+  METRICS_TOKEN bearer token GET /metrics requires (>= 16 chars); unset: /metrics is open
+  METRICS_PORT  serve /metrics on this port instead of PORT (0 picks a free one)
+  METRICS_HOST  address for METRICS_PORT (default HOST; e.g. 127.0.0.1 for local scrapers only)
   NODE_ENV      development | production | test (default development)
   DB_CONNECT_TIMEOUT_MS    Postgres connect timeout (default ${TIMEOUT_DEFAULTS.DB_CONNECT_TIMEOUT_MS})
   DB_STATEMENT_TIMEOUT_MS  longest a statement may run (default ${TIMEOUT_DEFAULTS.DB_STATEMENT_TIMEOUT_MS})
@@ -69,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
   // The database opens (PGlite boots in its worker) while the rest of the server loads; a PGlite
   // DATA_DIR is locked at this call already. A failure is reported below, once.
@@ -92,8 +96,22 @@ async function main(argv: string[]): Promise<number> {
     await app.close();
     return 1;
   }
+  let metricsServer: ReturnType<typeof Bun.serve> | undefined;
+  const metricsListen = config.metrics.listen;
+  if (app.metricsServe && metricsListen) {
+    try {
+      metricsServer = Bun.serve({ port: metricsListen.port, hostname: metricsListen.host, fetch: app.metricsServe.fetch });
+    } catch (error) {
+      logger.error(`cannot start: cannot listen for metrics on ${metricsListen.host}:${metricsListen.port}: ${describeError(error)}`);
+      void server.stop(true);
+      await app.close();
+      return 1;
+    }
+  }
   logger.info(`listening on http://${server.hostname}:${server.port}`, {
     database: app.database.driver === "pglite" ? `pglite:${config.dataDir}` : "postgres",
+    metrics: metricsServer ? `http://${metricsServer.hostname}:${metricsServer.port}/metrics` : "/metrics",
+    metricsAuth: config.metrics.token === undefined ? "open" : "bearer",
   });
 
   let stopping = false;
@@ -113,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
     // long-polling clients can still fetch their acks; then it stops and REST requests in flight finish.
     await app.close({ stopServer: () => server.stop() });
     void server.stop(true);
+    void metricsServer?.stop(true);
     logger.info("shut down");
     process.exit(0);
   };

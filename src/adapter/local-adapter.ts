@@ -21,6 +21,8 @@ export type AdapterDeps = {
   publish(topic: string, packet: EncodedPacket, except?: AdapterSocket): void;
   /** Connection state recovery window in ms; undefined when recovery is off. */
   recoveryWindow?: number;
+  /** Told how many sockets of this node each broadcast reached (an app's metrics). */
+  onBroadcast?: (recipients: number) => void;
 };
 
 export type AdapterFactory = (host: AdapterHost, deps: AdapterDeps) => Adapter;
@@ -106,13 +108,17 @@ export class LocalAdapter implements Adapter {
     const topic = flags.volatile ? undefined : this.topicFor(options);
     if (topic) {
       this.deps.publish(topic.name, messages, topic.except);
+      this.deps.onBroadcast?.(topic.recipients);
       return;
     }
+    let recipients = 0;
     for (const id of this.matchingSockets(options)) {
       const socket = this.host.sockets.get(id);
       if (!socket || (flags.volatile && !socket.writable)) continue;
       socket.deliver(messages);
+      recipients++;
     }
+    this.deps.onBroadcast?.(recipients);
   }
 
   broadcastWithAck(
@@ -131,6 +137,7 @@ export class LocalAdapter implements Adapter {
       socket.deliver(messages);
       count++;
     }
+    this.deps.onBroadcast?.(count);
     sent(count);
   }
 
@@ -138,7 +145,7 @@ export class LocalAdapter implements Adapter {
    * The topic that reaches exactly the target, when there is one: the whole namespace or one
    * shared room, excluding nobody or only the sender (ws.publish skips the publisher itself).
    */
-  private topicFor(options: BroadcastOptions): { name: string; except?: AdapterSocket } | undefined {
+  private topicFor(options: BroadcastOptions): { name: string; except?: AdapterSocket; recipients: number } | undefined {
     const except = options.except;
     let exceptSocket: AdapterSocket | undefined;
     if (except && except.size > 0) {
@@ -154,12 +161,18 @@ export class LocalAdapter implements Adapter {
       const excluded = own ? only : members?.values().next().value;
       exceptSocket = excluded === undefined ? undefined : this.host.sockets.get(excluded);
     }
-    if (options.rooms.size === 0) return { name: namespaceTopic(this.host.name), except: exceptSocket };
+    if (options.rooms.size === 0) {
+      // The excluded socket, when there is one, is one of the namespace's.
+      const recipients = this.host.sockets.size - (exceptSocket ? 1 : 0);
+      return { name: namespaceTopic(this.host.name), except: exceptSocket, recipients };
+    }
     if (options.rooms.size > 1) return undefined;
     const [room] = options.rooms as ReadonlySet<Room>;
     // A socket's own room (direct send) or an empty room: no topic.
-    if (room === undefined || !this.rooms.has(room) || this.host.sockets.has(room)) return undefined;
-    return { name: roomTopic(this.host.name, room), except: exceptSocket };
+    const members = room === undefined ? undefined : this.rooms.get(room);
+    if (room === undefined || !members || this.host.sockets.has(room)) return undefined;
+    const recipients = members.size - (exceptSocket && members.has(exceptSocket.id) ? 1 : 0);
+    return { name: roomTopic(this.host.name, room), except: exceptSocket, recipients };
   }
 
   matchingSockets(options: BroadcastOptions): SocketId[] {

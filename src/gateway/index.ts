@@ -17,6 +17,7 @@ import type { GatewayServer } from "./types.ts";
 
 export { createRealtimeNotifier } from "./realtime-notifier.ts";
 export type { GatewayServer, GatewaySocket, SocketData, SocketUser } from "./types.ts";
+export { CLIENT_EVENTS, SERVER_EVENTS } from "./types.ts";
 
 export type GatewayDeps = {
   chat: ChatServices;

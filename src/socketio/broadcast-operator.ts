@@ -59,6 +59,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const data: unknown[] = [event, ...args];
+    this.nsp.server.options.observer?.eventSent?.(event);
     const options = { rooms: this.rooms, except: this.exceptRooms, flags: this.flags };
     const last = data[data.length - 1];
     if (typeof last !== "function") {

@@ -71,6 +71,7 @@ export class Client implements SessionHandler {
       if (nsp !== undefined && !this.socketOf(nsp) && !this.connecting?.has(nsp)) {
         // A CONNECT over the auth limits is answered: the client gets connect_error (and stops),
         // where a closed connection would make it reconnect with the same auth forever.
+        this.server.connectRefusals.invalid_auth++;
         this.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp, data: { message: decoded.error } });
         return;
       }
@@ -152,6 +153,7 @@ export class Client implements SessionHandler {
       if (!nsp) {
         this.connecting?.delete(name);
         if (this.connecting?.size === 0) this.connecting = undefined;
+        this.server.connectRefusals.invalid_namespace++;
         this.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
         return;
       }

@@ -8,6 +8,7 @@ import type { Client } from "./client.ts";
 import { SafeEmitter } from "./emitter.ts";
 import { PacketFrames, parserTopic, type FormatsInUse } from "./fanout-formats.ts";
 import { SioPacketType } from "./parser/index.ts";
+import type { ServerObserver } from "./observer.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
 import type { Server } from "./server.ts";
 import { Socket, type RecoveredSession } from "./socket.ts";
@@ -17,6 +18,11 @@ import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typ
 export type ExtendedError = Error & { data?: unknown };
 
 const MAX_ACK_ID = 2 ** 31 - 1;
+
+/** The observer's broadcast hook for the adapter, when the observer has one. */
+function broadcastHook(observer: ServerObserver | undefined): ((recipients: number) => void) | undefined {
+  return observer?.broadcast ? (recipients) => observer.broadcast?.(recipients) : undefined;
+}
 
 export type NamespaceMiddleware<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = (
   socket: Socket<L, E, S, D>,
@@ -52,6 +58,7 @@ export class Namespace<
         new PacketFrames({ type: SioPacketType.EVENT, nsp: name, data, ...(id === undefined ? {} : { id }) }, this.formatsInUse()),
       publish: (topic, packet, except) => this.publish(topic, packet, except ? this.sockets.get(except.id)?.conn : undefined),
       recoveryWindow: server.recoveryOptions?.maxDisconnectionDuration,
+      onBroadcast: broadcastHook(server.options.observer),
     });
   }
 
@@ -204,6 +211,7 @@ export class Namespace<
       if (error) {
         const message = String(error.message);
         const data = error.data === undefined ? { message } : { message, data: error.data };
+        this.server.connectRefusals.middleware++;
         client.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp: this.name, data });
         done(undefined);
         return;

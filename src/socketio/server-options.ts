@@ -10,6 +10,7 @@ import {
   type TransportName,
 } from "../engine/types.ts";
 import { PARSER_OPTIONS, type ParserOption } from "./parser/index.ts";
+import type { ServerObserver } from "./observer.ts";
 
 export type ConnectionStateRecoveryOptions = { maxDisconnectionDuration: number; skipMiddlewares: boolean };
 
@@ -57,6 +58,8 @@ export type ServerOptions = {
    * default): both, each connection's first packet deciding (text: default; binary: msgpack).
    */
   parser: ParserOption;
+  /** Hooks for an app's metrics (events in and out, broadcast sizes); none unless given. */
+  observer: ServerObserver | undefined;
 };
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -82,6 +85,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   addressOf: (peer) => peer,
   addressLimits: undefined,
   parser: "auto",
+  observer: undefined,
 };
 
 /** The given options over the defaults (an option given as undefined keeps its default). */

@@ -8,6 +8,7 @@ import type { BroadcastOperator } from "./broadcast-operator.ts";
 import { serveClientFile } from "./client-bundle.ts";
 import { Client } from "./client.ts";
 import { Namespace, type NamespaceMiddleware } from "./namespace.ts";
+import { createConnectRefusals, type ServerStats } from "./observer.ts";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
 import {
@@ -38,6 +39,8 @@ export class Server<
   private readonly parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   private readonly clients = new Set<Client>();
   private bunServer: BunServer | undefined;
+  /** CONNECTs answered with CONNECT_ERROR, by reason (bumped by Client and Namespace). */
+  readonly connectRefusals = createConnectRefusals();
 
   constructor(options?: Partial<ServerOptions>);
   constructor(port: number, options?: Partial<ServerOptions>);
@@ -74,6 +77,24 @@ export class Server<
   /** Called by a Client when its Engine.IO session ended. */
   clientClosed(client: Client): void {
     this.clients.delete(client);
+  }
+
+  /**
+   * The figures an app's metrics read at scrape time: sockets by transport, rooms and pending acks
+   * per namespace (one pass over the sockets), and the engine's and the server's counters.
+   */
+  stats(): ServerStats {
+    const namespaces = [...this.namespaces.values()].map((nsp) => {
+      const sockets = { polling: 0, websocket: 0 };
+      let pendingAcks = 0;
+      for (const socket of nsp.sockets.values()) {
+        sockets[socket.conn.transport]++;
+        pendingAcks += socket.pendingAcks;
+      }
+      return { name: nsp.name, sockets, rooms: nsp.adapter.rooms.size, pendingAcks };
+    });
+    const engine = { ...this.engine.stats, sessions: this.engine.clientsCount };
+    return { namespaces, engine, connectRefusals: this.connectRefusals };
   }
 
   // ---- namespaces -----------------------------------------------------------------------------

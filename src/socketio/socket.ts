@@ -87,6 +87,11 @@ export class Socket<
     return new Set(this.adapter.socketRooms(this.id) ?? []);
   }
 
+  /** Emits of this socket still waiting for the client's ack (metrics read it at scrape time). */
+  get pendingAcks(): number {
+    return this.acks?.size ?? 0;
+  }
+
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -137,6 +142,7 @@ export class Socket<
     }
     const data: unknown[] = [event, ...args];
     if (ack) data.pop();
+    this.nsp.server.options.observer?.eventSent?.(event);
     this.notifyOutgoing(data);
     if (flags.volatile && !this.writable) {
       this.unanswerable(ack, flags);
@@ -287,6 +293,7 @@ export class Socket<
   onpacket(packet: SioPacket): void {
     switch (packet.type) {
       case SioPacketType.EVENT:
+        this.nsp.server.options.observer?.eventReceived?.(packet.data[0]);
         // The decoder hands over a fresh array: it becomes the argument list as is.
         if (packet.id !== undefined) packet.data.push(ackResponder(this, packet.id));
         this.receiveEvent(packet.data);

@@ -41,6 +41,10 @@ describe("loadConfig", () => {
       JWT_SECRET: "x".repeat(40),
       FRONTEND_URL: "https://a.example, https://b.example:8443",
       LOG_LEVEL: "warn",
+      LOG_FORMAT: "json",
+      METRICS_TOKEN: "a-metrics-token-of-some-length",
+      METRICS_PORT: "9464",
+      METRICS_HOST: "127.0.0.1",
       NODE_ENV: "production",
       TRUST_PROXY: "10.0.0.2, ::1",
       LOGIN_FAILURES_PER_ACCOUNT: "5",
@@ -67,6 +71,8 @@ describe("loadConfig", () => {
       jwtSecret: "x".repeat(40),
       frontendOrigins: ["https://a.example", "https://b.example:8443"],
       logLevel: "warn",
+      logFormat: "json",
+      metrics: { token: "a-metrics-token-of-some-length", listen: { host: "127.0.0.1", port: 9464 } },
       production: true,
       trustedProxies: ["10.0.0.2", "::1"],
       limits: {
@@ -135,5 +141,33 @@ describe("loadConfig", () => {
 
   test("production refuses to start without JWT_SECRET", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
+  });
+  test("logs are text and /metrics is open on PORT unless configured", () => {
+    const config = loadConfig({});
+    expect(config.logFormat).toBe("text");
+    expect(config.metrics).toEqual({ token: undefined, listen: undefined });
+  });
+
+  test("LOG_FORMAT, METRICS_TOKEN, METRICS_PORT and METRICS_HOST are read (the host defaults to HOST)", () => {
+    const token = "0123456789abcdef-metrics";
+    expect(loadConfig({ LOG_FORMAT: "json", METRICS_TOKEN: token, METRICS_PORT: "9464" })).toMatchObject({
+      logFormat: "json",
+      metrics: { token, listen: { host: "0.0.0.0", port: 9464 } },
+    });
+    expect(loadConfig({ HOST: "10.0.0.5", METRICS_PORT: "9464", METRICS_HOST: "127.0.0.1" }).metrics.listen).toEqual({ host: "127.0.0.1", port: 9464 });
+  });
+
+  test("bad metrics and log settings are refused; a bad token is never echoed", () => {
+    expect(() => loadConfig({ LOG_FORMAT: "xml" })).toThrow(/LOG_FORMAT must be one of text, json/);
+    expect(() => loadConfig({ METRICS_PORT: "70000" })).toThrow(/METRICS_PORT must be an integer/);
+    expect(() => loadConfig({ METRICS_HOST: "127.0.0.1" })).toThrow(/METRICS_HOST needs METRICS_PORT/);
+    let message = "";
+    try {
+      loadConfig({ METRICS_TOKEN: "short secret" });
+    } catch (error) {
+      if (error instanceof ConfigError) message = error.message;
+    }
+    expect(message).toContain("METRICS_TOKEN must be at least 16 printable characters");
+    expect(message).not.toContain("short secret");
   });
 });
