@@ -12,3 +12,5 @@ export { RemoteSocket } from "./remote-socket.ts";
 export type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
 export { LocalAdapter, localAdapter } from "../adapter/local-adapter.ts";
 export type { Adapter, AdapterFactory } from "../adapter/index.ts";
+export { createRedisAdapter, RedisAdapter } from "../adapter/index.ts";
+export type { RedisAdapterOptions, RedisPublisher, RedisSubscriber } from "../adapter/index.ts";
