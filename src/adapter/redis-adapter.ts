@@ -237,7 +237,8 @@ export class RedisAdapter extends LocalAdapter {
 
   private onRequest(request: BusRecord): void {
     const { requestId, type } = request;
-    if (request.uid === this.uid && type !== RequestType.BROADCAST) return;
+    // Our own requests come back from Redis: this node acted on them when it sent them.
+    if (request.uid === this.uid) return;
     switch (type) {
       case RequestType.SOCKETS: {
         const rooms = roomsOf(request.rooms);

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { encode } from "notepack.io";
 import { expectNoEvent, record, waitFor } from "../support/sio-client.ts";
 import { rejectionOf } from "../support/promises.ts";
-import { redisAvailable, startNode, uniqueKey } from "./support.ts";
+import { redisAvailable, redisClient, startNode, uniqueKey } from "./support.ts";
 
 const available = await redisAvailable("Redis adapter tests");
 
@@ -213,6 +213,71 @@ describe.skipIf(!available)("Redis adapter: two of our nodes", () => {
     await mine;
     await notRemote;
     expect((await a.io.local.fetchSockets()).map((s) => s.id)).toEqual([onA.socket.id]);
+  });
+
+  test("a broadcast from the bus reaches this node's WebSocket clients as one Bun topic publish, no per-socket send", async () => {
+    const key = uniqueKey("topics");
+    await using a = await startNode(key);
+    await using b = await startNode(key);
+    const members = [await b.client(), await b.client(), await b.client()];
+    for (const { socket } of members) socket.join("lecture");
+    const topics: string[] = [];
+    const publish = b.io.publish.bind(b.io);
+    b.io.publish = (topic, messages, except) => {
+      topics.push(topic);
+      publish(topic, messages, except);
+    };
+    const sends = members.map(({ socket }) => {
+      const counted = { calls: 0 };
+      const deliver = socket.deliver.bind(socket);
+      socket.deliver = (messages) => {
+        counted.calls++;
+        deliver(messages);
+      };
+      return counted;
+    });
+    const got = members.map(({ client }) => waitFor(client, "in-lecture"));
+    a.io.to("lecture").emit("in-lecture", 1);
+    await Promise.all(got);
+    expect(topics.length).toBe(1);
+    expect(sends.map((s) => s.calls)).toEqual([0, 0, 0]);
+  });
+
+  test("fetchSockets fails after the request timeout when a node subscribed to the bus never answers", async () => {
+    const key = uniqueKey("fetch-timeout");
+    await using a = await startNode(key, { requestsTimeout: 200 });
+    // A silent "node": subscribed to the request channel (so it is counted), answering nothing.
+    const silent = redisClient();
+    try {
+      await silent.subscribe(`${key}-request#/#`);
+      const error = await rejectionOf(a.io.fetchSockets());
+      expect(String(error)).toContain("timeout reached while waiting for fetchSockets response");
+      // The local answer alone is still there when asked for.
+      expect(await a.io.local.fetchSockets()).toEqual([]);
+    } finally {
+      silent.disconnect();
+    }
+  });
+
+  test("publishOnSpecificResponseChannel: answers go to the asking node's own channel", async () => {
+    const key = uniqueKey("specific");
+    await using a = await startNode(key, { publishOnSpecificResponseChannel: true });
+    await using b = await startNode(key, { publishOnSpecificResponseChannel: true });
+    const onB = await b.client();
+    const watcher = redisClient();
+    try {
+      await watcher.subscribe(`${key}-response#/#`);
+      const shared = record(watcher, "message");
+      const found = await a.io.fetchSockets();
+      expect(found.map((s) => s.id)).toEqual([onB.socket.id]);
+      // A sentinel on the shared channel, published after the answer: the watcher sees it alone.
+      const sentinel = waitFor(watcher, "message");
+      await a.pub.publish(`${key}-response#/#`, "sentinel");
+      await sentinel;
+      expect(shared.map(([, message]) => message)).toEqual(["sentinel"]);
+    } finally {
+      watcher.disconnect();
+    }
   });
 
   test("garbage and foreign messages on the bus change nothing and crash nothing", async () => {
