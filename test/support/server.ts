@@ -30,6 +30,8 @@ export type TestServerOptions = {
   ownDatabase?: boolean;
   /** Where the app logs (silent by default). */
   logger?: Logger;
+  /** The Redis channel prefix under ADAPTER=redis (AppOptions.clusterKey). */
+  clusterKey?: string;
 };
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
@@ -43,6 +45,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     database: options.ownDatabase ? undefined : await testDatabase(),
     passwordCost: TEST_PASSWORD_COST,
     realtime: options.realtime,
+    clusterKey: options.clusterKey,
   });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...app.serve });
   const url = `http://127.0.0.1:${server.port}`;
