@@ -55,6 +55,7 @@ export class RedisAdapter extends LocalAdapter {
   readonly ready: Promise<void>;
   private readonly requests: PendingRequests;
   private readonly ackRequests = new Map<string, AckRequest>();
+  private publishFailing = false;
   private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) =>
     this.onBroadcast(channel.toString(), message);
   private readonly onRequestMessage = (channel: Buffer | string, message: Buffer) => this.onRequestOrResponse(channel.toString(), message);
@@ -82,7 +83,17 @@ export class RedisAdapter extends LocalAdapter {
   // ---- sending --------------------------------------------------------------------------------
 
   private publish(channel: string, message: string | Buffer): void {
-    this.pub.publish(channel, message).catch((error: unknown) => this.options.onError(error, `publish to ${channel}`));
+    this.pub.publish(channel, message).then(
+      () => {
+        this.publishFailing = false;
+      },
+      (error: unknown) => {
+        // Once per outage: with Redis down every broadcast fails, and the log must not drown.
+        if (this.publishFailing) return;
+        this.publishFailing = true;
+        this.options.onError(error, `publish to ${channel}`);
+      },
+    );
   }
 
   private request(body: BusRecord): void {

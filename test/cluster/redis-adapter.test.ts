@@ -3,6 +3,7 @@
 // broadcasts with acks reach across nodes; a node acts on its own messages once; garbage on the bus is ignored.
 import { describe, expect, test } from "bun:test";
 import { encode } from "notepack.io";
+import { RedisAdapter } from "../../src/adapter/index.ts";
 import { expectNoEvent, record, waitFor } from "../support/sio-client.ts";
 import { rejectionOf } from "../support/promises.ts";
 import { redisAvailable, redisClient, startNode, uniqueKey } from "./support.ts";
@@ -278,6 +279,24 @@ describe.skipIf(!available)("Redis adapter: two of our nodes", () => {
     } finally {
       watcher.disconnect();
     }
+  });
+
+  test("with the publishing connection gone, broadcasts still reach this node's clients and the failure is reported once", async () => {
+    const errors: string[] = [];
+    await using a = await startNode(uniqueKey("pub-down"), { onError: (_error, context) => errors.push(context) });
+    const local = await a.client();
+    a.pub.disconnect();
+    const seen = record(local.client, "still-here");
+    for (let i = 0; i < 3; i++) a.io.emit("still-here", i);
+    const last = waitFor(local.client, "sentinel");
+    a.io.emit("sentinel");
+    await last;
+    expect(seen).toEqual([[0], [1], [2]]);
+    // The client fails commands in order: once a later publish has failed, the adapter's have too.
+    await rejectionOf(a.pub.publish("after", "all"));
+    const adapter = a.io.of("/").adapter;
+    expect(adapter).toBeInstanceOf(RedisAdapter);
+    expect(errors).toEqual([`publish to ${adapter instanceof RedisAdapter ? adapter.channels.broadcast : "?"}`]);
   });
 
   test("garbage and foreign messages on the bus change nothing and crash nothing", async () => {
