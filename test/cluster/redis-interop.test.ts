@@ -32,6 +32,7 @@ async function startStock(key: string, setup: (io: StockServer) => void = () => 
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const clients: ClientSocket[] = [];
+  const sockets: StockSocket[] = [];
   return {
     io,
     async client() {
@@ -40,13 +41,17 @@ async function startStock(key: string, setup: (io: StockServer) => void = () => 
       clients.push(client);
       await connected(client);
       const [socket] = await arrived;
+      sockets.push(socket);
       return { client, socket };
     },
     async [Symbol.asyncDispose]() {
+      // The clients leave first, and the server sees them go, before it closes their connections.
+      const gone = sockets.filter((socket) => socket.connected).map((socket) => waitFor(socket, "disconnect"));
       for (const client of clients) {
         client.io.reconnection(false);
         client.disconnect();
       }
+      await Promise.allSettled(gone);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       pub.disconnect();
       sub.disconnect();
