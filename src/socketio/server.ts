@@ -150,12 +150,16 @@ export class Server<
     (this.sockets.on as (event: string, listener: (...args: never[]) => unknown) => unknown)(event, listener);
     return this;
   }
-  once(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
-    this.sockets.once(event, listener);
+  once(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  once<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener: ServerSideListener<ServerSideEvents, Ev>): this;
+  once(event: string, listener: (...args: never[]) => unknown): this {
+    (this.sockets.once as (event: string, listener: (...args: never[]) => unknown) => unknown)(event, listener);
     return this;
   }
-  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
-    this.sockets.off(event, listener);
+  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  off<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener?: ServerSideListener<ServerSideEvents, Ev>): this;
+  off(event: string, listener?: (...args: never[]) => unknown): this {
+    (this.sockets.off as (event: string, listener?: (...args: never[]) => unknown) => unknown)(event, listener);
     return this;
   }
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
