@@ -17,9 +17,10 @@ import { settledBy } from "./lib/deadline.ts";
 import type { Logger } from "./lib/logger.ts";
 import { clientAddress, normalizeAddress } from "./lib/client-address.ts";
 import { systemTimers } from "./lib/timers.ts";
+import Redis from "ioredis";
 import { createAppMetrics, type AppMetrics } from "./metrics/app-metrics.ts";
 import { EXPOSITION_CONTENT_TYPE } from "./metrics/exposition.ts";
-import { Server, type ServerOptions } from "./socketio/index.ts";
+import { createRedisAdapter, RedisAdapter, Server, type AdapterFactory, type ServerOptions } from "./socketio/index.ts";
 
 export type App = {
   /** `Bun.serve({ port, ...app.serve })`: Socket.IO under /socket.io (WebSocket and polling), REST for the rest. */
@@ -75,6 +76,8 @@ export type AppOptions = {
   clearStalePresence?: boolean;
   /** How often the event-loop lag is sampled (500 ms unless given; tests pass a short one). */
   lagIntervalMs?: number;
+  /** The cluster's Redis channel prefix under ADAPTER=redis; socket.io's "socket.io" unless given (tests isolate runs). */
+  clusterKey?: string;
   /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
   realtime?: Partial<Pick<ServerOptions, "pingInterval" | "pingTimeout" | "connectTimeout" | "upgradeTimeout">> & {
     /** How long a typing indicator lasts without a new typing:start (5 s). */
@@ -95,7 +98,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   try {
     const { applied } = await database.migrate();
     if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
-    if (options.clearStalePresence ?? true) {
+    // Under a cluster adapter other nodes' users are online: clearing everyone would take them offline.
+    if ((options.clearStalePresence ?? true) && config.adapter === "local") {
       const cleared = await repositories.presence.markAllOffline();
       if (cleared > 0) logger.info("presence left online by a previous run cleared", { users: cleared });
     }
@@ -109,6 +113,14 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     logger,
   );
   health.start();
+
+  let bus: RedisBus | undefined;
+  try {
+    bus = config.adapter === "redis" ? await connectRedisBus(config.redisUrl, config.dbConnectTimeoutMs, logger, options.clusterKey) : undefined;
+  } catch (error) {
+    if (ownsDatabase) await database.close(0).catch(() => {});
+    throw error;
+  }
 
   const { typingExpiryMs, ...timings } = options.realtime ?? {};
   const trustedProxies = new Set(config.trustedProxies.map(normalizeAddress));
@@ -128,6 +140,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     cors: { origin: config.frontendOrigins, methods: ["GET", "POST"], credentials: true },
     serveClient: true,
     logger,
+    ...(bus ? { adapter: bus.adapter } : {}),
     // Behind TRUST_PROXY the client's address comes from X-Forwarded-For (README "Limits").
     addressOf: (peer, request) => clientAddress(peer, request.headers.get("x-forwarded-for"), trustedProxies),
     addressLimits: {
@@ -136,6 +149,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       pendingSessions: config.limits.pendingConnectionsPerAddress,
     },
   });
+
+  // The main namespace listens to the cluster before the server takes its first connection.
+  const mainAdapter = io.of("/").adapter;
+  if (mainAdapter instanceof RedisAdapter) await mainAdapter.ready;
 
   const chat = createChatServices({
     ...repositories,
@@ -173,6 +190,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     await step("client events in flight", gateway.drain());
     // Sockets are told "server shutting down"; each user's last one going records "offline".
     await step("closing the sockets", io.close());
+    bus?.close();
     if (stopServer) await step("HTTP requests in flight", stopServer());
     await step("presence writes", gateway.settled());
     health.stop();
@@ -195,4 +213,55 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       return closing;
     },
   };
+}
+
+type RedisBus = { adapter: AdapterFactory; close(): void };
+
+/**
+ * The Redis connections of the cluster adapter: one to publish, one to subscribe (a subscribed
+ * connection can do nothing else). Start-up fails when Redis is not reachable within the timeout;
+ * later the client reconnects by itself and subscribes again.
+ */
+async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Logger, key: string | undefined): Promise<RedisBus> {
+  const options = { lazyConnect: true, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 2 };
+  const pub = new Redis(url, options);
+  const sub = new Redis(url, options);
+  let lastError = "";
+  for (const client of [pub, sub]) {
+    // Logged once per kind of failure: a reconnect loop must not flood the log.
+    client.on("error", (error: Error) => {
+      if (error.message === lastError) return;
+      lastError = error.message;
+      logger.warn("redis connection failed", { error });
+    });
+    client.on("ready", () => {
+      lastError = "";
+    });
+  }
+  try {
+    await Promise.all([pub.connect(), sub.connect()]);
+  } catch (error) {
+    pub.disconnect();
+    sub.disconnect();
+    throw new Error(`Redis not reachable at ${hostOf(url)} (ADAPTER=redis)`, { cause: error });
+  }
+  return {
+    adapter: createRedisAdapter(pub, sub, {
+      ...(key === undefined ? {} : { key }),
+      onError: (error, context) => logger.error(`redis adapter: ${context}`, { error }),
+    }),
+    close() {
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
+
+/** The host of a Redis URL for messages (never its password). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "REDIS_URL";
+  }
 }

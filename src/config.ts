@@ -21,6 +21,12 @@ const postgresUrl = v.pipe(
   v.regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL"),
 );
 
+const redisUrl = v.pipe(v.string(), v.trim(), v.regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL"));
+
+/** Realtime adapters: one node, or several sharing Redis pub/sub (README "Running several nodes"). */
+export const ADAPTERS = ["local", "redis"] as const;
+export type AdapterKind = (typeof ADAPTERS)[number];
+
 const httpOrigin = v.pipe(
   v.string(),
   v.trim(),
@@ -76,6 +82,8 @@ const envSchema = v.object({
   HOST: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty")), "0.0.0.0"),
   DATABASE_URL: v.optional(postgresUrl),
   DATA_DIR: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty")), "./data"),
+  ADAPTER: v.optional(v.picklist(ADAPTERS, `must be one of ${ADAPTERS.join(", ")}`), "local"),
+  REDIS_URL: v.optional(redisUrl, "redis://127.0.0.1:6379"),
   JWT_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))),
   FRONTEND_URL: v.optional(httpOrigin, "http://localhost:3000"),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
@@ -129,6 +137,10 @@ export type Config = {
   /** Postgres connection string; undefined selects the embedded PGlite database. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Where broadcasts and room membership live: this node only, or a cluster over Redis. */
+  adapter: AdapterKind;
+  /** The Redis of the cluster (ADAPTER=redis). */
+  redisUrl: string;
   /** Undefined until resolved: see resolveJwtSecret in src/auth/secret-file.ts. */
   jwtSecret: string | undefined;
   frontendOrigins: string[];
@@ -190,11 +202,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (out.METRICS_HOST !== undefined && out.METRICS_PORT === undefined) {
     throw new ConfigError("Invalid configuration:\n  METRICS_HOST needs METRICS_PORT (without it /metrics is served on PORT)");
   }
+  // PGlite is one process's own database: nodes of a cluster could not share users, rooms or messages.
+  if (out.ADAPTER !== "local" && out.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ADAPTER=${out.ADAPTER} needs DATABASE_URL: the embedded PGlite database belongs to one process, so several nodes need a shared PostgreSQL`,
+    );
+  }
   return {
     port: out.PORT,
     host: out.HOST,
     databaseUrl: out.DATABASE_URL,
     dataDir: out.DATA_DIR,
+    adapter: out.ADAPTER,
+    redisUrl: out.REDIS_URL,
     jwtSecret: out.JWT_SECRET,
     frontendOrigins: out.FRONTEND_URL,
     logLevel: out.LOG_LEVEL,

@@ -10,9 +10,11 @@ import type {
   PersistedSession,
   RestoredSession,
   Room,
+  SocketDetails,
   SocketId,
 } from "./types.ts";
 import { RecoveryStore } from "./recovery-store.ts";
+import { namespaceTopic, roomTopic } from "./topics.ts";
 
 export type AdapterDeps = {
   /** Encodes an EVENT of this namespace (once per wire format its sockets speak). */
@@ -27,27 +29,29 @@ export type AdapterDeps = {
 
 export type AdapterFactory = (host: AdapterHost, deps: AdapterDeps) => Adapter;
 
-/**
- * Topic names carry the namespace, so rooms of the same name in two namespaces never mix. The
- * namespace's length prefixes it: no choice of names (NUL included) makes two pairs collide.
- */
-export function namespaceTopic(namespace: string): string {
-  return `n${namespace}`;
-}
-export function roomTopic(namespace: string, room: Room): string {
-  return `r${namespace.length}:${namespace}${room}`;
-}
-
 export class LocalAdapter implements Adapter {
   readonly rooms = new Map<Room, Set<SocketId>>();
   readonly sids = new Map<SocketId, Set<Room>>();
   private readonly recovery: RecoveryStore | undefined;
 
   constructor(
-    private readonly host: AdapterHost,
-    private readonly deps: AdapterDeps,
+    protected readonly host: AdapterHost,
+    protected readonly deps: AdapterDeps,
   ) {
     this.recovery = deps.recoveryWindow === undefined ? undefined : new RecoveryStore(deps.recoveryWindow);
+  }
+
+  attach(socket: AdapterSocket): void {
+    socket.subscribe(namespaceTopic(this.host.name));
+  }
+
+  detach(socket: AdapterSocket): void {
+    socket.unsubscribe(namespaceTopic(this.host.name));
+  }
+
+  /** Whether a room has a member on this node (a socket's own room counts). */
+  hasRoom(room: Room): boolean {
+    return this.rooms.has(room) || this.host.sockets.has(room);
   }
 
   // A socket's own room (its id) is implicit: it costs no Set and no topic per socket, and a
@@ -201,6 +205,51 @@ export class LocalAdapter implements Adapter {
     return new Set(this.matchingSockets({ rooms }));
   }
 
+  async allRooms(): Promise<Set<Room>> {
+    return this.localRooms();
+  }
+
+  /** Rooms with a member here, each socket's own room included (as socket.io lists them). */
+  protected localRooms(): Set<Room> {
+    return new Set([...this.host.sockets.keys(), ...this.rooms.keys()]);
+  }
+
+  async serverCount(): Promise<number> {
+    return 1;
+  }
+
+  async fetchSockets(options: BroadcastOptions): Promise<SocketDetails[]> {
+    return this.localDetails(options);
+  }
+
+  protected localDetails(options: BroadcastOptions): SocketDetails[] {
+    const out: SocketDetails[] = [];
+    for (const id of this.matchingSockets(options)) {
+      const socket = this.host.sockets.get(id);
+      if (socket) out.push({ id, handshake: socket.handshake, rooms: [...(this.socketRooms(id) ?? [])], data: socket.data });
+    }
+    return out;
+  }
+
+  addSockets(options: BroadcastOptions, rooms: readonly Room[]): void {
+    for (const socket of this.localMatches(options)) socket.join([...rooms]);
+  }
+
+  delSockets(options: BroadcastOptions, rooms: readonly Room[]): void {
+    for (const socket of this.localMatches(options)) for (const room of rooms) socket.leave(room);
+  }
+
+  disconnectSockets(options: BroadcastOptions, close: boolean): void {
+    for (const socket of this.localMatches(options)) socket.disconnect(close);
+  }
+
+  private localMatches(options: BroadcastOptions): AdapterSocket[] {
+    return this.matchingSockets(options).flatMap((id) => {
+      const socket = this.host.sockets.get(id);
+      return socket ? [socket] : [];
+    });
+  }
+
   socketRooms(id: SocketId): ReadonlySet<Room> | undefined {
     if (!this.host.sockets.has(id)) return this.sids.get(id);
     return new Set([id, ...(this.sids.get(id) ?? [])]);
@@ -208,6 +257,10 @@ export class LocalAdapter implements Adapter {
 
   serverSideEmit(_packet: unknown[]): void {
     // One node: there is no other server to tell. A cluster adapter overrides this.
+  }
+
+  async serverSideEmitWithAck(_packet: unknown[]): Promise<unknown[]> {
+    return [];
   }
 
   persistSession(session: PersistedSession): void {

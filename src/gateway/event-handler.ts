@@ -12,6 +12,7 @@ import type { TypingIndicator } from "../chat/typing.ts";
 import type { Deadline } from "../lib/deadline-queue.ts";
 import type { Inflight } from "../lib/inflight.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { KeyedSerialQueue } from "../lib/serial-queue.ts";
 import type { BucketState, TokenBucket } from "../lib/token-bucket.ts";
 import { OrderedPipeline, type Settlement } from "../lib/ordered-pipeline.ts";
 import { ackErrorOf, ackFailure, ackOk, SHUTTING_DOWN, type Ack, type AckError, type AckResponse } from "./acks.ts";
@@ -38,6 +39,8 @@ export type GatewayShared = {
   eventRate: TokenBucket;
   /** Study rooms one socket may have joined at once. */
   roomsPerSocket: number;
+  /** Room join/leave announcements, one at a time per user and room (two tabs announce once). */
+  announcements: KeyedSerialQueue;
 };
 
 /**

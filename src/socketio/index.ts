@@ -15,3 +15,5 @@ export { LocalAdapter, localAdapter } from "../adapter/local-adapter.ts";
 export type { Adapter, AdapterFactory } from "../adapter/index.ts";
 export { CONNECT_REFUSAL_REASONS } from "./observer.ts";
 export type { ConnectRefusalReason, NamespaceStats, ServerObserver, ServerStats } from "./observer.ts";
+export { createRedisAdapter, RedisAdapter } from "../adapter/index.ts";
+export type { RedisAdapterOptions, RedisPublisher, RedisSubscriber } from "../adapter/index.ts";

@@ -2,14 +2,14 @@
 // (broadcast operators, bulk operations, per-namespace ack ids).
 import type { Adapter, AdapterHost, EncodedPacket, Room, SocketId } from "../adapter/types.ts";
 import type { EngineSession } from "../engine/types.ts";
-import { namespaceTopic } from "../adapter/local-adapter.ts";
 import { BroadcastOperator } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
-import { SafeEmitter } from "./emitter.ts";
+import { invokeListener, SafeEmitter } from "./emitter.ts";
 import { PacketFrames, parserTopic, type FormatsInUse } from "./fanout-formats.ts";
 import { SioPacketType } from "./parser/index.ts";
 import type { ServerObserver } from "./observer.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
+import { RESERVED_EVENTS } from "./reserved-events.ts";
 import type { Server } from "./server.ts";
 import { Socket, type RecoveredSession } from "./socket.ts";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
@@ -23,6 +23,9 @@ const MAX_ACK_ID = 2 ** 31 - 1;
 function broadcastHook(observer: ServerObserver | undefined): ((recipients: number) => void) | undefined {
   return observer?.broadcast ? (recipients) => observer.broadcast?.(recipients) : undefined;
 }
+
+/** A server-side event's listener as the event map declares it (an ack for the sender, when asked for, comes last). */
+export type ServerSideListener<S extends EventsMap, Ev extends EventNames<S>> = S[Ev];
 
 export type NamespaceMiddleware<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = (
   socket: Socket<L, E, S, D>,
@@ -85,28 +88,29 @@ export class Namespace<
 
   // ---- listeners ------------------------------------------------------------------------------
 
-  on(
-    event: "connection" | "connect",
-    listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
-  ): this {
+  on(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  /** A server-side event from another node (serverSideEmit); with an ack, its callback comes last. */
+  on<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener: ServerSideListener<ServerSideEvents, Ev>): this;
+  on(event: string, listener: (...args: never[]) => unknown): this {
     this.addListener(event, listener);
     return this;
   }
 
-  once(
-    event: "connection" | "connect",
-    listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
-  ): this {
+  once(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  once<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener: ServerSideListener<ServerSideEvents, Ev>): this;
+  once(event: string, listener: (...args: never[]) => unknown): this {
     this.addOnceListener(event, listener);
     return this;
   }
 
-  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
+  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  off<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener?: ServerSideListener<ServerSideEvents, Ev>): this;
+  off(event: string, listener?: (...args: never[]) => unknown): this {
     this.removeListenerOf(event, listener);
     return this;
   }
 
-  listeners(event: "connection" | "connect"): readonly ((...args: never[]) => unknown)[] {
+  listeners(event: string): readonly ((...args: never[]) => unknown)[] {
     return this.listenersOf(event);
   }
 
@@ -180,16 +184,39 @@ export class Namespace<
     return this.adapter.sockets(new Set());
   }
 
-  /** Emits to the other server nodes (nothing to do on one node; the adapter decides). */
+  /**
+   * Emits to the other server nodes' namespaces of this name (the adapter carries it; on one node
+   * nobody hears it). A function as last argument gets `(err, responses)`, one answer per node.
+   */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(event: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
-    this.adapter.serverSideEmit([event, ...args]);
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    const packet: unknown[] = [event, ...args];
+    const last = packet[packet.length - 1];
+    if (typeof last !== "function") {
+      this.adapter.serverSideEmit(packet);
+      return true;
+    }
+    packet.pop();
+    const callback = last as (error: Error | null, responses: unknown[]) => void;
+    this.adapter.serverSideEmitWithAck(packet).then(
+      (responses) => invokeListener(callback, [null, responses], "serverSideEmit ack", this),
+      (error: unknown) => invokeListener(callback, [error instanceof Error ? error : new Error(String(error)), []], "serverSideEmit ack", this),
+    );
     return true;
   }
 
-  /** With one node there is nobody to answer: resolves with no responses at once. */
-  async serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(event: Ev, ...args: unknown[]): Promise<unknown[]> {
-    this.adapter.serverSideEmit([event, ...args]);
-    return [];
+  /** Resolves with one answer per other node; rejects when they do not all answer in time. */
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(event: Ev, ...args: unknown[]): Promise<unknown[]> {
+    if (RESERVED_EVENTS.has(event)) return Promise.reject(new Error(`"${event}" is a reserved event name`));
+    return this.adapter.serverSideEmitWithAck([event, ...args]);
+  }
+
+  /** Called by the adapter with a server-side event from another node. */
+  onServerSideEmit(args: unknown[]): void {
+    const [event, ...rest] = args;
+    // The bus is not trusted to name the namespace's own events: those stay the library's.
+    if (typeof event !== "string" || event === "connection" || event === "connect" || RESERVED_EVENTS.has(event)) return;
+    this.emitSafely(event, rest);
   }
 
   // ---- connections ----------------------------------------------------------------------------
@@ -218,7 +245,7 @@ export class Namespace<
       }
       this.sockets.set(socket.id, socket);
       if (client.parser === "msgpack") this.msgpackSockets++;
-      socket.subscribe(namespaceTopic(this.name));
+      this.adapter.attach(socket);
       socket.onconnect(previous);
       done(socket);
       this.emitSafely("connect", [socket]);
@@ -272,7 +299,7 @@ export class Namespace<
 
   removeSocket(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) !== socket) return;
-    socket.unsubscribe(namespaceTopic(this.name));
+    this.adapter.detach(socket);
     this.sockets.delete(socket.id);
     if (socket.client.parser === "msgpack") this.msgpackSockets--;
     this.server.namespaceEmptied(this);

@@ -7,7 +7,7 @@ import type { EngineSession, MessageData } from "../engine/types.ts";
 import type { BroadcastOperator } from "./broadcast-operator.ts";
 import { serveClientFile } from "./client-bundle.ts";
 import { Client } from "./client.ts";
-import { Namespace, type NamespaceMiddleware } from "./namespace.ts";
+import { Namespace, type NamespaceMiddleware, type ServerSideListener } from "./namespace.ts";
 import { createConnectRefusals, type ServerStats } from "./observer.ts";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
@@ -165,16 +165,22 @@ export class Server<
 
   // ---- main namespace shortcuts ---------------------------------------------------------------
 
-  on(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
-    this.sockets.on(event, listener);
+  on(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  on<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener: ServerSideListener<ServerSideEvents, Ev>): this;
+  on(event: string, listener: (...args: never[]) => unknown): this {
+    (this.sockets.on as (event: string, listener: (...args: never[]) => unknown) => unknown)(event, listener);
     return this;
   }
-  once(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
-    this.sockets.once(event, listener);
+  once(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  once<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener: ServerSideListener<ServerSideEvents, Ev>): this;
+  once(event: string, listener: (...args: never[]) => unknown): this {
+    (this.sockets.once as (event: string, listener: (...args: never[]) => unknown) => unknown)(event, listener);
     return this;
   }
-  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
-    this.sockets.off(event, listener);
+  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  off<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener?: ServerSideListener<ServerSideEvents, Ev>): this;
+  off(event: string, listener?: (...args: never[]) => unknown): this {
+    (this.sockets.off as (event: string, listener?: (...args: never[]) => unknown) => unknown)(event, listener);
     return this;
   }
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {

@@ -38,6 +38,8 @@ describe("loadConfig", () => {
       HOST: "127.0.0.1",
       DATABASE_URL: "postgres://u@db:5432/app",
       DATA_DIR: "/var/lib/sc",
+      ADAPTER: "redis",
+      REDIS_URL: "redis://cache:6380/2",
       JWT_SECRET: "x".repeat(40),
       FRONTEND_URL: "https://a.example, https://b.example:8443",
       LOG_LEVEL: "warn",
@@ -68,6 +70,8 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       databaseUrl: "postgres://u@db:5432/app",
       dataDir: "/var/lib/sc",
+      adapter: "redis",
+      redisUrl: "redis://cache:6380/2",
       jwtSecret: "x".repeat(40),
       frontendOrigins: ["https://a.example", "https://b.example:8443"],
       logLevel: "warn",
@@ -137,6 +141,18 @@ describe("loadConfig", () => {
   test("a short JWT_SECRET is refused without echoing it", () => {
     expect(() => loadConfig({ JWT_SECRET: "short-secret" })).toThrow(/JWT_SECRET must be at least 32 characters$/m);
     expect(() => loadConfig({ JWT_SECRET: "short-secret" })).not.toThrow(/short-secret/);
+  });
+
+  test("the adapter is local unless ADAPTER says redis; REDIS_URL defaults to the local Redis", () => {
+    expect(loadConfig({})).toMatchObject({ adapter: "local", redisUrl: "redis://127.0.0.1:6379" });
+    expect(() => loadConfig({ ADAPTER: "postgres", DATABASE_URL: "postgres://db/app" })).toThrow("ADAPTER must be one of local, redis");
+    expect(() => loadConfig({ ADAPTER: "redis", DATABASE_URL: "postgres://db/app", REDIS_URL: "http://cache" })).toThrow(
+      "REDIS_URL must be a redis:// or rediss:// URL",
+    );
+  });
+
+  test("a cluster adapter on the embedded PGlite database is refused, saying why", () => {
+    expect(() => loadConfig({ ADAPTER: "redis" })).toThrow(/ADAPTER=redis needs DATABASE_URL: the embedded PGlite database belongs to one process/);
   });
 
   test("production refuses to start without JWT_SECRET", () => {

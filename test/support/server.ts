@@ -32,6 +32,8 @@ export type TestServerOptions = {
   logger?: Logger;
   /** The event-loop lag sampling interval (AppOptions.lagIntervalMs). */
   lagIntervalMs?: number;
+  /** The Redis channel prefix under ADAPTER=redis (AppOptions.clusterKey). */
+  clusterKey?: string;
 };
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
@@ -46,6 +48,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     passwordCost: TEST_PASSWORD_COST,
     realtime: options.realtime,
     lagIntervalMs: options.lagIntervalMs,
+    clusterKey: options.clusterKey,
   });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...app.serve });
   const url = `http://127.0.0.1:${server.port}`;
