@@ -75,6 +75,8 @@ const envSchema = v.object({
   DATABASE_URL: v.optional(postgresUrl),
   DATA_DIR: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty")), "./data"),
   JWT_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))),
+  // Up to a year; short ones are for trying what a client does when its session ends.
+  JWT_LIFETIME_SECONDS: v.optional(integer(1, 366 * 86_400), String(7 * 86_400)),
   FRONTEND_URL: v.optional(httpOrigin, "http://localhost:3000"),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
   NODE_ENV: v.optional(v.picklist(["development", "production", "test"], "must be development, production or test"), "development"),
@@ -123,6 +125,8 @@ export type Config = {
   dataDir: string;
   /** Undefined until resolved: see resolveJwtSecret in src/auth/secret-file.ts. */
   jwtSecret: string | undefined;
+  /** How long issued tokens are valid; a socket is disconnected when its token expires. */
+  jwtLifetimeSeconds: number;
   frontendOrigins: string[];
   logLevel: LogLevel;
   production: boolean;
@@ -174,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: out.DATABASE_URL,
     dataDir: out.DATA_DIR,
     jwtSecret: out.JWT_SECRET,
+    jwtLifetimeSeconds: out.JWT_LIFETIME_SECONDS,
     frontendOrigins: out.FRONTEND_URL,
     logLevel: out.LOG_LEVEL,
     production,

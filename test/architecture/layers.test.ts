@@ -64,6 +64,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   http: ["chat", "auth", "lib"],
   gateway: ["chat", "auth", "socketio", "lib"],
   config: [],
+  // The web app: server-side files that serve it, and browser code that talks to the public API only.
+  web: [],
 };
 
 /** Packages that only the application edges and storage may use. */

@@ -39,6 +39,7 @@ describe("loadConfig", () => {
       DATABASE_URL: "postgres://u@db:5432/app",
       DATA_DIR: "/var/lib/sc",
       JWT_SECRET: "x".repeat(40),
+      JWT_LIFETIME_SECONDS: "3600",
       FRONTEND_URL: "https://a.example, https://b.example:8443",
       LOG_LEVEL: "warn",
       NODE_ENV: "production",
@@ -65,6 +66,7 @@ describe("loadConfig", () => {
       databaseUrl: "postgres://u@db:5432/app",
       dataDir: "/var/lib/sc",
       jwtSecret: "x".repeat(40),
+      jwtLifetimeSeconds: 3600,
       frontendOrigins: ["https://a.example", "https://b.example:8443"],
       logLevel: "warn",
       production: true,
@@ -103,6 +105,12 @@ describe("loadConfig", () => {
     });
     expect(() => loadConfig({ ROOMS_PER_SOCKET: "0" })).toThrow("ROOMS_PER_SOCKET must be an integer between 1 and 100000");
     expect(() => loadConfig({ TRUST_PROXY: "proxy.example" })).toThrow("TRUST_PROXY must be one or more IP addresses");
+  });
+
+  test("tokens last 7 days unless JWT_LIFETIME_SECONDS says otherwise (1 s to a year)", () => {
+    expect(loadConfig({}).jwtLifetimeSeconds).toBe(604_800);
+    expect(loadConfig({ JWT_LIFETIME_SECONDS: "2" }).jwtLifetimeSeconds).toBe(2);
+    expect(() => loadConfig({ JWT_LIFETIME_SECONDS: "0" })).toThrow("JWT_LIFETIME_SECONDS must be an integer between 1 and 31622400");
   });
 
   test("empty strings count as unset", () => {
