@@ -37,9 +37,13 @@ export type WebServer = {
   [Symbol.asyncDispose](): Promise<void>;
 };
 
+// Chromium, the server and PGlite share one core under `taskset -c 0`: a health probe may wait
+// seconds there, and these tests are not about outages (test/faults is), so it gets 10 s.
+const TEST_ENV = { NODE_ENV: "test", JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: "silent", SHUTDOWN_TIMEOUT_MS: "2000", DB_HEALTH_TIMEOUT_MS: "10000" };
+
 /** The whole app (web page, REST, Socket.IO) on the shared test database, on 127.0.0.1. */
 export async function startWebServer(env: Record<string, string> = {}): Promise<WebServer> {
-  const config: Config = loadConfig({ NODE_ENV: "test", JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: "silent", SHUTDOWN_TIMEOUT_MS: "2000", ...env });
+  const config: Config = loadConfig({ ...TEST_ENV, ...env });
   const database = await testDatabase();
   const start = async (port: number) => {
     const app = await createApp(config, silentLogger, { database, passwordCost: TEST_PASSWORD_COST });
