@@ -121,7 +121,7 @@ describe.skipIf(browserMissing)("the web app in Chromium", () => {
   );
 
   test(
-    "a private room is invisible to a non-member until its admin adds them",
+    "a private room is invisible to a non-member until its admin adds them, and the server's refusals are shown",
     async () => {
       await using server = await startWebServer();
       const consoles = watchConsole();
@@ -138,6 +138,13 @@ describe.skipIf(browserMissing)("the web app in Chromium", () => {
       await ada.page.getByRole("button", { name: "Refresh" }).click();
       expect((await listed).status()).toBe(200);
       expect(await ada.page.getByRole("button", { name: room }).count()).toBe(0);
+
+      // The server's refusal is shown as it said it (the browser logs the 404 itself: not a page error).
+      await consoles.allowingHttpErrors(async () => {
+        await grace.page.getByLabel("User id to add").fill("00000000-0000-4000-8000-000000000000");
+        await grace.page.getByRole("button", { name: "Add", exact: true }).click();
+        await grace.page.locator(".notice.error", { hasText: "User not found" }).waitFor();
+      });
 
       await grace.page.getByLabel("User id to add").fill(ada.id);
       await grace.page.getByRole("button", { name: "Add", exact: true }).click();
@@ -168,7 +175,7 @@ describe.skipIf(browserMissing)("the web app in Chromium", () => {
       await send(alan.page, "before the restart");
       await messageText(ada.page, "before the restart").waitFor();
 
-      await consoles.allowingNetworkErrors(async () => {
+      await consoles.allowingNetworkFailures(async () => {
         const reconnecting = [ada.page, alan.page].map((page) => page.locator('.connection[data-state="reconnecting"]').waitFor());
         await server.restart();
         await Promise.all(reconnecting);

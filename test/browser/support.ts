@@ -71,20 +71,32 @@ export type ConsoleWatch = {
   /** Watches one more page (from its first request on). */
   watch(page: Page): void;
   /** Network failures are expected while the server restarts: allowed inside `during`, never outside. */
-  allowingNetworkErrors<T>(during: () => Promise<T>): Promise<T>;
+  allowingNetworkFailures<T>(during: () => Promise<T>): Promise<T>;
+  /** Chromium logs every 4xx answer as an error: allowed inside `during`, where the test provokes one. */
+  allowingHttpErrors<T>(during: () => Promise<T>): Promise<T>;
   /** Fails the test on any console error or uncaught page error seen so far. */
   expectClean(): void;
 };
 
 const NETWORK_FAILURE = /^(Failed to load resource: net::ERR_|WebSocket connection to '.*' failed)/;
+const HTTP_ERROR = /^Failed to load resource: the server responded with a status of 4\d\d /;
 
 export function watchConsole(): ConsoleWatch {
   const errors: string[] = [];
-  let allowNetwork = 0;
+  const allowed = { network: 0, http: 0 };
+  const allowing = async <T>(kind: keyof typeof allowed, during: () => Promise<T>): Promise<T> => {
+    allowed[kind] += 1;
+    try {
+      return await during();
+    } finally {
+      allowed[kind] -= 1;
+    }
+  };
   const watch = (page: Page) => {
     page.on("console", (message) => {
       if (message.type() !== "error") return;
-      if (allowNetwork > 0 && NETWORK_FAILURE.test(message.text())) return;
+      if (allowed.network > 0 && NETWORK_FAILURE.test(message.text())) return;
+      if (allowed.http > 0 && HTTP_ERROR.test(message.text())) return;
       errors.push(`console: ${message.text()}`);
     });
     page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
@@ -96,14 +108,8 @@ export function watchConsole(): ConsoleWatch {
   };
   return {
     watch,
-    async allowingNetworkErrors(during) {
-      allowNetwork += 1;
-      try {
-        return await during();
-      } finally {
-        allowNetwork -= 1;
-      }
-    },
+    allowingNetworkFailures: (during) => allowing("network", during),
+    allowingHttpErrors: (during) => allowing("http", during),
     expectClean() {
       expect(errors).toEqual([]);
     },
