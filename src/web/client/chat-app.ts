@@ -159,7 +159,7 @@ export function chatApp(api: Api, session: Session, signOut: (message?: string) 
       const { room } = conversation;
       rooms.select(`room:${room.id}`);
       title.textContent = room.name;
-      subtitle.textContent = room.description ?? (room.isPublic ? "Public room" : "Private room");
+      subtitle.textContent = room.description || (room.isPublic ? "Public room" : "Private room");
       leave.hidden = false;
       composer.setEnabled(false, "Joining…");
       realtime
