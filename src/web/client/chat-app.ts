@@ -7,7 +7,7 @@ import { el, fullName } from "./dom.ts";
 import { createMembersPanel } from "./members-panel.ts";
 import { createMessageList } from "./message-list.ts";
 import { createNotices } from "./notices.ts";
-import { connectRealtime, type ConnectionState } from "./realtime.ts";
+import { connectRealtime, RealtimeError, type ConnectionState } from "./realtime.ts";
 import { createRoomsPanel } from "./rooms-panel.ts";
 import type { Session } from "./session.ts";
 import { createTypingTracker } from "./typing.ts";
@@ -223,7 +223,7 @@ export function chatApp(api: Api, session: Session, signOut: (message?: string) 
     if (message.sender.id !== me.id) rooms.addThread(message.sender, true);
     else void api.profile(otherId).then((person) => rooms.addThread(person, true), () => {});
   });
-  socket.on("dm:error", (error: { message?: string }) => notices.info(error.message ?? "The direct message was not sent."));
+  socket.on("dm:error", (error: { message?: string }) => notices.error(new RealtimeError(error.message ?? "The direct message was not sent.", "DM_ERROR")));
   socket.on("room:created", (room: Room) => rooms.addRoom(room));
   socket.on("room:userJoined", (event: { roomId: string; user: Person }) => {
     if (current?.kind !== "room" || current.room.id !== event.roomId) return;

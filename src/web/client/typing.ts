@@ -1,6 +1,7 @@
 // Who is typing in which room, from typing:update: each indicator ends on isTyping false or, if that
 // never comes (a lost connection), after EXPIRY_MS; and the line the page shows ("Ada is typing…").
-const EXPIRY_MS = 6_000;
+// A little over the server's 5 s, so the server's own isTyping false normally comes first.
+export const TYPING_EXPIRY_MS = 6_000;
 
 export type TypingTracker = {
   update(roomId: string, userId: string, firstName: string, isTyping: boolean): void;
@@ -8,7 +9,7 @@ export type TypingTracker = {
   clear(): void;
 };
 
-export function createTypingTracker(onChange: (roomId: string) => void): TypingTracker {
+export function createTypingTracker(onChange: (roomId: string) => void, expiryMs = TYPING_EXPIRY_MS): TypingTracker {
   const rooms = new Map<string, Map<string, { name: string; timer: ReturnType<typeof setTimeout> }>>();
   function stop(roomId: string, userId: string): void {
     const room = rooms.get(roomId);
@@ -25,7 +26,7 @@ export function createTypingTracker(onChange: (roomId: string) => void): TypingT
       rooms.set(roomId, room);
       const previous = room.get(userId);
       if (previous) clearTimeout(previous.timer);
-      room.set(userId, { name: firstName, timer: setTimeout(() => stop(roomId, userId), EXPIRY_MS) });
+      room.set(userId, { name: firstName, timer: setTimeout(() => stop(roomId, userId), expiryMs) });
       onChange(roomId);
     },
     line(roomId) {
