@@ -21,6 +21,7 @@ import Redis from "ioredis";
 import { createAppMetrics, type AppMetrics } from "./metrics/app-metrics.ts";
 import { EXPOSITION_CONTENT_TYPE } from "./metrics/exposition.ts";
 import { createRedisAdapter, RedisAdapter, Server, type AdapterFactory, type ServerOptions } from "./socketio/index.ts";
+import { serveWebApp } from "./web/page.ts";
 
 export type App = {
   /** `Bun.serve({ port, ...app.serve })`: Socket.IO under /socket.io (WebSocket and polling), REST for the rest. */
@@ -158,7 +159,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     ...repositories,
     guard: { health, deadlineMs: config.dbStatementTimeoutMs + CALL_DEADLINE_MARGIN_MS, observer: metrics.database },
     passwords: createPasswordHasher(options.passwordCost),
-    tokens: createTokenService({ secret: jwtSecret }),
+    tokens: createTokenService({ secret: jwtSecret, expiresInSeconds: config.jwtLifetimeSeconds }),
     notifier: createRealtimeNotifier(io, logger),
   });
   const gateway = installGateway(io, { chat, logger, timers: systemTimers, typingExpiryMs, limits: config.limits });
@@ -200,8 +201,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   }
 
   return {
-    // The Bun server goes along as Hono's environment: it knows each request's peer address.
-    serve: io.handler((request, server) => http.fetch(request, server)),
+    // The built-in web app answers its own few paths (GET /, its files); the REST API the rest. The Bun
+    // server goes along as Hono's environment: it knows each request's peer address.
+    serve: io.handler((request, server) => serveWebApp(request) ?? http.fetch(request, server)),
     fetch: http.fetch,
     io,
     database,

@@ -85,6 +85,8 @@ const envSchema = v.object({
   ADAPTER: v.optional(v.picklist(ADAPTERS, `must be one of ${ADAPTERS.join(", ")}`), "local"),
   REDIS_URL: v.optional(redisUrl, "redis://127.0.0.1:6379"),
   JWT_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))),
+  // Up to a year; short ones are for trying what a client does when its session ends.
+  JWT_LIFETIME_SECONDS: v.optional(integer(1, 366 * 86_400), String(7 * 86_400)),
   FRONTEND_URL: v.optional(httpOrigin, "http://localhost:3000"),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
   LOG_FORMAT: v.optional(v.picklist(LOG_FORMATS, `must be one of ${LOG_FORMATS.join(", ")}`), "text"),
@@ -143,6 +145,8 @@ export type Config = {
   redisUrl: string;
   /** Undefined until resolved: see resolveJwtSecret in src/auth/secret-file.ts. */
   jwtSecret: string | undefined;
+  /** How long issued tokens are valid; a socket is disconnected when its token expires. */
+  jwtLifetimeSeconds: number;
   frontendOrigins: string[];
   logLevel: LogLevel;
   /** text: one readable line per entry; json: one JSON object per line (level, time, msg, fields). */
@@ -216,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adapter: out.ADAPTER,
     redisUrl: out.REDIS_URL,
     jwtSecret: out.JWT_SECRET,
+    jwtLifetimeSeconds: out.JWT_LIFETIME_SECONDS,
     frontendOrigins: out.FRONTEND_URL,
     logLevel: out.LOG_LEVEL,
     logFormat: out.LOG_FORMAT,

@@ -23,6 +23,7 @@ Configuration comes from the environment:
   DATABASE_URL  postgres:// URL; unset uses the embedded PGlite database in DATA_DIR
   DATA_DIR      PGlite data directory and development secret (default ./data)
   JWT_SECRET    secret for signing tokens (>= 32 chars; required when NODE_ENV=production)
+  JWT_LIFETIME_SECONDS  how long issued tokens are valid (default 604800, 7 days)
   FRONTEND_URL  allowed CORS origin(s), comma separated (default http://localhost:3000)
   LOG_LEVEL     debug | info | warn | error | silent (default info)
   LOG_FORMAT    text | json: json writes one JSON object per line (default text)

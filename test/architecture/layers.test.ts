@@ -67,6 +67,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   // The registry and the series: sources come in through structural types from app.ts.
   metrics: [],
   config: [],
+  // The web app: server-side files that serve it, and browser code that talks to the public API only.
+  web: [],
 };
 
 /** Packages that only the application edges and storage may use. */

@@ -41,6 +41,7 @@ describe("loadConfig", () => {
       ADAPTER: "redis",
       REDIS_URL: "redis://cache:6380/2",
       JWT_SECRET: "x".repeat(40),
+      JWT_LIFETIME_SECONDS: "3600",
       FRONTEND_URL: "https://a.example, https://b.example:8443",
       LOG_LEVEL: "warn",
       LOG_FORMAT: "json",
@@ -73,6 +74,7 @@ describe("loadConfig", () => {
       adapter: "redis",
       redisUrl: "redis://cache:6380/2",
       jwtSecret: "x".repeat(40),
+      jwtLifetimeSeconds: 3600,
       frontendOrigins: ["https://a.example", "https://b.example:8443"],
       logLevel: "warn",
       logFormat: "json",
@@ -113,6 +115,12 @@ describe("loadConfig", () => {
     });
     expect(() => loadConfig({ ROOMS_PER_SOCKET: "0" })).toThrow("ROOMS_PER_SOCKET must be an integer between 1 and 100000");
     expect(() => loadConfig({ TRUST_PROXY: "proxy.example" })).toThrow("TRUST_PROXY must be one or more IP addresses");
+  });
+
+  test("tokens last 7 days unless JWT_LIFETIME_SECONDS says otherwise (1 s to a year)", () => {
+    expect(loadConfig({}).jwtLifetimeSeconds).toBe(604_800);
+    expect(loadConfig({ JWT_LIFETIME_SECONDS: "2" }).jwtLifetimeSeconds).toBe(2);
+    expect(() => loadConfig({ JWT_LIFETIME_SECONDS: "0" })).toThrow("JWT_LIFETIME_SECONDS must be an integer between 1 and 31622400");
   });
 
   test("empty strings count as unset", () => {
