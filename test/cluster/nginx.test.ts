@@ -1,0 +1,147 @@
+// Deployment as README "Running several nodes" describes it: two `bun src/main.ts` nodes with
+// ADAPTER=redis on one fresh Postgres, behind a real nginx running docs/nginx.conf. Stock clients
+// in their default polling→websocket mode, from several source addresses so ip_hash spreads them
+// over both nodes, upgrade through nginx and chat across the nodes.
+import { describe, expect, test } from "bun:test";
+import { Agent } from "node:http";
+import { io as ioc } from "socket.io-client";
+import { TEST_PASSWORD, uniqueEmail } from "../support/chat.ts";
+import { emitAck, expectOk, waitFor, type ClientOptions, type ClientSocket } from "../support/chat-client.ts";
+import { parseExposition, valueOf } from "../support/prometheus.ts";
+import { connected } from "../support/sio-client.ts";
+import { findNginx, startNginx } from "./nginx.ts";
+import { freshPostgresDatabase, postgresAvailable, startAppNode, type AppNode } from "./processes.ts";
+import { redisAvailable } from "./support.ts";
+
+const SUITE = "the nginx cluster test";
+const nginx = findNginx();
+if (nginx === undefined) console.warn(`skipping ${SUITE}: nginx is not installed (apt-get install nginx)`);
+const available = nginx !== undefined && (await redisAvailable(SUITE)) && (await postgresAvailable(SUITE));
+
+const CONNECTED = "studyconnect_socketio_connected_sockets";
+
+type Member = { name: string; id: string; token: string; socket: ClientSocket; node: AppNode };
+
+/** Sockets of the main namespace on `node` by transport, from its /metrics. */
+async function socketsOn(node: AppNode): Promise<{ polling: number; websocket: number }> {
+  const scrape = parseExposition(await (await fetch(`${node.url}/metrics`)).text());
+  return {
+    polling: valueOf(scrape, CONNECTED, { namespace: "/", transport: "polling" }),
+    websocket: valueOf(scrape, CONNECTED, { namespace: "/", transport: "websocket" }),
+  };
+}
+
+/** Resolves once the client's Engine.IO connection runs on WebSocket (after its upgrade from polling). */
+function upgraded(socket: ClientSocket, ms = 5000): Promise<void> {
+  const engine = socket.io.engine;
+  if (engine.transport.name === "websocket") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no upgrade to websocket within ${ms} ms`)), ms);
+    engine.once("upgrade", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    engine.once("upgradeError", (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+describe.skipIf(!available)("two nodes behind nginx (docs/nginx.conf)", () => {
+  test("stock clients connect by polling, upgrade through nginx, land on both nodes and chat across them", async () => {
+    if (nginx === undefined) throw new Error("unreachable: skipped without nginx");
+    await using database = await freshPostgresDatabase("studyconnect_nginx");
+    const env = { ADAPTER: "redis", DATABASE_URL: database.url, JWT_SECRET: `nginx-test-${crypto.randomUUID()}`, TRUST_PROXY: "127.0.0.1" };
+    await using one = await startAppNode(env);
+    await using two = await startAppNode(env);
+    await using proxy = await startNginx(nginx, [one.port, two.port]);
+    const nodes = [one, two];
+
+    const rest = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
+      const headers: Record<string, string> = { "Content-Type": "application/json" };
+      if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+      const response = await fetch(`${proxy.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+      const reply = (await response.json()) as { data: T };
+      if (response.status !== 201) throw new Error(`POST ${path} answered ${response.status}: ${JSON.stringify(reply)}`);
+      return reply.data;
+    };
+
+    const members: Member[] = [];
+    try {
+      // One user per source address 127.0.N.1 (ip_hash keys on the first three octets) until each
+      // node holds two; the nodes' own /metrics say where each one landed.
+      for (let n = 1; n <= 16 && !nodes.every((node) => members.filter((m) => m.node === node).length >= 2); n++) {
+        const name = `User${n}`;
+        const { token, user } = await rest<{ token: string; user: { id: string } }>("/api/auth/register", {
+          email: uniqueEmail(name.toLowerCase()),
+          password: TEST_PASSWORD,
+          firstName: name,
+          lastName: "Behind-Nginx",
+        });
+        const before = await Promise.all(nodes.map(socketsOn));
+        const options: ClientOptions = { forceNew: true, reconnection: false, timeout: 5000, auth: { token } };
+        // The source address, for both transports: long-polling goes through node:http with the
+        // client's `agent` (typed string | boolean, but handed to http.request as the Agent it is);
+        // the WebSocket through Bun's `ws`, which ignores agents but takes `localAddress`.
+        const localAddress = `127.0.${n}.1`;
+        Object.assign(options, { agent: new Agent({ localAddress }), localAddress });
+        const socket = ioc(proxy.url, options);
+        // Default transports: the session opens on long-polling, then upgrades.
+        expect(socket.io.engine.transport.name).toBe("polling");
+        await connected(socket, 5000);
+        await upgraded(socket);
+        const after = await Promise.all(nodes.map(socketsOn));
+        const landed = nodes.filter((_node, i) => (after[i]?.websocket ?? 0) === (before[i]?.websocket ?? 0) + 1);
+        expect(landed).toHaveLength(1);
+        const node = landed[0];
+        if (node === undefined) throw new Error("unreachable: one node gained the socket");
+        members.push({ name, id: user.id, token, socket, node });
+      }
+      for (const node of nodes) expect(members.filter((m) => m.node === node).length).toBeGreaterThanOrEqual(2);
+      // Every socket runs on WebSocket on its node; none was left on polling.
+      for (const node of nodes) {
+        expect(await socketsOn(node)).toEqual({ polling: 0, websocket: members.filter((m) => m.node === node).length });
+      }
+
+      const [first] = members;
+      if (first === undefined) throw new Error("unreachable: members were connected");
+      const room = await rest<{ id: string }>("/api/rooms", { name: "Behind nginx", isPublic: true }, first.token);
+      for (const member of members) expectOk(await emitAck(member.socket, "room:join", room.id));
+
+      // Each member says one thing; every member (on either node) hears all of it.
+      const heard = members.map((member) => collect(member.socket, members.length));
+      for (const member of members) expectOk(await emitAck(member.socket, "message:send", { roomId: room.id, text: `hello from ${member.name}` }));
+      for (const texts of await Promise.all(heard)) {
+        expect(texts.toSorted()).toEqual(members.map((m) => `hello from ${m.name}`).toSorted());
+      }
+
+      // A direct message from a user on node one reaches a user on node two.
+      const sender = members.find((m) => m.node === one);
+      const recipient = members.find((m) => m.node === two);
+      if (sender === undefined || recipient === undefined) throw new Error("unreachable: both nodes have members");
+      const dm = waitFor<{ text: string; sender: { id: string } }>(recipient.socket, "dm:received", 5000);
+      expectOk(await emitAck(sender.socket, "dm:send", { recipientId: recipient.id, text: "across nginx" }));
+      expect(await dm).toMatchObject({ text: "across nginx", sender: { id: sender.id }, recipientId: recipient.id });
+    } finally {
+      for (const member of members) member.socket.disconnect();
+    }
+
+  }, 60_000);
+});
+
+/** The texts of the next `count` message:received events on `socket`; rejects after 5 s. */
+function collect(socket: ClientSocket, count: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const texts: string[] = [];
+    const timer = setTimeout(() => reject(new Error(`heard ${texts.length} of ${count} messages within 5 s: ${JSON.stringify(texts)}`)), 5000);
+    const listener = (payload: { text: string }) => {
+      texts.push(payload.text);
+      if (texts.length < count) return;
+      clearTimeout(timer);
+      socket.off("message:received", listener);
+      resolve(texts);
+    };
+    socket.on("message:received", listener);
+  });
+}
