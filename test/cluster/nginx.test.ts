@@ -3,13 +3,15 @@
 // in their default polling→websocket mode, from several source addresses so ip_hash spreads them
 // over both nodes, upgrade through nginx and chat across the nodes.
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { Agent } from "node:http";
+import { join } from "node:path";
 import { io as ioc } from "socket.io-client";
 import { TEST_PASSWORD, uniqueEmail } from "../support/chat.ts";
 import { emitAck, expectOk, waitFor, type ClientOptions, type ClientSocket } from "../support/chat-client.ts";
 import { parseExposition, valueOf } from "../support/prometheus.ts";
 import { connected } from "../support/sio-client.ts";
-import { findNginx, startNginx } from "./nginx.ts";
+import { findNginx, NGINX_SITE, startNginx } from "./nginx.ts";
 import { freshPostgresDatabase, postgresAvailable, startAppNode, type AppNode } from "./processes.ts";
 import { redisAvailable } from "./support.ts";
 
@@ -145,3 +147,17 @@ function collect(socket: ClientSocket, count: number): Promise<string[]> {
     socket.on("message:received", listener);
   });
 }
+
+test("README's nginx block is docs/nginx.conf without its comments", () => {
+  const withoutComments = (text: string) =>
+    text
+      .split("\n")
+      .filter((line) => !line.trim().startsWith("#"))
+      .join("\n")
+      .replace(/\n{2,}/g, "\n\n")
+      .trim();
+  const readme = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
+  const block = /```nginx\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(block).toBeDefined();
+  expect(withoutComments(block ?? "")).toBe(withoutComments(readFileSync(NGINX_SITE, "utf8")));
+});
