@@ -33,6 +33,12 @@ async function socketsOn(node: AppNode): Promise<{ polling: number; websocket: n
   };
 }
 
+/** Polling or WebSocket requests `node` refused for naming a session it does not have. */
+async function unknownSessionRefusals(node: AppNode): Promise<number> {
+  const scrape = parseExposition(await (await fetch(`${node.url}/metrics`)).text());
+  return valueOf(scrape, "studyconnect_handshake_refusals_total", { reason: "unknown_sid" });
+}
+
 /** Resolves once the client's Engine.IO connection runs on WebSocket (after its upgrade from polling). */
 function upgraded(socket: ClientSocket, ms = 5000): Promise<void> {
   const engine = socket.io.engine;
@@ -50,6 +56,21 @@ function upgraded(socket: ClientSocket, ms = 5000): Promise<void> {
   });
 }
 
+/** POST `body` as JSON to `base` + `path`; answers the reply's data, which must come with 201. */
+async function post<T>(base: string, path: string, body: unknown, token?: string): Promise<T> {
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`${base}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+  const reply = (await response.json()) as { data: T };
+  if (response.status !== 201) throw new Error(`POST ${path} answered ${response.status}: ${JSON.stringify(reply)}`);
+  return reply.data;
+}
+
+/** A fresh account signed up through `base`, with its token. */
+function register(base: string, name: string): Promise<{ token: string; user: { id: string } }> {
+  return post(base, "/api/auth/register", { email: uniqueEmail(name.toLowerCase()), password: TEST_PASSWORD, firstName: name, lastName: "Behind-Nginx" });
+}
+
 describe.skipIf(!available)("two nodes behind nginx (docs/nginx.conf)", () => {
   test("stock clients connect by polling, upgrade through nginx, land on both nodes and chat across them", async () => {
     if (nginx === undefined) throw new Error("unreachable: skipped without nginx");
@@ -60,27 +81,13 @@ describe.skipIf(!available)("two nodes behind nginx (docs/nginx.conf)", () => {
     await using proxy = await startNginx(nginx, [one.port, two.port]);
     const nodes = [one, two];
 
-    const rest = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
-      const headers: Record<string, string> = { "Content-Type": "application/json" };
-      if (token !== undefined) headers.Authorization = `Bearer ${token}`;
-      const response = await fetch(`${proxy.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
-      const reply = (await response.json()) as { data: T };
-      if (response.status !== 201) throw new Error(`POST ${path} answered ${response.status}: ${JSON.stringify(reply)}`);
-      return reply.data;
-    };
-
     const members: Member[] = [];
     try {
       // One user per source address 127.0.N.1 (ip_hash keys on the first three octets) until each
       // node holds two; the nodes' own /metrics say where each one landed.
       for (let n = 1; n <= 16 && !nodes.every((node) => members.filter((m) => m.node === node).length >= 2); n++) {
         const name = `User${n}`;
-        const { token, user } = await rest<{ token: string; user: { id: string } }>("/api/auth/register", {
-          email: uniqueEmail(name.toLowerCase()),
-          password: TEST_PASSWORD,
-          firstName: name,
-          lastName: "Behind-Nginx",
-        });
+        const { token, user } = await register(proxy.url, name);
         const before = await Promise.all(nodes.map(socketsOn));
         const options: ClientOptions = { forceNew: true, reconnection: false, timeout: 5000, auth: { token } };
         // The source address, for both transports: long-polling goes through node:http with the
@@ -108,7 +115,7 @@ describe.skipIf(!available)("two nodes behind nginx (docs/nginx.conf)", () => {
 
       const [first] = members;
       if (first === undefined) throw new Error("unreachable: members were connected");
-      const room = await rest<{ id: string }>("/api/rooms", { name: "Behind nginx", isPublic: true }, first.token);
+      const room = await post<{ id: string }>(proxy.url, "/api/rooms", { name: "Behind nginx", isPublic: true }, first.token);
       for (const member of members) expectOk(await emitAck(member.socket, "room:join", room.id));
 
       // Each member says one thing; every member (on either node) hears all of it.
@@ -129,6 +136,47 @@ describe.skipIf(!available)("two nodes behind nginx (docs/nginx.conf)", () => {
       for (const member of members) member.socket.disconnect();
     }
 
+  }, 60_000);
+
+  test("without ip_hash the default client's polling session breaks, and WebSocket-only clients need no stickiness", async () => {
+    if (nginx === undefined) throw new Error("unreachable: skipped without nginx");
+    await using database = await freshPostgresDatabase("studyconnect_nginx");
+    const env = { ADAPTER: "redis", DATABASE_URL: database.url, JWT_SECRET: `nginx-test-${crypto.randomUUID()}`, TRUST_PROXY: "127.0.0.1" };
+    await using one = await startAppNode(env);
+    await using two = await startAppNode(env);
+    await using proxy = await startNginx(nginx, [one.port, two.port], { withoutIpHash: true });
+    const nodes = [one, two];
+    const ada = await register(proxy.url, "Ada");
+    const bob = await register(proxy.url, "Bob");
+    const sockets: ClientSocket[] = [];
+    const open = (token: string, options: ClientOptions) => {
+      const socket = ioc(proxy.url, { forceNew: true, reconnection: false, timeout: 5000, auth: { token }, ...options });
+      sockets.push(socket);
+      return socket;
+    };
+    try {
+      // Round robin: the request after the handshake reaches the other node, which knows no such session.
+      const refusedBefore = await Promise.all(nodes.map(unknownSessionRefusals));
+      const polling = open(ada.token, {});
+      const failure = new Promise<Error>((resolve) => polling.once("connect_error", resolve));
+      const connectedAnyway = new Promise<void>((resolve) => polling.once("connect", () => resolve()));
+      expect(await Promise.race([failure, connectedAnyway.then(() => undefined)])).toBeInstanceOf(Error);
+      const refusedAfter = await Promise.all(nodes.map(unknownSessionRefusals));
+      expect(refusedAfter.reduce((a, b) => a + b) - refusedBefore.reduce((a, b) => a + b)).toBeGreaterThanOrEqual(1);
+
+      // A WebSocket-only session is one connection: round robin puts the two on different nodes, and they still talk.
+      const adaSocket = await connected(open(ada.token, { transports: ["websocket"] }), 5000);
+      const bobSocket = await connected(open(bob.token, { transports: ["websocket"] }), 5000);
+      expect(await Promise.all(nodes.map(socketsOn))).toEqual([
+        { polling: 0, websocket: 1 },
+        { polling: 0, websocket: 1 },
+      ]);
+      const dm = waitFor<{ text: string }>(bobSocket, "dm:received", 5000);
+      expectOk(await emitAck(adaSocket, "dm:send", { recipientId: bob.user.id, text: "no stickiness needed" }));
+      expect(await dm).toMatchObject({ text: "no stickiness needed" });
+    } finally {
+      for (const socket of sockets) socket.disconnect();
+    }
   }, 60_000);
 });
 

@@ -16,11 +16,17 @@ export function findNginx(): string | undefined {
 const UPSTREAM_SERVER = /^([ \t]*)server 127\.0\.0\.1:\d+;\n/gm;
 const LISTEN = /^([ \t]*)listen 80;$/m;
 
+const IP_HASH = /^[ \t]*ip_hash;\n/m;
+
+export type SiteOptions = { ports: number[]; listenPort: number; /** Drop `ip_hash` (nginx's default round robin), to show what it is for. */ withoutIpHash?: boolean };
+
 /** The site file with `ports` as its upstream servers and nginx listening on 127.0.0.1:`listenPort`. */
-export function siteFor(template: string, ports: number[], listenPort: number): string {
+export function siteFor(template: string, { ports, listenPort, withoutIpHash = false }: SiteOptions): string {
   const servers = [...template.matchAll(UPSTREAM_SERVER)];
   const first = servers[0];
-  if (!first || !LISTEN.test(template)) throw new Error(`${NGINX_SITE} no longer has "server 127.0.0.1:<port>;" upstream lines and "listen 80;"`);
+  if (!first || !LISTEN.test(template) || !IP_HASH.test(template)) {
+    throw new Error(`${NGINX_SITE} no longer has "ip_hash;", "server 127.0.0.1:<port>;" upstream lines and "listen 80;"`);
+  }
   const indent = first[1] ?? "";
   let replaced = false;
   return template
@@ -29,7 +35,8 @@ export function siteFor(template: string, ports: number[], listenPort: number): 
       replaced = true;
       return ports.map((port) => `${indent}server 127.0.0.1:${port};\n`).join("");
     })
-    .replace(LISTEN, (_line, space: string) => `${space}listen 127.0.0.1:${listenPort};`);
+    .replace(LISTEN, (_line, space: string) => `${space}listen 127.0.0.1:${listenPort};`)
+    .replace(IP_HASH, (line) => (withoutIpHash ? "" : line));
 }
 
 /** A main configuration around `site` with everything nginx writes under `dir`. */
@@ -55,13 +62,13 @@ export function mainConfig(site: string, dir: string): string {
 export type Nginx = { url: string; dir: string; [Symbol.asyncDispose](): Promise<void> };
 
 /** nginx from docs/nginx.conf in front of `ports`, resolved once a request reaches a node through it. */
-export async function startNginx(executable: string, ports: number[]): Promise<Nginx> {
+export async function startNginx(executable: string, ports: number[], options: { withoutIpHash?: boolean } = {}): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), "studyconnect-nginx-"));
   // Started as root, nginx's workers run as "nobody" and must reach their temporary directories.
   chmodSync(dir, 0o755);
   const port = freePort();
   const file = join(dir, "nginx.conf");
-  writeFileSync(file, mainConfig(siteFor(readFileSync(NGINX_SITE, "utf8"), ports, port), dir));
+  writeFileSync(file, mainConfig(siteFor(readFileSync(NGINX_SITE, "utf8"), { ports, listenPort: port, ...options }), dir));
   const child = Bun.spawn([executable, "-p", dir, "-e", join(dir, "error.log"), "-c", file, "-g", "daemon off;"], {
     stdout: "ignore",
     stderr: "pipe",
