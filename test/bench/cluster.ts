@@ -27,6 +27,8 @@ const SECONDS = Number(values.seconds);
 const WINDOW = Number(values.window);
 const THROUGHPUT_SECONDS = Number(values["throughput-seconds"]);
 const WARMUP_MS = 1000;
+// BENCH_BUN_ARGS: extra flags for the nodes' bun, e.g. "--cpu-prof-md --cpu-prof-dir=/tmp/prof".
+const BUN_ARGS = (process.env.BENCH_BUN_ARGS ?? "").split(" ").filter(Boolean);
 const SECRET = `cluster-bench-${crypto.randomUUID()}`;
 
 const pin = !values["no-pin"] && Bun.spawnSync(["sh", "-c", "command -v taskset"]).exitCode === 0;
@@ -95,7 +97,7 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
   const nodes: AppNode[] = [];
   const clients: Client[] = [];
   try {
-    for (let i = 0; i < mode.nodes; i++) nodes.push(await startAppNode(env, pin ? ["taskset", "-c", "0"] : []));
+    for (let i = 0; i < mode.nodes; i++) nodes.push(await startAppNode(env, pin ? ["taskset", "-c", "0"] : [], BUN_ARGS));
     const urls = nodes.map((node) => node.url);
     for (const [i, token] of tokens.entries()) {
       const node = i % nodes.length;

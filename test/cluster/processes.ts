@@ -48,11 +48,11 @@ export type AppNode = {
 
 /**
  * `bun src/main.ts` with `env` on 127.0.0.1 and a free port, resolved once it logs "listening on";
- * `prefix` puts a command first (e.g. `taskset -c 0`). Its later log goes to our stderr, so the pipe
+ * `prefix` puts a command first (e.g. `taskset -c 0`), `bunArgs` go to bun (e.g. a profiler's flags). Its later log goes to our stderr, so the pipe
  * never fills and a failing node explains itself. Dispose: SIGTERM, then SIGKILL after 5 s.
  */
-export async function startAppNode(env: Record<string, string>, prefix: string[] = []): Promise<AppNode> {
-  const child = Bun.spawn([...prefix, "bun", MAIN], {
+export async function startAppNode(env: Record<string, string>, prefix: string[] = [], bunArgs: string[] = []): Promise<AppNode> {
+  const child = Bun.spawn([...prefix, "bun", ...bunArgs, MAIN], {
     env: { ...process.env, LOG_LEVEL: "info", ...env, PORT: "0", HOST: "127.0.0.1" },
     stdout: "ignore",
     stderr: "pipe",
