@@ -7,9 +7,10 @@ import { Manager } from "socket.io-client";
 import type { Socket as ServerSocket } from "../../src/socketio/index.ts";
 import {
   CLIENT_DEFAULTS,
-  expectNoEvent,
   FAST_HEARTBEAT,
+  reconnectionControl,
   record,
+  sentinelFrom,
   startSio,
   until,
   waitFor,
@@ -65,6 +66,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     socket.join("room");
     const departure = watchDeparture(socket);
     const attempts = record(client.io, "reconnect_attempt");
+    const connects = record(client, "connect");
     const clientReason = waitFor<[string]>(client, "disconnect");
     socket.disconnect();
     expect((await clientReason)[0]).toBe("io server disconnect");
@@ -73,7 +75,9 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
       { event: "disconnect", reason: "server namespace disconnect", rooms: [] },
     ]);
     expect(client.active).toBe(false);
-    await expectNoEvent(client, "connect", 300);
+    // Sentinel: a control client dropped after this one reconnects; a reconnection of this one would come first.
+    await reconnectionControl(h, "/", options);
+    expect(connects).toEqual([]);
     expect(attempts).toEqual([]);
     // A second disconnect() is a no-op.
     expect(() => socket.disconnect()).not.toThrow();
@@ -86,6 +90,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     const departure = watchDeparture(socket);
     const clientReasons = record(client, "disconnect");
     const attempts = record(client.io, "reconnect_attempt");
+    const connects = record(client, "connect");
     const managerClosed = waitFor<[string]>(client.io, "close");
     // Polling: a GET is waiting, so the DISCONNECT goes out at once.
     await until(() => (socket.conn.writable ? true : undefined), 1000, "writable transport");
@@ -98,7 +103,8 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     ]);
     expect(socket.conn.closed).toBe(true);
     await until(() => (h.io.engine.clientsCount === 0 ? true : undefined), 1000, "engine session gone");
-    await expectNoEvent(client, "connect", 300);
+    await reconnectionControl(h, "/", options);
+    expect(connects).toEqual([]);
     expect(clientReasons).toEqual([["io server disconnect"]]);
     expect(attempts).toEqual([]);
   });
@@ -115,7 +121,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     socket.emit("bye", "see you");
     socket.disconnect(true);
     await until(() => (clientReasons.length > 0 ? true : undefined), 1000, "client disconnect");
-    await Bun.sleep(300); // bounded negative check: no reconnection
+    await reconnectionControl(h, "/", options); // sentinel: no reconnection before the control's
     expect(byes).toEqual([["see you"]]);
     expect(clientReasons).toEqual([["io server disconnect"]]);
     expect(attempts).toEqual([]);
@@ -298,7 +304,8 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
     // Still offset-tagged: a later drop can be recovered again.
     expect(afterArgs).toHaveLength(2);
     expect(typeof afterArgs[1]).toBe("string");
-    await Bun.sleep(100); // bounded negative check: no duplicates, nothing excluded, no volatile replay
+    // Sentinel: a broadcast after all of the above; duplicates, excluded or volatile replays come first.
+    await sentinelFrom(h.io, client);
     expect(missed).toHaveLength(4);
     expect(notMine).toEqual([]);
     expect(volatileWhileAway).toEqual([]);
@@ -327,7 +334,7 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
     const fresh = h.io.of("/").sockets.get(client.id ?? "");
     expect(fresh?.recovered).toBe(false);
     expect(fresh?.rooms).toEqual(new Set([client.id ?? ""]));
-    await Bun.sleep(100); // bounded negative check: the missed broadcast is not replayed
+    await sentinelFrom(h.io, client); // a replay of the missed broadcast would come before it
     expect(missed).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
 // every close is awaited, and pings are answered while waiting for a close, so a ping timeout can never
 // pass for the close a case is about.
 import { describe, expect, test } from "bun:test";
-import { describeFrame, errorBody, request, sleep, type Frame, WsClient } from "../support/engine-server.ts";
+import { describeFrame, errorBody, request, type Frame, until, WsClient } from "../support/engine-server.ts";
 import {
   autoPong,
   expectWsClosed,
@@ -120,9 +120,12 @@ describe("socket.io-protocol suite: Engine.IO heartbeat", () => {
 
   test("HTTP long-polling: closes the session upon ping timeout", async () => {
     await using s = await startSioServer();
+    const started = Date.now();
     const { sid } = await s.handshake();
-    // The suite sleeps pingInterval + pingTimeout (500 ms); 50 ms of slack for timer jitter.
-    await sleep(PING_INTERVAL + PING_TIMEOUT + 50);
+    // The suite sleeps pingInterval + pingTimeout (500 ms) and then polls; here the session's end is
+    // awaited instead, with no GET before it (no GET may carry the ping or keep it alive).
+    await until(() => (s.io.engine.clientsCount === 0 ? true : undefined), PING_INTERVAL + PING_TIMEOUT + 1000, "the ping timeout");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(PING_INTERVAL + PING_TIMEOUT - 50);
     const poll = await s.get(sid);
     expect(poll.status).toBe(400);
   });
@@ -151,7 +154,9 @@ describe("socket.io-protocol suite: Engine.IO close", () => {
   test("HTTP long-polling: forcefully closes the session", async () => {
     await using s = await startSioServer();
     const { sid } = await s.handshake();
-    const [poll, push] = await Promise.all([s.get(sid), sleep(20).then(() => s.post(sid, "1"))]);
+    const { response } = await s.heldGet(sid); // the suite's 20 ms head start for the GET, as a sentinel
+    const push = await s.post(sid, "1");
+    const poll = await response;
     expect(push.status).toBe(200);
     expect(poll.status).toBe(200);
     expect(poll.body).toBe("6");
@@ -160,7 +165,9 @@ describe("socket.io-protocol suite: Engine.IO close", () => {
   });
 
   test("WebSocket: forcefully closes the session", async () => {
-    await using s = await startSioServer();
+    // connectTimeout (1000 ms in the suite) would close this session by itself within the wait: with
+    // 10 s, and pings answered, only the "1" can close it.
+    await using s = await startSioServer({ connectTimeout: 10_000 });
     const { ws } = await s.openWs();
     ws.send("1");
     await expectWsClosed(ws, 1000);
@@ -351,7 +358,8 @@ for (const transport of TRANSPORTS) {
     });
 
     test("should disallow connection with an invalid handshake", async () => {
-      await using s = await startSioServer();
+      // connectTimeout 10 s instead of 1 s: only the invalid CONNECT can close the session within the wait.
+      await using s = await startSioServer({ connectTimeout: 10_000 });
       const conn = await transport.open(s);
       await conn.sendHostile("4abc");
       await conn.expectClosed();
@@ -484,8 +492,10 @@ test("WebSocket: the CONNECT reply and the auth event may share one TCP write an
   const { ws } = await s.openWs();
   autoPong(ws);
   ws.send("40");
-  await sleep(50);
-  const frames = ws.buffered.filter((f) => f !== "2");
+  // Nothing is read until both are in the buffer.
+  const nonPing = () => ws.buffered.filter((f) => f !== "2");
+  await until(() => (nonPing().length >= 2 ? true : undefined), 1000, "the CONNECT reply and the auth event");
+  const frames = nonPing();
   expect(frames).toHaveLength(2);
   expectConnectReply(frames[0] as Frame, "40");
   expect(frames[1]).toBe('42["auth",{}]');
