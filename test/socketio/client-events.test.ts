@@ -217,7 +217,6 @@ describe("acks", () => {
     expect(result[0]).toBeInstanceOf(Error);
     expect((result[0] as Error).message).toBe("operation has timed out");
     expect(elapsed).toBeGreaterThanOrEqual(95);
-    expect(elapsed).toBeLessThan(600);
     expect(client.connected).toBe(true);
   });
 

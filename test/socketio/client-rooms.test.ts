@@ -326,6 +326,8 @@ describe("broadcast operators (receivers and exclusions)", () => {
     const t = tracker(m);
     for (const name of ["A", "B"] as const) {
       const { client, socket } = m[name];
+      // Broadcasts of the round before may still be on their way to this client (polling): let them arrive first.
+      await sentinelFrom(socket, client);
       const seen = record(client, "seq");
       for (let i = 0; i < 30; i += 3) {
         socket.emit("seq", i);
@@ -369,14 +371,13 @@ describe("broadcast acks", () => {
     expect(fromA[0]).toBeNull();
     expect([...fromA[1]].sort()).toEqual(["B:3", "C:3", "D:3"]);
 
-    const started = Date.now();
+    // Answered at once: the wait ends long before the 10 s timeout could.
     const none = await withTimeout(
-      new Promise<[Error | null, unknown[]]>((resolve) => h.io.to("empty").timeout(1000).emit("q", 4, (err: Error | null, responses: unknown[]) => resolve([err, responses]))),
-      2000,
+      new Promise<[Error | null, unknown[]]>((resolve) => h.io.to("empty").timeout(10_000).emit("q", 4, (err: Error | null, responses: unknown[]) => resolve([err, responses]))),
+      3000,
       "no receivers",
     );
     expect(none).toEqual([null, []]);
-    expect(Date.now() - started).toBeLessThan(500);
     await t.finish();
   });
 
