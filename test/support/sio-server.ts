@@ -25,8 +25,11 @@ export const SIO_SUITE_OPTIONS: Partial<ServerOptions> = {
   cors: { origin: "*" },
 };
 
-/** For cases where the heartbeat would only add noise (or could close a session by itself): no ping for 10 s. */
-export const QUIET_SIO_OPTIONS: Partial<ServerOptions> = { pingInterval: 10_000, pingTimeout: 5_000 };
+/**
+ * For cases where the heartbeat or the connect timeout would only add noise, or could close a session by
+ * itself (a close test would then pass without the input under test): no ping for 10 s, and 10 s to join.
+ */
+export const QUIET_SIO_OPTIONS: Partial<ServerOptions> = { pingInterval: 10_000, pingTimeout: 5_000, connectTimeout: 10_000 };
 
 type AnyListener = (...args: unknown[]) => void;
 
