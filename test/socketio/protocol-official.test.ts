@@ -106,9 +106,13 @@ describe("socket.io-protocol suite: Engine.IO handshake", () => {
 });
 
 describe("socket.io-protocol suite: Engine.IO heartbeat", () => {
+  // These sessions never join a namespace: the suite's 1 s connectTimeout would end them within the
+  // cases (three ping rounds take ~900 ms, a ping timeout ~500 ms), so it is 10 s here.
+  const NO_CONNECT_TIMEOUT = { connectTimeout: 10_000 };
+
   test("HTTP long-polling: sends ping/pong packets", async () => {
     // The suite's pingInterval; a pong may be 2 s late (not 200 ms): a loaded machine's POST can take longer.
-    await using s = await startSioServer({ pingTimeout: 2000 });
+    await using s = await startSioServer({ ...NO_CONNECT_TIMEOUT, pingTimeout: 2000 });
     const { sid } = await s.handshake();
     for (let i = 0; i < 3; i++) {
       const poll = await s.get(sid);
@@ -120,32 +124,32 @@ describe("socket.io-protocol suite: Engine.IO heartbeat", () => {
   });
 
   test("HTTP long-polling: closes the session upon ping timeout", async () => {
-    await using s = await startSioServer();
+    await using s = await startSioServer(NO_CONNECT_TIMEOUT);
     const started = Date.now();
     const { sid } = await s.handshake();
     // The suite sleeps pingInterval + pingTimeout (500 ms) and then polls; here the session's end is
     // awaited instead, with no GET before it (no GET may carry the ping or keep it alive).
-    await until(() => (s.io.engine.clientsCount === 0 ? true : undefined), PING_INTERVAL + PING_TIMEOUT + 1000, "the ping timeout");
+    await until(() => (s.io.engine.clientsCount === 0 ? true : undefined), PING_INTERVAL + PING_TIMEOUT + 1500, "the ping timeout");
     expect(Date.now() - started).toBeGreaterThanOrEqual(PING_INTERVAL + PING_TIMEOUT - 50);
     const poll = await s.get(sid);
     expect(poll.status).toBe(400);
   });
 
   test("WebSocket: sends ping/pong packets", async () => {
-    await using s = await startSioServer({ pingTimeout: 2000 }); // a late pong is not what this case is about
+    await using s = await startSioServer({ ...NO_CONNECT_TIMEOUT, pingTimeout: 2000 }); // a late pong is not what this case is about
     const { ws } = await s.openWs();
     for (let i = 0; i < 3; i++) {
-      expect(await ws.next(PING_INTERVAL + 200)).toBe("2");
+      expect(await ws.next(PING_INTERVAL + 1000)).toBe("2");
       ws.send("3");
     }
     ws.close();
   });
 
   test("WebSocket: closes the session upon ping timeout", async () => {
-    await using s = await startSioServer();
+    await using s = await startSioServer(NO_CONNECT_TIMEOUT);
     const { ws } = await s.openWs();
     const started = Date.now();
-    await ws.waitClosed(PING_INTERVAL + PING_TIMEOUT + 500);
+    await ws.waitClosed(PING_INTERVAL + PING_TIMEOUT + 1500);
     expect(Date.now() - started).toBeGreaterThanOrEqual(PING_INTERVAL + PING_TIMEOUT - 50);
     expect(ws.buffered).toEqual(["2"]);
   });
