@@ -9,14 +9,19 @@ import type { Config } from "./config.ts";
 import { databaseOptionsOf, openDatabase, type Database } from "./db/database.ts";
 import { createDatabaseHealth } from "./db/health.ts";
 import { createRepositories } from "./db/repositories/index.ts";
-import { createRealtimeNotifier, installGateway, type GatewayServer } from "./gateway/index.ts";
+import { CLIENT_EVENTS, createRealtimeNotifier, installGateway, SERVER_EVENTS, type GatewayServer } from "./gateway/index.ts";
 import { createHttpApp } from "./http/app.ts";
+import { metricsApp, type MetricsEndpoint } from "./http/metrics-routes.ts";
 import type { Readiness } from "./http/health.ts";
 import { settledBy } from "./lib/deadline.ts";
 import type { Logger } from "./lib/logger.ts";
 import { clientAddress, normalizeAddress } from "./lib/client-address.ts";
 import { systemTimers } from "./lib/timers.ts";
-import { Server, type ServerOptions } from "./socketio/index.ts";
+import Redis from "ioredis";
+import { createAppMetrics, type AppMetrics } from "./metrics/app-metrics.ts";
+import { EXPOSITION_CONTENT_TYPE } from "./metrics/exposition.ts";
+import { createRedisAdapter, RedisAdapter, Server, type AdapterFactory, type ServerOptions } from "./socketio/index.ts";
+import { serveWebApp } from "./web/page.ts";
 
 export type App = {
   /** `Bun.serve({ port, ...app.serve })`: Socket.IO under /socket.io (WebSocket and polling), REST for the rest. */
@@ -27,6 +32,13 @@ export type App = {
   database: Database;
   /** The use cases, for the realtime gateway and scripts (bun run seed). */
   chat: ChatServices;
+  /** The Prometheus series (README "Metrics"), served at GET /metrics. */
+  metrics: AppMetrics;
+  /**
+   * With METRICS_PORT, /metrics is not on the main port: main.ts serves this on its own listener.
+   * Undefined otherwise.
+   */
+  metricsServe: { fetch: (request: Request) => Response | Promise<Response> } | undefined;
   /**
    * Graceful shutdown, bounded by config.shutdownTimeoutMs in all: client events are refused from now
    * on and those in flight answered, then the sockets close (their offline status is stored), then
@@ -63,6 +75,10 @@ export type AppOptions = {
    * shutdown left behind. Scripts that run beside a server (bun run seed) pass false.
    */
   clearStalePresence?: boolean;
+  /** How often the event-loop lag is sampled (500 ms unless given; tests pass a short one). */
+  lagIntervalMs?: number;
+  /** The cluster's Redis channel prefix under ADAPTER=redis; socket.io's "socket.io" unless given (tests isolate runs). */
+  clusterKey?: string;
   /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
   realtime?: Partial<Pick<ServerOptions, "pingInterval" | "pingTimeout" | "connectTimeout" | "upgradeTimeout">> & {
     /** How long a typing indicator lasts without a new typing:start (5 s). */
@@ -83,7 +99,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   try {
     const { applied } = await database.migrate();
     if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
-    if (options.clearStalePresence ?? true) {
+    // Under a cluster adapter other nodes' users are online: clearing everyone would take them offline.
+    if ((options.clearStalePresence ?? true) && config.adapter === "local") {
       const cleared = await repositories.presence.markAllOffline();
       if (cleared > 0) logger.info("presence left online by a previous run cleared", { users: cleared });
     }
@@ -98,15 +115,33 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   );
   health.start();
 
+  let bus: RedisBus | undefined;
+  try {
+    bus = config.adapter === "redis" ? await connectRedisBus(config.redisUrl, config.dbConnectTimeoutMs, logger, options.clusterKey) : undefined;
+  } catch (error) {
+    if (ownsDatabase) await database.close(0).catch(() => {});
+    throw error;
+  }
+
   const { typingExpiryMs, ...timings } = options.realtime ?? {};
   const trustedProxies = new Set(config.trustedProxies.map(normalizeAddress));
+  const metrics = createAppMetrics({
+    // Read at scrape time only, when io exists.
+    realtime: { stats: () => io.stats() },
+    database,
+    clientEvents: CLIENT_EVENTS,
+    serverEvents: SERVER_EVENTS,
+    lagIntervalMs: options.lagIntervalMs,
+  });
   const io: GatewayServer = new Server({
     ...timings,
+    observer: metrics.realtime,
     path: "/socket.io",
     // The same allow-list as REST; credentials allowed, so never "*".
     cors: { origin: config.frontendOrigins, methods: ["GET", "POST"], credentials: true },
     serveClient: true,
     logger,
+    ...(bus ? { adapter: bus.adapter } : {}),
     // Behind TRUST_PROXY the client's address comes from X-Forwarded-For (README "Limits").
     addressOf: (peer, request) => clientAddress(peer, request.headers.get("x-forwarded-for"), trustedProxies),
     addressLimits: {
@@ -116,11 +151,15 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     },
   });
 
+  // The main namespace listens to the cluster before the server takes its first connection.
+  const mainAdapter = io.of("/").adapter;
+  if (mainAdapter instanceof RedisAdapter) await mainAdapter.ready;
+
   const chat = createChatServices({
     ...repositories,
-    guard: { health, deadlineMs: config.dbStatementTimeoutMs + CALL_DEADLINE_MARGIN_MS },
+    guard: { health, deadlineMs: config.dbStatementTimeoutMs + CALL_DEADLINE_MARGIN_MS, observer: metrics.database },
     passwords: createPasswordHasher(options.passwordCost),
-    tokens: createTokenService({ secret: jwtSecret }),
+    tokens: createTokenService({ secret: jwtSecret, expiresInSeconds: config.jwtLifetimeSeconds }),
     notifier: createRealtimeNotifier(io, logger),
   });
   const gateway = installGateway(io, { chat, logger, timers: systemTimers, typingExpiryMs, limits: config.limits });
@@ -130,7 +169,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     if (closing) return { ready: false, reason: "shutting down" };
     return health.current().up ? { ready: true } : { ready: false, reason: "database unreachable" };
   };
+  const metricsEndpoint: MetricsEndpoint = { render: () => metrics.render(), contentType: EXPOSITION_CONTENT_TYPE, token: config.metrics.token };
+  const separateMetrics = config.metrics.listen !== undefined;
   const http = createHttpApp({
+    metrics: separateMetrics ? undefined : metricsEndpoint,
     frontendOrigins: config.frontendOrigins,
     trustedProxies: config.trustedProxies,
     limits: config.limits,
@@ -149,23 +191,79 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     await step("client events in flight", gateway.drain());
     // Sockets are told "server shutting down"; each user's last one going records "offline".
     await step("closing the sockets", io.close());
+    bus?.close();
     if (stopServer) await step("HTTP requests in flight", stopServer());
     await step("presence writes", gateway.settled());
     health.stop();
+    metrics.stop();
     if (ownsDatabase) await database.close(Math.min(Math.max(deadline - Date.now(), DATABASE_CLOSE_MS.min), DATABASE_CLOSE_MS.max));
     if (abandoned.length > 0) logger.warn(`shutdown timeout passed: did not wait for ${abandoned.join(", ")}`, { shutdownTimeoutMs: config.shutdownTimeoutMs });
   }
 
   return {
-    // The Bun server goes along as Hono's environment: it knows each request's peer address.
-    serve: io.handler((request, server) => http.fetch(request, server)),
+    // The built-in web app answers its own few paths (GET /, its files); the REST API the rest. The Bun
+    // server goes along as Hono's environment: it knows each request's peer address.
+    serve: io.handler((request, server) => serveWebApp(request) ?? http.fetch(request, server)),
     fetch: http.fetch,
     io,
     database,
     chat,
+    metrics,
+    metricsServe: separateMetrics ? { fetch: metricsApp(metricsEndpoint).fetch } : undefined,
     close(closeOptions = {}) {
       closing ??= shutdown(closeOptions);
       return closing;
     },
   };
+}
+
+type RedisBus = { adapter: AdapterFactory; close(): void };
+
+/**
+ * The Redis connections of the cluster adapter: one to publish, one to subscribe (a subscribed
+ * connection can do nothing else). Start-up fails when Redis is not reachable within the timeout;
+ * later the client reconnects by itself and subscribes again.
+ */
+async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Logger, key: string | undefined): Promise<RedisBus> {
+  const options = { lazyConnect: true, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 2 };
+  const pub = new Redis(url, options);
+  const sub = new Redis(url, options);
+  let lastError = "";
+  for (const client of [pub, sub]) {
+    // Logged once per kind of failure: a reconnect loop must not flood the log.
+    client.on("error", (error: Error) => {
+      if (error.message === lastError) return;
+      lastError = error.message;
+      logger.warn("redis connection failed", { error });
+    });
+    client.on("ready", () => {
+      lastError = "";
+    });
+  }
+  try {
+    await Promise.all([pub.connect(), sub.connect()]);
+  } catch (error) {
+    pub.disconnect();
+    sub.disconnect();
+    throw new Error(`Redis not reachable at ${hostOf(url)} (ADAPTER=redis)`, { cause: error });
+  }
+  return {
+    adapter: createRedisAdapter(pub, sub, {
+      ...(key === undefined ? {} : { key }),
+      onError: (error, context) => logger.error(`redis adapter: ${context}`, { error }),
+    }),
+    close() {
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
+
+/** The host of a Redis URL for messages (never its password). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "REDIS_URL";
+  }
 }

@@ -4,6 +4,8 @@ import * as v from "valibot";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const portSchema = v.pipe(
   v.string(),
@@ -18,6 +20,12 @@ const postgresUrl = v.pipe(
   v.trim(),
   v.regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL"),
 );
+
+const redisUrl = v.pipe(v.string(), v.trim(), v.regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL"));
+
+/** Realtime adapters: one node, or several sharing Redis pub/sub (README "Running several nodes"). */
+export const ADAPTERS = ["local", "redis"] as const;
+export type AdapterKind = (typeof ADAPTERS)[number];
 
 const httpOrigin = v.pipe(
   v.string(),
@@ -74,9 +82,19 @@ const envSchema = v.object({
   HOST: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty")), "0.0.0.0"),
   DATABASE_URL: v.optional(postgresUrl),
   DATA_DIR: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty")), "./data"),
+  ADAPTER: v.optional(v.picklist(ADAPTERS, `must be one of ${ADAPTERS.join(", ")}`), "local"),
+  REDIS_URL: v.optional(redisUrl, "redis://127.0.0.1:6379"),
   JWT_SECRET: v.optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))),
+  // Up to a year; short ones are for trying what a client does when its session ends.
+  JWT_LIFETIME_SECONDS: v.optional(integer(1, 366 * 86_400), String(7 * 86_400)),
   FRONTEND_URL: v.optional(httpOrigin, "http://localhost:3000"),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
+  LOG_FORMAT: v.optional(v.picklist(LOG_FORMATS, `must be one of ${LOG_FORMATS.join(", ")}`), "text"),
+  METRICS_TOKEN: v.optional(
+    v.pipe(v.string(), v.regex(/^[\x21-\x7e]{16,}$/, "must be at least 16 printable characters without spaces")),
+  ),
+  METRICS_PORT: v.optional(portSchema),
+  METRICS_HOST: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must not be empty"))),
   NODE_ENV: v.optional(v.picklist(["development", "production", "test"], "must be development, production or test"), "development"),
   TRUST_PROXY: v.optional(proxyList),
   LOGIN_FAILURES_PER_ACCOUNT: v.optional(integer(1, 1_000_000), "10"),
@@ -121,10 +139,20 @@ export type Config = {
   /** Postgres connection string; undefined selects the embedded PGlite database. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Where broadcasts and room membership live: this node only, or a cluster over Redis. */
+  adapter: AdapterKind;
+  /** The Redis of the cluster (ADAPTER=redis). */
+  redisUrl: string;
   /** Undefined until resolved: see resolveJwtSecret in src/auth/secret-file.ts. */
   jwtSecret: string | undefined;
+  /** How long issued tokens are valid; a socket is disconnected when its token expires. */
+  jwtLifetimeSeconds: number;
   frontendOrigins: string[];
   logLevel: LogLevel;
+  /** text: one readable line per entry; json: one JSON object per line (level, time, msg, fields). */
+  logFormat: LogFormat;
+  /** GET /metrics: the bearer token it requires (undefined: open), and where it is served. */
+  metrics: MetricsConfig;
   production: boolean;
   /** Proxies whose X-Forwarded-For is believed for the client address (none: the socket's peer). */
   trustedProxies: string[];
@@ -146,6 +174,15 @@ export type Config = {
   shutdownTimeoutMs: number;
 };
 
+export type MetricsConfig = {
+  token: string | undefined;
+  /** Undefined: /metrics is served on the main port; else on a listener of its own at host:port. */
+  listen: { host: string; port: number } | undefined;
+};
+
+/** Every environment variable the server reads (`--help` documents each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.entries);
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -158,7 +195,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.issues.map((issue) => {
       const key = v.getDotPath(issue) ?? "environment";
-      const got = typeof issue.input === "string" && key !== "JWT_SECRET" ? ` (got "${issue.input}")` : "";
+      // Secrets are never echoed, not even when malformed.
+      const got = typeof issue.input === "string" && key !== "JWT_SECRET" && key !== "METRICS_TOKEN" ? ` (got "${issue.input}")` : "";
       return `  ${key} ${issue.message}${got}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
@@ -168,14 +206,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && out.JWT_SECRET === undefined) {
     throw new ConfigError("Invalid configuration:\n  JWT_SECRET is required when NODE_ENV=production");
   }
+  if (out.METRICS_HOST !== undefined && out.METRICS_PORT === undefined) {
+    throw new ConfigError("Invalid configuration:\n  METRICS_HOST needs METRICS_PORT (without it /metrics is served on PORT)");
+  }
+  // PGlite is one process's own database: nodes of a cluster could not share users, rooms or messages.
+  if (out.ADAPTER !== "local" && out.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ADAPTER=${out.ADAPTER} needs DATABASE_URL: the embedded PGlite database belongs to one process, so several nodes need a shared PostgreSQL`,
+    );
+  }
   return {
     port: out.PORT,
     host: out.HOST,
     databaseUrl: out.DATABASE_URL,
     dataDir: out.DATA_DIR,
+    adapter: out.ADAPTER,
+    redisUrl: out.REDIS_URL,
     jwtSecret: out.JWT_SECRET,
+    jwtLifetimeSeconds: out.JWT_LIFETIME_SECONDS,
     frontendOrigins: out.FRONTEND_URL,
     logLevel: out.LOG_LEVEL,
+    logFormat: out.LOG_FORMAT,
+    metrics: {
+      token: out.METRICS_TOKEN,
+      listen: out.METRICS_PORT === undefined ? undefined : { host: out.METRICS_HOST ?? out.HOST, port: out.METRICS_PORT },
+    },
     production,
     trustedProxies: out.TRUST_PROXY ?? [],
     limits: {

@@ -23,9 +23,25 @@ Configuration comes from the environment:
   DATABASE_URL  postgres:// URL; unset uses the embedded PGlite database in DATA_DIR
   DATA_DIR      PGlite data directory and development secret (default ./data)
   JWT_SECRET    secret for signing tokens (>= 32 chars; required when NODE_ENV=production)
+  JWT_LIFETIME_SECONDS  how long issued tokens are valid (default 604800, 7 days)
   FRONTEND_URL  allowed CORS origin(s), comma separated (default http://localhost:3000)
   LOG_LEVEL     debug | info | warn | error | silent (default info)
+  LOG_FORMAT    text | json: json writes one JSON object per line (default text)
+  METRICS_TOKEN bearer token GET /metrics requires (>= 16 chars); unset: /metrics is open
+  METRICS_PORT  serve /metrics on this port instead of PORT (0 picks a free one)
+  METRICS_HOST  address for METRICS_PORT (default HOST; e.g. 127.0.0.1 for local scrapers only)
   NODE_ENV      development | production | test (default development)
+  ADAPTER       local | redis: how nodes share rooms and broadcasts (default local; redis needs DATABASE_URL)
+  REDIS_URL     the Redis of ADAPTER=redis (default redis://127.0.0.1:6379)
+  TRUST_PROXY   proxy addresses whose X-Forwarded-For names the client, comma separated (default none)
+Limits (README "Limits"):
+  LOGIN_FAILURES_PER_ACCOUNT / LOGIN_FAILURES_PER_ADDRESS  failed logins before 429 (default 10 / 300)
+  LOGIN_FAILURE_WINDOW_SECONDS       how long failed logins count (default 900)
+  SOCKET_EVENTS_PER_SECOND / SOCKET_EVENT_BURST  events per socket, token bucket (default 1000 / 1000)
+  ROOMS_PER_SOCKET                   rooms one connection may join (default 200)
+  HANDSHAKES_PER_ADDRESS_PER_SECOND / HANDSHAKE_BURST_PER_ADDRESS  new connections per address (default 1000 / 1000)
+  PENDING_CONNECTIONS_PER_ADDRESS    connections per address not yet signed in (default 1000)
+Timeouts:
   DB_CONNECT_TIMEOUT_MS    Postgres connect timeout (default ${TIMEOUT_DEFAULTS.DB_CONNECT_TIMEOUT_MS})
   DB_STATEMENT_TIMEOUT_MS  longest a statement may run (default ${TIMEOUT_DEFAULTS.DB_STATEMENT_TIMEOUT_MS})
   DB_IDLE_TIMEOUT_MS       idle Postgres connections are closed after it; 0 never (default ${TIMEOUT_DEFAULTS.DB_IDLE_TIMEOUT_MS})
@@ -69,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
   // The database opens (PGlite boots in its worker) while the rest of the server loads; a PGlite
   // DATA_DIR is locked at this call already. A failure is reported below, once.
@@ -92,8 +108,22 @@ async function main(argv: string[]): Promise<number> {
     await app.close();
     return 1;
   }
+  let metricsServer: ReturnType<typeof Bun.serve> | undefined;
+  const metricsListen = config.metrics.listen;
+  if (app.metricsServe && metricsListen) {
+    try {
+      metricsServer = Bun.serve({ port: metricsListen.port, hostname: metricsListen.host, fetch: app.metricsServe.fetch });
+    } catch (error) {
+      logger.error(`cannot start: cannot listen for metrics on ${metricsListen.host}:${metricsListen.port}: ${describeError(error)}`);
+      void server.stop(true);
+      await app.close();
+      return 1;
+    }
+  }
   logger.info(`listening on http://${server.hostname}:${server.port}`, {
     database: app.database.driver === "pglite" ? `pglite:${config.dataDir}` : "postgres",
+    metrics: metricsServer ? `http://${metricsServer.hostname}:${metricsServer.port}/metrics` : "/metrics",
+    metricsAuth: config.metrics.token === undefined ? "open" : "bearer",
   });
 
   let stopping = false;
@@ -113,6 +143,7 @@ async function main(argv: string[]): Promise<number> {
     // long-polling clients can still fetch their acks; then it stops and REST requests in flight finish.
     await app.close({ stopServer: () => server.stop() });
     void server.stop(true);
+    void metricsServer?.stop(true);
     logger.info("shut down");
     process.exit(0);
   };

@@ -54,7 +54,7 @@ export async function seedDemoData(chat: ChatServices): Promise<DemoData> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
   // A server may be running on this database: its users' presence is left alone.
   const app = await createApp(config, logger, { clearStalePresence: false });

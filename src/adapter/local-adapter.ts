@@ -6,34 +6,28 @@ import type {
   AdapterSocket,
   BroadcastOptions,
   BroadcastPacket,
+  EncodedPacket,
   PersistedSession,
   RestoredSession,
   Room,
+  SocketDetails,
   SocketId,
 } from "./types.ts";
 import { RecoveryStore } from "./recovery-store.ts";
+import { namespaceTopic, roomTopic } from "./topics.ts";
 
 export type AdapterDeps = {
-  /** Encodes an EVENT of this namespace into Engine.IO messages (header, then attachments). */
-  encode(data: unknown[], id?: number): (string | Uint8Array)[];
-  /** Publishes messages on a topic, skipping the `except` socket's transport. */
-  publish(topic: string, messages: readonly (string | Uint8Array)[], except?: AdapterSocket): void;
+  /** Encodes an EVENT of this namespace (once per wire format its sockets speak). */
+  encode(data: unknown[], id?: number): EncodedPacket;
+  /** Publishes a packet on a topic, skipping the `except` socket's transport. */
+  publish(topic: string, packet: EncodedPacket, except?: AdapterSocket): void;
   /** Connection state recovery window in ms; undefined when recovery is off. */
   recoveryWindow?: number;
+  /** Told how many sockets of this node each broadcast reached (an app's metrics). */
+  onBroadcast?: (recipients: number) => void;
 };
 
 export type AdapterFactory = (host: AdapterHost, deps: AdapterDeps) => Adapter;
-
-/**
- * Topic names carry the namespace, so rooms of the same name in two namespaces never mix. The
- * namespace's length prefixes it: no choice of names (NUL included) makes two pairs collide.
- */
-export function namespaceTopic(namespace: string): string {
-  return `n${namespace}`;
-}
-export function roomTopic(namespace: string, room: Room): string {
-  return `r${namespace.length}:${namespace}${room}`;
-}
 
 export class LocalAdapter implements Adapter {
   readonly rooms = new Map<Room, Set<SocketId>>();
@@ -41,10 +35,23 @@ export class LocalAdapter implements Adapter {
   private readonly recovery: RecoveryStore | undefined;
 
   constructor(
-    private readonly host: AdapterHost,
-    private readonly deps: AdapterDeps,
+    protected readonly host: AdapterHost,
+    protected readonly deps: AdapterDeps,
   ) {
     this.recovery = deps.recoveryWindow === undefined ? undefined : new RecoveryStore(deps.recoveryWindow);
+  }
+
+  attach(socket: AdapterSocket): void {
+    socket.subscribe(namespaceTopic(this.host.name));
+  }
+
+  detach(socket: AdapterSocket): void {
+    socket.unsubscribe(namespaceTopic(this.host.name));
+  }
+
+  /** Whether a room has a member on this node (a socket's own room counts). */
+  hasRoom(room: Room): boolean {
+    return this.rooms.has(room) || this.host.sockets.has(room);
   }
 
   // A socket's own room (its id) is implicit: it costs no Set and no topic per socket, and a
@@ -105,13 +112,17 @@ export class LocalAdapter implements Adapter {
     const topic = flags.volatile ? undefined : this.topicFor(options);
     if (topic) {
       this.deps.publish(topic.name, messages, topic.except);
+      this.deps.onBroadcast?.(topic.recipients);
       return;
     }
+    let recipients = 0;
     for (const id of this.matchingSockets(options)) {
       const socket = this.host.sockets.get(id);
       if (!socket || (flags.volatile && !socket.writable)) continue;
       socket.deliver(messages);
+      recipients++;
     }
+    this.deps.onBroadcast?.(recipients);
   }
 
   broadcastWithAck(
@@ -130,6 +141,7 @@ export class LocalAdapter implements Adapter {
       socket.deliver(messages);
       count++;
     }
+    this.deps.onBroadcast?.(count);
     sent(count);
   }
 
@@ -137,7 +149,7 @@ export class LocalAdapter implements Adapter {
    * The topic that reaches exactly the target, when there is one: the whole namespace or one
    * shared room, excluding nobody or only the sender (ws.publish skips the publisher itself).
    */
-  private topicFor(options: BroadcastOptions): { name: string; except?: AdapterSocket } | undefined {
+  private topicFor(options: BroadcastOptions): { name: string; except?: AdapterSocket; recipients: number } | undefined {
     const except = options.except;
     let exceptSocket: AdapterSocket | undefined;
     if (except && except.size > 0) {
@@ -153,12 +165,18 @@ export class LocalAdapter implements Adapter {
       const excluded = own ? only : members?.values().next().value;
       exceptSocket = excluded === undefined ? undefined : this.host.sockets.get(excluded);
     }
-    if (options.rooms.size === 0) return { name: namespaceTopic(this.host.name), except: exceptSocket };
+    if (options.rooms.size === 0) {
+      // The excluded socket, when there is one, is one of the namespace's.
+      const recipients = this.host.sockets.size - (exceptSocket ? 1 : 0);
+      return { name: namespaceTopic(this.host.name), except: exceptSocket, recipients };
+    }
     if (options.rooms.size > 1) return undefined;
     const [room] = options.rooms as ReadonlySet<Room>;
     // A socket's own room (direct send) or an empty room: no topic.
-    if (room === undefined || !this.rooms.has(room) || this.host.sockets.has(room)) return undefined;
-    return { name: roomTopic(this.host.name, room), except: exceptSocket };
+    const members = room === undefined ? undefined : this.rooms.get(room);
+    if (room === undefined || !members || this.host.sockets.has(room)) return undefined;
+    const recipients = members.size - (exceptSocket && members.has(exceptSocket.id) ? 1 : 0);
+    return { name: roomTopic(this.host.name, room), except: exceptSocket, recipients };
   }
 
   matchingSockets(options: BroadcastOptions): SocketId[] {
@@ -187,6 +205,51 @@ export class LocalAdapter implements Adapter {
     return new Set(this.matchingSockets({ rooms }));
   }
 
+  async allRooms(): Promise<Set<Room>> {
+    return this.localRooms();
+  }
+
+  /** Rooms with a member here, each socket's own room included (as socket.io lists them). */
+  protected localRooms(): Set<Room> {
+    return new Set([...this.host.sockets.keys(), ...this.rooms.keys()]);
+  }
+
+  async serverCount(): Promise<number> {
+    return 1;
+  }
+
+  async fetchSockets(options: BroadcastOptions): Promise<SocketDetails[]> {
+    return this.localDetails(options);
+  }
+
+  protected localDetails(options: BroadcastOptions): SocketDetails[] {
+    const out: SocketDetails[] = [];
+    for (const id of this.matchingSockets(options)) {
+      const socket = this.host.sockets.get(id);
+      if (socket) out.push({ id, handshake: socket.handshake, rooms: [...(this.socketRooms(id) ?? [])], data: socket.data });
+    }
+    return out;
+  }
+
+  addSockets(options: BroadcastOptions, rooms: readonly Room[]): void {
+    for (const socket of this.localMatches(options)) socket.join([...rooms]);
+  }
+
+  delSockets(options: BroadcastOptions, rooms: readonly Room[]): void {
+    for (const socket of this.localMatches(options)) for (const room of rooms) socket.leave(room);
+  }
+
+  disconnectSockets(options: BroadcastOptions, close: boolean): void {
+    for (const socket of this.localMatches(options)) socket.disconnect(close);
+  }
+
+  private localMatches(options: BroadcastOptions): AdapterSocket[] {
+    return this.matchingSockets(options).flatMap((id) => {
+      const socket = this.host.sockets.get(id);
+      return socket ? [socket] : [];
+    });
+  }
+
   socketRooms(id: SocketId): ReadonlySet<Room> | undefined {
     if (!this.host.sockets.has(id)) return this.sids.get(id);
     return new Set([id, ...(this.sids.get(id) ?? [])]);
@@ -194,6 +257,10 @@ export class LocalAdapter implements Adapter {
 
   serverSideEmit(_packet: unknown[]): void {
     // One node: there is no other server to tell. A cluster adapter overrides this.
+  }
+
+  async serverSideEmitWithAck(_packet: unknown[]): Promise<unknown[]> {
+    return [];
   }
 
   persistSession(session: PersistedSession): void {

@@ -1,6 +1,16 @@
 // The adapter of a dynamic namespace family's parent: it has no sockets of its own and hands every
 // broadcast to the adapters of its children, so `parent.to(room).emit(…)` reaches each child.
-import type { Adapter, BroadcastOptions, BroadcastPacket, PersistedSession, RestoredSession, Room, SocketId } from "./types.ts";
+import type {
+  Adapter,
+  AdapterSocket,
+  BroadcastOptions,
+  BroadcastPacket,
+  PersistedSession,
+  RestoredSession,
+  Room,
+  SocketDetails,
+  SocketId,
+} from "./types.ts";
 
 export class ParentAdapter implements Adapter {
   readonly rooms = new Map<Room, Set<SocketId>>();
@@ -8,6 +18,8 @@ export class ParentAdapter implements Adapter {
 
   constructor(private readonly children: () => Iterable<{ readonly adapter: Adapter }>) {}
 
+  attach(_socket: AdapterSocket): void {}
+  detach(_socket: AdapterSocket): void {}
   addAll(_id: SocketId, _rooms: Iterable<Room>): void {}
   del(_id: SocketId, _room: Room): void {}
   delAll(_id: SocketId): void {}
@@ -27,6 +39,34 @@ export class ParentAdapter implements Adapter {
     return all;
   }
 
+  async serverCount(): Promise<number> {
+    const counts = await Promise.all([...this.children()].map((child) => child.adapter.serverCount()));
+    return Math.max(1, ...counts);
+  }
+
+  async allRooms(): Promise<Set<Room>> {
+    const all = new Set<Room>();
+    for (const child of this.children()) for (const room of await child.adapter.allRooms()) all.add(room);
+    return all;
+  }
+
+  async fetchSockets(options: BroadcastOptions): Promise<SocketDetails[]> {
+    const all = await Promise.all([...this.children()].map((child) => child.adapter.fetchSockets(options)));
+    return all.flat();
+  }
+
+  addSockets(options: BroadcastOptions, rooms: readonly Room[]): void {
+    for (const child of this.children()) child.adapter.addSockets(options, rooms);
+  }
+
+  delSockets(options: BroadcastOptions, rooms: readonly Room[]): void {
+    for (const child of this.children()) child.adapter.delSockets(options, rooms);
+  }
+
+  disconnectSockets(options: BroadcastOptions, close: boolean): void {
+    for (const child of this.children()) child.adapter.disconnectSockets(options, close);
+  }
+
   socketRooms(_id: SocketId): ReadonlySet<Room> | undefined {
     return undefined;
   }
@@ -36,6 +76,9 @@ export class ParentAdapter implements Adapter {
   }
 
   serverSideEmit(_packet: unknown[]): void {}
+  async serverSideEmitWithAck(_packet: unknown[]): Promise<unknown[]> {
+    return [];
+  }
   persistSession(_session: PersistedSession): void {}
   restoreSession(_pid: string, _offset: string): RestoredSession | undefined {
     return undefined;

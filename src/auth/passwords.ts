@@ -1,11 +1,9 @@
 // Password hashing with Bun.password (argon2id). The cost is a constructor parameter so tests can
 // use a cheap one; production uses OWASP's first argon2id setting (19 MiB, 2 passes, 1 lane).
-export type PasswordHashingCost = { memoryCost: number; timeCost: number };
+import type { PasswordHasher } from "../chat/ports.ts";
 
-export type PasswordHasher = {
-  hash(password: string): Promise<string>;
-  verify(password: string, hash: string): Promise<boolean>;
-};
+export type { PasswordHasher } from "../chat/ports.ts";
+export type PasswordHashingCost = { memoryCost: number; timeCost: number };
 
 /**
  * OWASP Password Storage Cheat Sheet: argon2id with m=19 MiB, t=2, p=1 (memoryCost is in KiB). About

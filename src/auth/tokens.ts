@@ -2,19 +2,9 @@
 // clock tolerance. Verification never throws for bad input: it answers a result with a short reason.
 import { errors, jwtVerify, SignJWT } from "jose";
 
-export type TokenFailureCode = "TOKEN_MISSING" | "TOKEN_INVALID" | "TOKEN_EXPIRED";
+import type { IssuedToken, TokenService, TokenVerification } from "../chat/ports.ts";
 
-export type TokenVerification =
-  | { ok: true; userId: string; expiresAt: Date }
-  /** reason: short and free of internals; the handshake sends it as `Authentication error: <reason>`. */
-  | { ok: false; code: TokenFailureCode; reason: string };
-
-export type IssuedToken = { token: string; expiresAt: Date };
-
-export type TokenService = {
-  issue(userId: string): Promise<IssuedToken>;
-  verify(token: unknown): Promise<TokenVerification>;
-};
+export type { IssuedToken, TokenFailureCode, TokenService, TokenVerification } from "../chat/ports.ts";
 
 export type TokenServiceOptions = {
   secret: string;

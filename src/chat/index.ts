@@ -29,10 +29,10 @@ export function createChatServices(given: ChatDeps) {
   const deps: ChatDeps = guard
     ? {
         ...given,
-        users: guard.guard(given.users),
-        presence: guard.guard(given.presence),
-        rooms: guard.guard(given.rooms),
-        messages: guard.guard(given.messages),
+        users: guard.guard(given.users, "users"),
+        presence: guard.guard(given.presence, "presence"),
+        rooms: guard.guard(given.rooms, "rooms"),
+        messages: guard.guard(given.messages, "messages"),
       }
     : given;
   return {

@@ -15,45 +15,58 @@ import type {
 
 export type NewUser = { email: string; passwordHash: string; firstName: string; lastName: string; role?: UserRole };
 
+export type CreateUserResult = { ok: true; user: User } | { ok: false; reason: "duplicate_email" };
+
 export type UserStore = {
-  create(input: NewUser): Promise<{ ok: true; user: User } | { ok: false; reason: "duplicate_email" }>;
+  create(input: NewUser): Promise<CreateUserResult>;
   /** Malformed ids find nothing (they never throw). */
   findById(id: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<UserWithPassword | undefined>;
   findManyByIds(ids: readonly string[]): Promise<User[]>;
 };
 
+export type Presence = { status: PresenceStatus; lastActivity: Date };
+
 export type PresenceStore = {
-  get(userId: string): Promise<{ status: PresenceStatus; lastActivity: Date } | undefined>;
+  get(userId: string): Promise<Presence | undefined>;
   /** Records `status` as observed at `at`; an observation older than the stored one is ignored. */
   setStatus(userId: string, status: PresenceStatus, at: Date): Promise<boolean>;
 };
 
+export type NewRoom = { name: string; description?: string; isPublic?: boolean; createdBy: string };
+
 export type RoomStore = {
   /** Creates the room with its creator as admin participant, atomically. */
-  create(input: { name: string; description?: string; isPublic?: boolean; createdBy: string }): Promise<Room>;
+  create(input: NewRoom): Promise<Room>;
   findById(id: string): Promise<Room | undefined>;
   listVisibleTo(userId: string): Promise<RoomSummary[]>;
   participants(roomId: string): Promise<Participant[]>;
   getParticipant(roomId: string, userId: string): Promise<Membership | undefined>;
   /** False when already a participant (the stored role is kept). */
   addParticipant(roomId: string, userId: string, role?: ParticipantRole): Promise<boolean>;
-  removeParticipant(roomId: string, userId: string): Promise<boolean>;
 };
 
 export type HistoryQuery = { before?: number; limit: number };
 
 export type StoreMessageResult =
+  /** created: false when this was a retry and `message` is the one stored the first time. */
   | { ok: true; created: boolean; message: StoredMessage }
+  /**
+   * client_id_conflict: the sender already used this clientId for another message (other target or
+   * text); target_not_found: no such room or recipient; not_participant: the sender is not in the room.
+   */
   | { ok: false; reason: "client_id_conflict" | "target_not_found" | "not_participant" };
+
+export type NewRoomMessage = { roomId: string; senderId: string; text: string; clientId?: string | null };
+export type NewDirectMessage = { recipientId: string; senderId: string; text: string; clientId?: string | null };
 
 export type MessageStore = {
   /**
    * Idempotent per (sender, clientId). A room message is stored only when its sender takes part in
    * the room (checked in the same statement as the write), a direct message when its recipient exists.
    */
-  createRoomMessage(input: { roomId: string; senderId: string; text: string; clientId?: string | null }): Promise<StoreMessageResult>;
-  createDirectMessage(input: { recipientId: string; senderId: string; text: string; clientId?: string | null }): Promise<StoreMessageResult>;
+  createRoomMessage(input: NewRoomMessage): Promise<StoreMessageResult>;
+  createDirectMessage(input: NewDirectMessage): Promise<StoreMessageResult>;
   /** Newest first, ids below `before`. */
   roomHistory(roomId: string, page: HistoryQuery): Promise<StoredMessage[]>;
   directHistory(userA: string, userB: string, page: HistoryQuery): Promise<StoredMessage[]>;
@@ -64,12 +77,17 @@ export type PasswordHasher = {
   verify(password: string, hash: string): Promise<boolean>;
 };
 
+export type TokenFailureCode = "TOKEN_MISSING" | "TOKEN_INVALID" | "TOKEN_EXPIRED";
+
 export type TokenVerification =
   | { ok: true; userId: string; expiresAt: Date }
-  | { ok: false; code: "TOKEN_MISSING" | "TOKEN_INVALID" | "TOKEN_EXPIRED"; reason: string };
+  /** reason: short and free of internals; the handshake sends it as `Authentication error: <reason>`. */
+  | { ok: false; code: TokenFailureCode; reason: string };
+
+export type IssuedToken = { token: string; expiresAt: Date };
 
 export type TokenService = {
-  issue(userId: string): Promise<{ token: string; expiresAt: Date }>;
+  issue(userId: string): Promise<IssuedToken>;
   /** Takes anything a client sent; never throws for bad input. */
   verify(token: unknown): Promise<TokenVerification>;
 };

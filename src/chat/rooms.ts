@@ -51,17 +51,5 @@ export function createRooms({ rooms, users, notifier }: RoomsDeps) {
       const added = await rooms.addParticipant(room.id, userId, "member");
       return { room, alreadyParticipant: !added };
     },
-
-    /**
-     * Removes the membership for good, as the seed's room:leave did; answers whether the user was a
-     * participant. The socket's room:leave no longer calls it (it only unsubscribes the socket, see
-     * README "Realtime API"): kept for an explicit "leave this room" action.
-     */
-    async leave(userId: string, roomId: string): Promise<{ room: Room; wasParticipant: boolean }> {
-      const { room, membership } = await visibleRoom(rooms, userId, roomId);
-      if (!membership) return { room, wasParticipant: false };
-      const wasParticipant = await rooms.removeParticipant(room.id, userId);
-      return { room, wasParticipant };
-    },
   };
 }

@@ -4,7 +4,7 @@ import type { Sender, StoredMessage } from "./types.ts";
 
 export type SenderOf = (message: StoredMessage) => Sender;
 
-export function toSender(user: { id: string; firstName: string; lastName: string; avatar: string | null }): Sender {
+function toSender(user: { id: string; firstName: string; lastName: string; avatar: string | null }): Sender {
   return { id: user.id, firstName: user.firstName, lastName: user.lastName, avatar: user.avatar };
 }
 

@@ -9,16 +9,24 @@ export type StoreGuardOptions = {
   health: StoreHealth;
   /** Longest a store call may go unanswered. */
   deadlineMs: number;
+  /** Told when each store call starts and how long it took (an app's metrics); none unless given. */
+  observer?: StoreCallObserver;
 };
 
+export interface StoreCallObserver {
+  started(): void;
+  /** `operation` is "<store>.<method>"; `seconds` until the store answered (or failed). */
+  finished(operation: string, seconds: number): void;
+}
+
 export type StoreGuard = {
-  /** `store` with every method guarded; its other properties are left out (stores have none). */
-  guard<T extends object>(store: T): T;
+  /** `store` with every method guarded; its other properties are left out (stores have none). `name` labels its calls. */
+  guard<T extends object>(store: T, name?: string): T;
 };
 
 type Waiting = { at: number; fail: (error: UnavailableError) => void };
 
-export function createStoreGuard({ health, deadlineMs }: StoreGuardOptions): StoreGuard {
+export function createStoreGuard({ health, deadlineMs, observer }: StoreGuardOptions): StoreGuard {
   // Calls waiting on a store, in the order they started: with one deadline for all, that is also
   // the order they fall due, so one timer for the first serves them all (a timer per call cost
   // more than the rest of the guard).
@@ -54,6 +62,25 @@ export function createStoreGuard({ health, deadlineMs }: StoreGuardOptions): Sto
     for (const call of failed) call.fail(new UnavailableError(undefined, { cause: new Error("the store was found unreachable") }));
   });
 
+  /** A guarded method whose calls are timed from start to the store's own answer. */
+  function observedMethod(call: (args: unknown[]) => Promise<unknown>, operation: string, watcher: StoreCallObserver) {
+    return (...args: unknown[]) =>
+      guarded(() => {
+        const started = performance.now();
+        watcher.started();
+        const done = () => watcher.finished(operation, (performance.now() - started) / 1000);
+        let answer: Promise<unknown>;
+        try {
+          answer = call(args);
+        } catch (error) {
+          done();
+          throw error;
+        }
+        answer.then(done, done);
+        return answer;
+      });
+  }
+
   function guarded<T>(call: () => Promise<T>): Promise<T> {
     if (!health.available()) return Promise.reject(new UnavailableError());
     return new Promise<T>((resolve, reject) => {
@@ -75,12 +102,13 @@ export function createStoreGuard({ health, deadlineMs }: StoreGuardOptions): Sto
   }
 
   return {
-    guard<T extends object>(store: T): T {
+    guard<T extends object>(store: T, name = "store"): T {
       const wrapped: Record<string, unknown> = {};
       for (const key of Object.keys(store)) {
         const method: unknown = Reflect.get(store, key);
         if (typeof method !== "function") continue;
-        wrapped[key] = (...args: unknown[]) => guarded(() => Promise.resolve(Reflect.apply(method, store, args)));
+        const call = (args: unknown[]) => Promise.resolve(Reflect.apply(method, store, args));
+        wrapped[key] = observer ? observedMethod(call, `${name}.${key}`, observer) : (...args: unknown[]) => guarded(() => call(args));
       }
       return wrapped as T;
     },

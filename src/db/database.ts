@@ -47,9 +47,14 @@ export type Database = {
   replaceSilentConnections(since: number, why: string): number;
   /** Lets statements in flight finish for up to `timeoutMs`, then ends them; resolves by then. */
   close(timeoutMs?: number): Promise<void>;
+  /** The pool at this moment (metrics): connections open, the most it opens, requests queued (PGlite's worker). */
+  stats(): PoolStats;
   /** PGlite only: how the data directory came to be (Postgres: undefined). */
   origin?: DatabaseOrigin;
 };
+
+/** `queued` is known for the PGlite worker only: postgres.js does not tell how many statements wait. */
+export type PoolStats = { driver: DatabaseOptions["driver"]; open: number; max: number; queued: number | undefined };
 
 type DatabaseConfig = {
   databaseUrl: string | undefined;

@@ -21,6 +21,7 @@ export async function openPglite(dataDir: string | undefined, useSnapshot: boole
       await (timeoutMs === undefined ? answered : withDeadline(answered, timeoutMs));
     },
     replaceSilentConnections: () => 0,
+    stats: () => ({ driver: "pglite", open: client.closed ? 0 : 1, max: 1, queued: undefined }),
     close: (timeoutMs = 5000) => withDeadline(client.close(), timeoutMs).catch(() => {}),
   };
 }

@@ -75,6 +75,8 @@ export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOpt
     migrate: () => migrate(db),
     ping,
     replaceSilentConnections: (since, why) => sockets.replaceSilent(since, why),
+    // The pool's connections are the sockets opened through pg-sockets.ts (the probe has its own).
+    stats: () => ({ driver: "postgres", open: sockets.count, max: maxConnections, queued: undefined }),
     async close(timeoutMs = 5000) {
       // Statements in flight get until the timeout; then their connections are destroyed.
       const closing = [client.end({ timeout: timeoutMs / 1000 })];

@@ -80,6 +80,8 @@ export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Pr
     },
     // One thread, nothing to replace: a statement that holds it ends, or the deadline answers its callers.
     replaceSilentConnections: () => 0,
+    // One session in the worker; the requests waiting for it are those not yet answered.
+    stats: () => ({ driver: "pglite", open: failure ? 0 : 1, max: 1, queued: pending.size }),
     async close(timeoutMs = 5000) {
       if (closed) return;
       closed = true;

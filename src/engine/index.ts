@@ -6,3 +6,5 @@ export type { BunEngineHandler, FallbackFetch } from "./bun-binding.ts";
 export * from "./types.ts";
 export { decodePacket, decodePayload, encodeFrame, encodePayload } from "./parser.ts";
 export type { EnginePacket } from "./parser.ts";
+export { REFUSAL_REASONS } from "./stats.ts";
+export type { EngineStats, RefusalReason } from "./stats.ts";

@@ -3,13 +3,14 @@
 // It never sees Bun directly: the binding (bun-binding.ts) adapts Bun.serve to HttpPort.
 import { AddressLimits, type Admission } from "./address-limits.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
-import { EngineErrorCode, engineErrorResponse, tooManyHandshakes } from "./errors.ts";
+import { EngineErrorCode, engineErrorResponse as errorResponse, tooManyHandshakes } from "./errors.ts";
 import { handshakeOf } from "./handshake.ts";
 import { randomId } from "./ids.ts";
 import { LivePorts } from "./live-ports.ts";
 import { isValidOrigin, webSocketOriginAllowed } from "./origin.ts";
 import { readEngineQuery } from "./query.ts";
 import { Session, type SessionHost } from "./session.ts";
+import { createEngineStats, REASON_OF_CODE, type EngineStats, type RefusalReason } from "./stats.ts";
 import type { WsConnection } from "./transport.ts";
 import {
   resolveEngineOptions,
@@ -49,6 +50,8 @@ export class EngineServer implements SessionHost {
   private readonly ports = new LivePorts();
   private closing = false;
   private readonly addressLimits: AddressLimits | undefined;
+  /** Handshakes and refusals so far (read by an app's metrics). */
+  readonly stats: EngineStats = createEngineStats();
 
   constructor(
     options: Partial<EngineOptions>,
@@ -56,6 +59,12 @@ export class EngineServer implements SessionHost {
   ) {
     this.options = resolveEngineOptions(options);
     this.addressLimits = this.options.addressLimits && new AddressLimits(this.options.addressLimits);
+  }
+
+  /** An error answer, counted under its reason (`origin`: the cross-site WebSocket check). */
+  private refusal(code: EngineErrorCode, cors: Record<string, string>, message?: string, reason: RefusalReason = REASON_OF_CODE[code]): Response {
+    this.stats.refusals[reason]++;
+    return errorResponse(code, cors, message);
   }
 
   releaseAdmission(admission: Admission): void {
@@ -84,12 +93,12 @@ export class EngineServer implements SessionHost {
     const transport = query.transport;
     // A Set of names, not an object lookup: `transport=__proto__` must be "unknown" (CVE-2023-31125).
     if (transport === null || !TRANSPORTS.has(transport) || !this.options.transports.includes(transport as "polling")) {
-      return engineErrorResponse(EngineErrorCode.UNKNOWN_TRANSPORT, cors);
+      return this.refusal(EngineErrorCode.UNKNOWN_TRANSPORT, cors);
     }
-    if (badOrigin) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    if (badOrigin) return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
     if (transport === "websocket" && origin !== null && this.options.checkWebSocketOrigin) {
       if (!webSocketOriginAllowed(origin, request.headers.get("host"), this.options.cors)) {
-        return engineErrorResponse(EngineErrorCode.FORBIDDEN, cors);
+        return this.refusal(EngineErrorCode.FORBIDDEN, cors, undefined, "origin");
       }
     }
     const isUpgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
@@ -100,37 +109,40 @@ export class EngineServer implements SessionHost {
         const last = this.lingering.get(sid);
         const owed = request.method === "GET" && transport === "polling" ? last?.session.polling : undefined;
         if (owed) return owed.finalPoll(cors);
-        return engineErrorResponse(EngineErrorCode.UNKNOWN_SID, cors);
+        return this.refusal(EngineErrorCode.UNKNOWN_SID, cors);
       }
-      if (query.eio !== "4") return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+      if (query.eio !== "4") return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
       if (transport === "websocket") return this.upgradeExisting(request, http, session, isUpgrade, cors);
       const polling = session.polling;
-      if (!polling) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+      if (!polling) return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
       if (request.method === "GET") {
         http.disableTimeout(request);
         return polling.poll(request.signal, cors);
       }
       if (request.method === "POST") return polling.receive(request, cors);
-      return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+      return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
     }
 
-    if (request.method !== "GET") return engineErrorResponse(EngineErrorCode.BAD_HANDSHAKE_METHOD, cors);
-    if (transport === "websocket" && !isUpgrade) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
-    if (this.closing) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    if (request.method !== "GET") return this.refusal(EngineErrorCode.BAD_HANDSHAKE_METHOD, cors);
+    if (transport === "websocket" && !isUpgrade) return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
+    if (this.closing) return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
     const address = this.options.addressOf(http.requestIP(request) ?? "", request);
     const admitted = this.addressLimits?.admit(address);
-    if (typeof admitted === "number") return tooManyHandshakes(cors, admitted);
+    if (typeof admitted === "number") {
+      this.stats.refusals.address_limit++;
+      return tooManyHandshakes(cors, admitted);
+    }
     const handshake = handshakeOf(request, address);
     const refuse = (response: Response): Response => {
       if (admitted) this.addressLimits?.release(admitted);
       return response;
     };
     const open = () => {
-      if (query.eio !== "4") return refuse(engineErrorResponse(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors));
+      if (query.eio !== "4") return refuse(this.refusal(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, cors));
       if (transport === "websocket") {
         return http.upgrade(request, { kind: "new", handshake, port: http, admission: admitted })
           ? undefined
-          : refuse(engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors));
+          : refuse(this.refusal(EngineErrorCode.BAD_REQUEST, cors));
       }
       return this.openPolling(handshake, cors, admitted);
     };
@@ -142,11 +154,11 @@ export class EngineServer implements SessionHost {
         allowRequest(handshake, (error, success) => {
           if (answered) return;
           answered = true;
-          resolve(success ? open() : refuse(engineErrorResponse(EngineErrorCode.FORBIDDEN, cors, error || undefined)));
+          resolve(success ? open() : refuse(this.refusal(EngineErrorCode.FORBIDDEN, cors, error || undefined)));
         });
       } catch (error) {
         this.reportError(error, "allowRequest");
-        if (!answered) resolve(refuse(engineErrorResponse(EngineErrorCode.FORBIDDEN, cors)));
+        if (!answered) resolve(refuse(this.refusal(EngineErrorCode.FORBIDDEN, cors)));
         answered = true;
       }
     });
@@ -156,6 +168,7 @@ export class EngineServer implements SessionHost {
     const session = new Session(randomId(), handshake, this);
     session.admission = admission;
     this.sessions.set(session.id, session);
+    this.stats.handshakes.polling++;
     const body = this.openPacket(session.id, this.options.allowUpgrades && this.options.transports.includes("websocket"));
     this.announce(session);
     return new Response(body, {
@@ -170,14 +183,14 @@ export class EngineServer implements SessionHost {
     isUpgrade: boolean,
     cors: Record<string, string>,
   ): Response | undefined {
-    if (!isUpgrade) return engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    if (!isUpgrade) return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
     // A second WebSocket for a session that already has (or is getting) one is accepted and then
     // closed: answering 400 makes the Node client throw instead of just dropping it.
     const data: WsData =
       session.transport === "polling" && !session.isUpgrading && this.options.allowUpgrades
         ? { kind: "upgrade", session, port: http }
         : { kind: "refused" };
-    return http.upgrade(request, data) ? undefined : engineErrorResponse(EngineErrorCode.BAD_REQUEST, cors);
+    return http.upgrade(request, data) ? undefined : this.refusal(EngineErrorCode.BAD_REQUEST, cors);
   }
 
   private openPacket(sid: string, upgradable: boolean): string {
@@ -216,6 +229,7 @@ export class EngineServer implements SessionHost {
     session.admission = data.admission;
     data.session = session;
     this.sessions.set(session.id, session);
+    this.stats.handshakes.websocket++;
     ws.send(this.openPacket(session.id, false));
     this.announce(session);
   }

@@ -8,27 +8,25 @@ export const userChannel = (userId: string): string => `user:${userId}`;
 export const roomChannel = (roomId: string): string => `room:${roomId}`;
 
 /**
- * Whether another socket of the user (another tab, on this node) is in the room. Rooms announce
+ * Whether another socket of the user (another tab, on any node) is in the room. Rooms announce
  * users, not sockets: a second tab joining, or one of two tabs leaving, is no news to the others.
+ * Asked of the adapter, which answers for the whole cluster.
  */
-export function otherSocketOfUserIn(socket: GatewaySocket, userId: string, roomId: string): boolean {
-  const { adapter } = socket.nsp;
+export async function otherSocketOfUserIn(socket: GatewaySocket, userId: string, roomId: string): Promise<boolean> {
   const channel = roomChannel(roomId);
-  for (const id of adapter.rooms.get(userChannel(userId)) ?? []) {
-    if (id !== socket.id && adapter.socketRooms(id)?.has(channel)) return true;
-  }
-  return false;
+  const sockets = await socket.nsp.adapter.fetchSockets({ rooms: new Set([userChannel(userId)]) });
+  return sockets.some((other) => other.id !== socket.id && other.rooms.includes(channel));
 }
 
-/** Whether this very socket joined the study room (read from the adapter: socket.rooms copies). */
+/** Whether this very socket joined the study room (its rooms as the adapter holds them). */
 export function joinedOnSocket(socket: GatewaySocket, roomId: string): boolean {
-  return socket.nsp.adapter.sids.get(socket.id)?.has(roomChannel(roomId)) ?? false;
+  return socket.nsp.adapter.socketRooms(socket.id)?.has(roomChannel(roomId)) ?? false;
 }
 
 /** Study rooms this socket has joined (its user channel aside). */
 export function joinedRoomCount(socket: GatewaySocket): number {
   let count = 0;
-  for (const channel of socket.nsp.adapter.sids.get(socket.id) ?? []) if (channel.startsWith("room:")) count++;
+  for (const channel of socket.nsp.adapter.socketRooms(socket.id) ?? []) if (channel.startsWith("room:")) count++;
   return count;
 }
 

@@ -12,6 +12,7 @@ import type { TypingIndicator } from "../chat/typing.ts";
 import type { Deadline } from "../lib/deadline-queue.ts";
 import type { Inflight } from "../lib/inflight.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { KeyedSerialQueue } from "../lib/serial-queue.ts";
 import type { BucketState, TokenBucket } from "../lib/token-bucket.ts";
 import { OrderedPipeline, type Settlement } from "../lib/ordered-pipeline.ts";
 import { ackErrorOf, ackFailure, ackOk, SHUTTING_DOWN, type Ack, type AckError, type AckResponse } from "./acks.ts";
@@ -38,6 +39,8 @@ export type GatewayShared = {
   eventRate: TokenBucket;
   /** Study rooms one socket may have joined at once. */
   roomsPerSocket: number;
+  /** Room join/leave announcements, one at a time per user and room (two tabs announce once). */
+  announcements: KeyedSerialQueue;
 };
 
 /**
@@ -77,7 +80,7 @@ const REFUSED_SHUTTING_DOWN: AckResponse = ackFailure(SHUTTING_DOWN);
 const UNKNOWN_EVENT: AckResponse = ackFailure({ code: "INVALID", message: "Unknown event" });
 
 /** Removes and returns the ack callback Socket.IO appends when the client asked for one. */
-export function takeAck(args: unknown[]): Ack | undefined {
+function takeAck(args: unknown[]): Ack | undefined {
   const last = args.at(-1);
   if (typeof last !== "function") return undefined;
   args.pop();

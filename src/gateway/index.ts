@@ -7,6 +7,7 @@ import type { Timers } from "../chat/ports.ts";
 import { createPresenceTracker } from "../chat/presence-tracker.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createInflight } from "../lib/inflight.ts";
+import { createKeyedSerialQueue } from "../lib/serial-queue.ts";
 import { tokenBucket } from "../lib/token-bucket.ts";
 import { onConnection } from "./connection.ts";
 import type { GatewayShared } from "./event-handler.ts";
@@ -17,6 +18,7 @@ import type { GatewayServer } from "./types.ts";
 
 export { createRealtimeNotifier } from "./realtime-notifier.ts";
 export type { GatewayServer, GatewaySocket, SocketData, SocketUser } from "./types.ts";
+export { CLIENT_EVENTS, SERVER_EVENTS } from "./types.ts";
 
 export type GatewayDeps = {
   chat: ChatServices;
@@ -62,6 +64,7 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
     typingExpiryMs: deps.typingExpiryMs,
     eventRate: tokenBucket(deps.limits.socketEventsPerSecond, deps.limits.socketEventBurst),
     roomsPerSocket: deps.limits.roomsPerSocket,
+    announcements: createKeyedSerialQueue(),
   };
   io.use(authenticateHandshake(deps.chat.sessions, deps.logger, inflight, () => shared.draining));
   io.on("connection", (socket) => onConnection(shared, socket));

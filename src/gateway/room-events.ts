@@ -5,6 +5,8 @@ import { joinedOnSocket, joinedRoomCount, otherSocketOfUserIn, roomChannel } fro
 import { defineEvent } from "./event-handler.ts";
 import { roomIdPayload } from "./schemas.ts";
 
+const announcementKey = (userId: string, roomId: string): string => `${userId} ${roomId}`;
+
 export const roomJoin = defineEvent({
   schema: roomIdPayload,
   async handle({ shared, socket, user }, roomId) {
@@ -14,29 +16,32 @@ export const roomJoin = defineEvent({
     const { room } = await shared.chat.rooms.join(user.id, roomId);
     const channel = roomChannel(room.id);
     // A repeated join on this socket changes nothing; a socket that closed while the join was
-    // stored has nothing to subscribe. Checked and joined without a pause, so two tabs joining at
-    // once announce the user once.
-    if (socket.connected && !joinedOnSocket(socket, room.id)) {
-      const userAlreadyThere = otherSocketOfUserIn(socket, user.id, room.id);
+    // stored has nothing to subscribe. One user's joins and leaves of one room take turns on this
+    // node, so two tabs joining at once announce the user once.
+    await shared.announcements.run(announcementKey(user.id, room.id), async () => {
+      if (!socket.connected || joinedOnSocket(socket, room.id)) return;
+      const userAlreadyThere = await otherSocketOfUserIn(socket, user.id, room.id);
+      if (!socket.connected || joinedOnSocket(socket, room.id)) return;
       socket.join(channel);
       if (!userAlreadyThere) socket.to(channel).emit("room:userJoined", { roomId: room.id, user });
-    }
+    });
     return room;
   },
 });
 
 export const roomLeave = defineEvent({
   schema: roomIdPayload,
-  handle(ctx, roomId) {
-    const { socket, user } = ctx;
+  async handle(ctx, roomId) {
+    const { shared, socket, user } = ctx;
     const channel = roomChannel(roomId);
     ctx.typing?.stop(roomId);
     // Leaving a room this socket is not in is a no-op, so a repeated leave is harmless; the user
     // has left once their last tab in the room has.
-    if (joinedOnSocket(socket, roomId)) {
+    await shared.announcements.run(announcementKey(user.id, roomId), async () => {
+      if (!joinedOnSocket(socket, roomId)) return;
       socket.leave(channel);
-      if (!otherSocketOfUserIn(socket, user.id, roomId)) socket.to(channel).emit("room:userLeft", { roomId, userId: user.id });
-    }
+      if (!(await otherSocketOfUserIn(socket, user.id, roomId))) socket.to(channel).emit("room:userLeft", { roomId, userId: user.id });
+    });
     return { roomId };
   },
 });

@@ -46,6 +46,21 @@ export type ServerToClientEvents = {
   "room:created": (payload: RoomCreatedPayload) => void;
 };
 
+/** The names of ServerToClientEvents, for code that needs them at run time (metrics labels). */
+export const SERVER_EVENTS = [
+  "user:status",
+  "room:userJoined",
+  "room:userLeft",
+  "message:received",
+  "dm:received",
+  "dm:error",
+  "typing:update",
+  "room:created",
+] as const satisfies readonly (keyof ServerToClientEvents)[];
+// Every event of the type is listed: a new one left out of SERVER_EVENTS fails to compile here.
+type Holds<T extends true> = T;
+export type ServerEventsListed = Holds<[Exclude<keyof ServerToClientEvents, (typeof SERVER_EVENTS)[number]>] extends [never] ? true : false>;
+
 export const CLIENT_EVENTS = ["room:join", "room:leave", "message:send", "dm:send", "typing:start", "typing:stop"] as const;
 export type ClientEventName = (typeof CLIENT_EVENTS)[number];
 

@@ -14,6 +14,7 @@ import { dmRoutes } from "./dm-routes.ts";
 import { errorEnvelope } from "./envelope.ts";
 import { HttpError, STATUS_OF_DOMAIN_CODE } from "./errors.ts";
 import { healthRoutes, type ReadinessCheck } from "./health.ts";
+import { metricsRoutes, type MetricsEndpoint } from "./metrics-routes.ts";
 import { roomRoutes } from "./room-routes.ts";
 import { userRoutes } from "./user-routes.ts";
 
@@ -26,6 +27,8 @@ export type HttpDeps = {
   /** Proxies whose X-Forwarded-For names the client (README "Limits"). */
   trustedProxies: readonly string[];
   limits: { loginFailuresPerAccount: number; loginFailuresPerAddress: number; loginFailureWindowMs: number };
+  /** GET /metrics on this app; undefined when it is served on a listener of its own (METRICS_PORT). */
+  metrics?: MetricsEndpoint;
 };
 
 // REST bodies are small JSON documents; anything bigger is refused before it is read.
@@ -48,6 +51,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorEnvelope("Request body too large", "PAYLOAD_TOO_LARGE"), 413) }),
   );
   app.route("/", healthRoutes(deps.readiness));
+  if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
   const windowMs = deps.limits.loginFailureWindowMs;
   app.route(
     "/api/auth",

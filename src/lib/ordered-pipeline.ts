@@ -93,7 +93,3 @@ export class OrderedPipeline {
     });
   }
 }
-
-export function createOrderedPipeline(): OrderedPipeline {
-  return new OrderedPipeline();
-}

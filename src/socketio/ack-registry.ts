@@ -27,6 +27,11 @@ export class AckRegistry {
 
   constructor(private readonly reporter: ErrorReporter) {}
 
+  /** Acks still waiting for the client's answer. */
+  get size(): number {
+    return this.callbacks.size;
+  }
+
   /** Waits for the ACK of packet `id`. With a timeout the callback gets `(err, ...response)`. */
   register(id: number, ack: AckFn, timeout: number | undefined): void {
     this.callbacks.set(id, ack);

@@ -1,9 +1,9 @@
 // Immutable broadcast targets: `to/in/except` rooms plus volatile/compress/local/timeout flags,
 // ending in emit (fire-and-forget or collecting acks from every receiver) or a bulk operation.
-import type { Room } from "../adapter/types.ts";
+import type { BroadcastOptions, Room } from "../adapter/types.ts";
 import { invokeListener } from "./emitter.ts";
 import type { Namespace } from "./namespace.ts";
-import { RemoteSocket } from "./remote-socket.ts";
+import { RemoteSocket, remoteTarget } from "./remote-socket.ts";
 import { RESERVED_EVENTS } from "./reserved-events.ts";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
 
@@ -59,7 +59,8 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   emit<Ev extends EventNames<EmitEvents>>(event: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const data: unknown[] = [event, ...args];
-    const options = { rooms: this.rooms, except: this.exceptRooms, flags: this.flags };
+    this.nsp.server.options.observer?.eventSent?.(event);
+    const options = this.options();
     const last = data[data.length - 1];
     if (typeof last !== "function") {
       this.nsp.adapter.broadcast({ data }, options);
@@ -79,14 +80,16 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     });
   }
 
-  private emitWithAcks(
-    data: unknown[],
-    callback: BroadcastAck,
-    options: { rooms: ReadonlySet<Room>; except: ReadonlySet<Room>; flags: BroadcastFlagsState },
-  ): void {
+  /**
+   * One ack per receiver, on every node: each node reports its receiver count once (serverCount()
+   * says how many nodes), and the callback runs when every node reported and every receiver answered.
+   */
+  private emitWithAcks(data: unknown[], callback: BroadcastAck, options: BroadcastOptions): void {
     const id = this.nsp.nextAckId();
     const responses: unknown[] = [];
-    let expected = -1;
+    let expectedServers = -1;
+    let reportedServers = 0;
+    let expectedClients = 0;
     let done = false;
     const finish = (error: Error | null) => {
       if (done) return;
@@ -97,6 +100,9 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
       // The application's callback: a throw there (maybe from a timer) is reported, not raised.
       invokeListener(callback, [error, responses], "broadcast ack", this.nsp);
     };
+    const check = () => {
+      if (reportedServers === expectedServers && responses.length === expectedClients) finish(null);
+    };
     const timer =
       this.flags.timeout === undefined
         ? undefined
@@ -105,44 +111,52 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
       { data, id },
       options,
       (count) => {
-        expected = count;
-        if (responses.length === expected) finish(null);
+        expectedClients += count;
+        reportedServers++;
+        check();
       },
       (...response: unknown[]) => {
         responses.push(response[0]);
-        if (responses.length === expected) finish(null);
+        check();
       },
+    );
+    // Local-only broadcasts are answered by this node alone.
+    if (this.flags.local) {
+      expectedServers = 1;
+      check();
+      return;
+    }
+    this.nsp.adapter.serverCount().then(
+      (count) => {
+        expectedServers = count;
+        check();
+      },
+      (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
     );
   }
 
-  /** The matching sockets (RemoteSocket views, like socket.io's fetchSockets). */
+  private options(): BroadcastOptions {
+    return { rooms: this.rooms, except: this.exceptRooms, flags: this.flags };
+  }
+
+  /** The matching sockets on every node (RemoteSocket views, like socket.io's fetchSockets). */
   async fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
-    const ids = this.nsp.adapter.matchingSockets({ rooms: this.rooms, except: this.exceptRooms });
-    const out: RemoteSocket<EmitEvents, SocketData>[] = [];
-    for (const id of ids) {
-      const socket = this.nsp.sockets.get(id);
-      if (socket) out.push(new RemoteSocket<EmitEvents, SocketData>(socket));
-    }
-    return out;
+    const details = await this.nsp.adapter.fetchSockets(this.options());
+    return details.map((detail) => {
+      const local = this.nsp.sockets.get(detail.id);
+      return new RemoteSocket<EmitEvents, SocketData>(local ?? remoteTarget<SocketData>(this.nsp, detail));
+    });
   }
 
   socketsJoin(room: Room | readonly Room[]): void {
-    for (const socket of this.matching()) socket.join(typeof room === "string" ? room : [...room]);
+    this.nsp.adapter.addSockets(this.options(), typeof room === "string" ? [room] : room);
   }
 
   socketsLeave(room: Room | readonly Room[]): void {
-    for (const socket of this.matching()) for (const r of typeof room === "string" ? [room] : room) socket.leave(r);
+    this.nsp.adapter.delSockets(this.options(), typeof room === "string" ? [room] : room);
   }
 
   disconnectSockets(close = false): void {
-    for (const socket of this.matching()) socket.disconnect(close);
-  }
-
-  private matching() {
-    const ids = this.nsp.adapter.matchingSockets({ rooms: this.rooms, except: this.exceptRooms });
-    return ids.flatMap((id) => {
-      const socket = this.nsp.sockets.get(id);
-      return socket ? [socket] : [];
-    });
+    this.nsp.adapter.disconnectSockets(this.options(), close);
   }
 }

@@ -10,6 +10,9 @@ export const CLIENT_FILE_NAMES = [
   "socket.io.min.js.map",
   "socket.io.esm.min.js",
   "socket.io.esm.min.js.map",
+  // The build with socket.io-msgpack-parser inside, for browsers speaking msgpack (the server takes both).
+  "socket.io.msgpack.min.js",
+  "socket.io.msgpack.min.js.map",
 ] as const;
 
 export function readClientFiles(): { version: string; files: Record<string, string> } {

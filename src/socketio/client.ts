@@ -1,7 +1,15 @@
-// One Engine.IO session seen by Socket.IO: decodes its packets, connects it to namespaces (with
-// connectTimeout), routes packets to its sockets, and decides when a violation ends the session.
+// One Engine.IO session seen by Socket.IO: picks its wire format and decodes its packets, connects it
+// to namespaces (with connectTimeout), routes packets to its sockets, and decides when a violation ends it.
 import type { CloseReason, EngineSession, MessageData, SessionHandler } from "../engine/types.ts";
-import { SioDecoder, SioPacketType, encodePacket, type SioPacket } from "./parser/index.ts";
+import {
+  SioPacketType,
+  createDecoder,
+  encodeFor,
+  parserForFirstMessage,
+  type PacketDecoder,
+  type ParserName,
+  type SioPacket,
+} from "./parser/index.ts";
 import type { Server } from "./server.ts";
 import type { DisconnectReason } from "./disconnect-reason.ts";
 import type { Socket } from "./socket.ts";
@@ -16,7 +24,9 @@ export class Client implements SessionHandler {
   private byName: Map<string, AnySocket> | undefined;
   /** Namespaces whose CONNECT is going through middleware now. */
   private connecting: Set<string> | undefined;
-  private readonly decoder: SioDecoder;
+  /** Made for the format of the first message: until then the format is not known. */
+  private decoder: PacketDecoder | undefined;
+  #parser: ParserName = "default";
   private connectTimer: Timer | undefined;
   private attachmentTimer: Timer | undefined;
 
@@ -24,10 +34,6 @@ export class Client implements SessionHandler {
     private readonly server: Server<EventsMap, EventsMap, EventsMap, unknown>,
     readonly conn: EngineSession,
   ) {
-    this.decoder = new SioDecoder({
-      maxAttachments: server.options.maxAttachments,
-      maxConnectPayload: server.options.maxAuthSize,
-    });
     conn.handler = this;
     // An engine session that never joins a namespace is closed: it would hold resources for nothing.
     this.connectTimer = setTimeout(closeIfIdle, server.options.connectTimeout, this);
@@ -41,7 +47,12 @@ export class Client implements SessionHandler {
   /** attachmentTimeout: a binary packet is still missing attachments. */
   abandonPartialPacket(): void {
     this.attachmentTimer = undefined;
-    if (this.decoder.pending) this.conn.close("parse error");
+    if (this.decoder?.pending) this.conn.close("parse error");
+  }
+
+  /** The wire format this session speaks (chosen by its first message; "default" until then). */
+  get parser(): ParserName {
+    return this.#parser;
   }
 
   get id(): string {
@@ -54,12 +65,13 @@ export class Client implements SessionHandler {
 
   /** SessionHandler: one Engine.IO message. */
   onmessage(data: MessageData): void {
-    const decoded = this.decoder.add(data);
+    const decoded = (this.decoder ??= this.startDecoding(data)).add(data);
     if (!decoded.ok) {
       const nsp = decoded.refusedConnect;
       if (nsp !== undefined && !this.socketOf(nsp) && !this.connecting?.has(nsp)) {
         // A CONNECT over the auth limits is answered: the client gets connect_error (and stops),
         // where a closed connection would make it reconnect with the same auth forever.
+        this.server.connectRefusals.invalid_auth++;
         this.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp, data: { message: decoded.error } });
         return;
       }
@@ -77,6 +89,14 @@ export class Client implements SessionHandler {
       this.attachmentTimer = undefined;
     }
     this.onpacket(decoded.value);
+  }
+
+  private startDecoding(first: MessageData): PacketDecoder {
+    this.#parser = parserForFirstMessage(first, this.server.options.parser);
+    return createDecoder(this.#parser, {
+      maxAttachments: this.server.options.maxAttachments,
+      maxConnectPayload: this.server.options.maxAuthSize,
+    });
   }
 
   private onpacket(packet: SioPacket): void {
@@ -133,6 +153,7 @@ export class Client implements SessionHandler {
       if (!nsp) {
         this.connecting?.delete(name);
         if (this.connecting?.size === 0) this.connecting = undefined;
+        this.server.connectRefusals.invalid_namespace++;
         this.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
         return;
       }
@@ -156,11 +177,11 @@ export class Client implements SessionHandler {
   sendPacket(packet: SioPacket): void {
     let messages: (string | Uint8Array)[];
     try {
-      messages = encodePacket(packet);
+      messages = encodeFor(this.#parser, packet);
     } catch (error) {
       this.server.reportError(error, "encode");
       if (packet.type !== SioPacketType.CONNECT_ERROR) return;
-      messages = encodePacket({ ...packet, data: { message: packet.data.message } });
+      messages = encodeFor(this.#parser, { ...packet, data: { message: packet.data.message } });
     }
     this.conn.write(messages);
   }
@@ -188,7 +209,7 @@ export class Client implements SessionHandler {
     this.connectTimer = undefined;
     clearTimeout(this.attachmentTimer);
     this.attachmentTimer = undefined;
-    this.decoder.reset();
+    this.decoder?.reset();
     for (const socket of this.sockets()) socket.onclose(reason);
     this.only = undefined;
     this.byName = undefined;

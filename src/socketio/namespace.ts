@@ -1,12 +1,15 @@
 // A namespace: its sockets, connection middlewares, adapter, and socket.io's namespace API
 // (broadcast operators, bulk operations, per-namespace ack ids).
-import type { Adapter, AdapterHost, Room, SocketId } from "../adapter/types.ts";
-import { namespaceTopic } from "../adapter/local-adapter.ts";
+import type { Adapter, AdapterHost, EncodedPacket, Room, SocketId } from "../adapter/types.ts";
+import type { EngineSession } from "../engine/types.ts";
 import { BroadcastOperator } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
-import { SafeEmitter } from "./emitter.ts";
-import { encodePacket, SioPacketType } from "./parser/index.ts";
+import { invokeListener, SafeEmitter } from "./emitter.ts";
+import { PacketFrames, parserTopic, type FormatsInUse } from "./fanout-formats.ts";
+import { SioPacketType } from "./parser/index.ts";
+import type { ServerObserver } from "./observer.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
+import { RESERVED_EVENTS } from "./reserved-events.ts";
 import type { Server } from "./server.ts";
 import { Socket, type RecoveredSession } from "./socket.ts";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
@@ -15,6 +18,14 @@ import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typ
 export type ExtendedError = Error & { data?: unknown };
 
 const MAX_ACK_ID = 2 ** 31 - 1;
+
+/** The observer's broadcast hook for the adapter, when the observer has one. */
+function broadcastHook(observer: ServerObserver | undefined): ((recipients: number) => void) | undefined {
+  return observer?.broadcast ? (recipients) => observer.broadcast?.(recipients) : undefined;
+}
+
+/** A server-side event's listener as the event map declares it (an ack for the sender, when asked for, comes last). */
+export type ServerSideListener<S extends EventsMap, Ev extends EventNames<S>> = S[Ev];
 
 export type NamespaceMiddleware<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = (
   socket: Socket<L, E, S, D>,
@@ -35,6 +46,8 @@ export class Namespace<
   /** Connection middlewares (copied to children of a dynamic namespace). */
   middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   private ackIds = 0;
+  /** Sockets whose connection speaks msgpack (the others speak the default format). */
+  private msgpackSockets = 0;
 
   constructor(
     readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
@@ -44,14 +57,26 @@ export class Namespace<
   ) {
     super();
     this.adapter = adapter ?? server.options.adapter(this, {
-      encode: (data, id) => encodePacket({ type: SioPacketType.EVENT, nsp: name, data, ...(id === undefined ? {} : { id }) }),
-      publish: (topic, messages, except) => server.publish(topic, messages, except ? this.sockets.get(except.id)?.conn : undefined),
+      encode: (data, id) =>
+        new PacketFrames({ type: SioPacketType.EVENT, nsp: name, data, ...(id === undefined ? {} : { id }) }, this.formatsInUse()),
+      publish: (topic, packet, except) => this.publish(topic, packet, except ? this.sockets.get(except.id)?.conn : undefined),
       recoveryWindow: server.recoveryOptions?.maxDisconnectionDuration,
+      onBroadcast: broadcastHook(server.options.observer),
     });
   }
 
   reportError(error: unknown, context: string): void {
     this.server.reportError(error, context);
+  }
+
+  private formatsInUse(): FormatsInUse {
+    return { default: this.sockets.size > this.msgpackSockets, msgpack: this.msgpackSockets > 0 };
+  }
+
+  /** One native publish per wire format in use, each on that format's topic (fanout-formats.ts). */
+  private publish(topic: string, packet: EncodedPacket, except: EngineSession | undefined): void {
+    if (this.sockets.size > this.msgpackSockets) this.server.publish(topic, packet.framesFor("default"), except);
+    if (this.msgpackSockets > 0) this.server.publish(parserTopic(topic, "msgpack"), packet.framesFor("msgpack"), except);
   }
 
   /** The next id for an emit expecting acks; it wraps at 2^31 - 1, the largest id a client may answer. */
@@ -63,28 +88,29 @@ export class Namespace<
 
   // ---- listeners ------------------------------------------------------------------------------
 
-  on(
-    event: "connection" | "connect",
-    listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
-  ): this {
+  on(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  /** A server-side event from another node (serverSideEmit); with an ack, its callback comes last. */
+  on<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener: ServerSideListener<ServerSideEvents, Ev>): this;
+  on(event: string, listener: (...args: never[]) => unknown): this {
     this.addListener(event, listener);
     return this;
   }
 
-  once(
-    event: "connection" | "connect",
-    listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
-  ): this {
+  once(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  once<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener: ServerSideListener<ServerSideEvents, Ev>): this;
+  once(event: string, listener: (...args: never[]) => unknown): this {
     this.addOnceListener(event, listener);
     return this;
   }
 
-  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
+  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  off<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener?: ServerSideListener<ServerSideEvents, Ev>): this;
+  off(event: string, listener?: (...args: never[]) => unknown): this {
     this.removeListenerOf(event, listener);
     return this;
   }
 
-  listeners(event: "connection" | "connect"): readonly ((...args: never[]) => unknown)[] {
+  listeners(event: string): readonly ((...args: never[]) => unknown)[] {
     return this.listenersOf(event);
   }
 
@@ -158,16 +184,39 @@ export class Namespace<
     return this.adapter.sockets(new Set());
   }
 
-  /** Emits to the other server nodes (nothing to do on one node; the adapter decides). */
+  /**
+   * Emits to the other server nodes' namespaces of this name (the adapter carries it; on one node
+   * nobody hears it). A function as last argument gets `(err, responses)`, one answer per node.
+   */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(event: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
-    this.adapter.serverSideEmit([event, ...args]);
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    const packet: unknown[] = [event, ...args];
+    const last = packet[packet.length - 1];
+    if (typeof last !== "function") {
+      this.adapter.serverSideEmit(packet);
+      return true;
+    }
+    packet.pop();
+    const callback = last as (error: Error | null, responses: unknown[]) => void;
+    this.adapter.serverSideEmitWithAck(packet).then(
+      (responses) => invokeListener(callback, [null, responses], "serverSideEmit ack", this),
+      (error: unknown) => invokeListener(callback, [error instanceof Error ? error : new Error(String(error)), []], "serverSideEmit ack", this),
+    );
     return true;
   }
 
-  /** With one node there is nobody to answer: resolves with no responses at once. */
-  async serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(event: Ev, ...args: unknown[]): Promise<unknown[]> {
-    this.adapter.serverSideEmit([event, ...args]);
-    return [];
+  /** Resolves with one answer per other node; rejects when they do not all answer in time. */
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(event: Ev, ...args: unknown[]): Promise<unknown[]> {
+    if (RESERVED_EVENTS.has(event)) return Promise.reject(new Error(`"${event}" is a reserved event name`));
+    return this.adapter.serverSideEmitWithAck([event, ...args]);
+  }
+
+  /** Called by the adapter with a server-side event from another node. */
+  onServerSideEmit(args: unknown[]): void {
+    const [event, ...rest] = args;
+    // The bus is not trusted to name the namespace's own events: those stay the library's.
+    if (typeof event !== "string" || event === "connection" || event === "connect" || RESERVED_EVENTS.has(event)) return;
+    this.emitSafely(event, rest);
   }
 
   // ---- connections ----------------------------------------------------------------------------
@@ -189,12 +238,14 @@ export class Namespace<
       if (error) {
         const message = String(error.message);
         const data = error.data === undefined ? { message } : { message, data: error.data };
+        this.server.connectRefusals.middleware++;
         client.sendPacket({ type: SioPacketType.CONNECT_ERROR, nsp: this.name, data });
         done(undefined);
         return;
       }
       this.sockets.set(socket.id, socket);
-      socket.subscribe(namespaceTopic(this.name));
+      if (client.parser === "msgpack") this.msgpackSockets++;
+      this.adapter.attach(socket);
       socket.onconnect(previous);
       done(socket);
       this.emitSafely("connect", [socket]);
@@ -248,8 +299,9 @@ export class Namespace<
 
   removeSocket(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) !== socket) return;
-    socket.unsubscribe(namespaceTopic(this.name));
+    this.adapter.detach(socket);
     this.sockets.delete(socket.id);
+    if (socket.client.parser === "msgpack") this.msgpackSockets--;
     this.server.namespaceEmptied(this);
   }
 

@@ -9,6 +9,8 @@ import {
   type ErrorLogger,
   type TransportName,
 } from "../engine/types.ts";
+import { PARSER_OPTIONS, type ParserOption } from "./parser/index.ts";
+import type { ServerObserver } from "./observer.ts";
 
 export type ConnectionStateRecoveryOptions = { maxDisconnectionDuration: number; skipMiddlewares: boolean };
 
@@ -51,6 +53,13 @@ export type ServerOptions = {
    * namespace. A handshake over either is refused with 429. Default: no limits (as socket.io).
    */
   addressLimits: AddressLimitOptions | undefined;
+  /**
+   * The wire format: "default" (socket.io's), "msgpack" (socket.io-msgpack-parser's), or "auto" (the
+   * default): both, each connection's first packet deciding (text: default; binary: msgpack).
+   */
+  parser: ParserOption;
+  /** Hooks for an app's metrics (events in and out, broadcast sizes); none unless given. */
+  observer: ServerObserver | undefined;
 };
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -75,11 +84,18 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   checkWebSocketOrigin: undefined,
   addressOf: (peer) => peer,
   addressLimits: undefined,
+  parser: "auto",
+  observer: undefined,
 };
 
 /** The given options over the defaults (an option given as undefined keeps its default). */
 export function resolveServerOptions(given: Partial<ServerOptions>): ServerOptions {
-  return { ...DEFAULT_SERVER_OPTIONS, ...definedOnly(given) };
+  const options = { ...DEFAULT_SERVER_OPTIONS, ...definedOnly(given) };
+  // socket.io takes the parser module itself; a stranger porting `parser: require(...)` learns here.
+  if (!PARSER_OPTIONS.includes(options.parser)) {
+    throw new TypeError(`parser must be one of ${PARSER_OPTIONS.map((p) => `"${p}"`).join(", ")}, got ${String(options.parser)}`);
+  }
+  return options;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -7,7 +7,8 @@ import type { EngineSession, MessageData } from "../engine/types.ts";
 import type { BroadcastOperator } from "./broadcast-operator.ts";
 import { serveClientFile } from "./client-bundle.ts";
 import { Client } from "./client.ts";
-import { Namespace, type NamespaceMiddleware } from "./namespace.ts";
+import { Namespace, type NamespaceMiddleware, type ServerSideListener } from "./namespace.ts";
+import { createConnectRefusals, type ServerStats } from "./observer.ts";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
 import {
@@ -38,6 +39,8 @@ export class Server<
   private readonly parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   private readonly clients = new Set<Client>();
   private bunServer: BunServer | undefined;
+  /** CONNECTs answered with CONNECT_ERROR, by reason (bumped by Client and Namespace). */
+  readonly connectRefusals = createConnectRefusals();
 
   constructor(options?: Partial<ServerOptions>);
   constructor(port: number, options?: Partial<ServerOptions>);
@@ -74,6 +77,24 @@ export class Server<
   /** Called by a Client when its Engine.IO session ended. */
   clientClosed(client: Client): void {
     this.clients.delete(client);
+  }
+
+  /**
+   * The figures an app's metrics read at scrape time: sockets by transport, rooms and pending acks
+   * per namespace (one pass over the sockets), and the engine's and the server's counters.
+   */
+  stats(): ServerStats {
+    const namespaces = [...this.namespaces.values()].map((nsp) => {
+      const sockets = { polling: 0, websocket: 0 };
+      let pendingAcks = 0;
+      for (const socket of nsp.sockets.values()) {
+        sockets[socket.conn.transport]++;
+        pendingAcks += socket.pendingAcks;
+      }
+      return { name: nsp.name, sockets, rooms: nsp.adapter.rooms.size, pendingAcks };
+    });
+    const engine = { ...this.engine.stats, sessions: this.engine.clientsCount };
+    return { namespaces, engine, connectRefusals: this.connectRefusals };
   }
 
   // ---- namespaces -----------------------------------------------------------------------------
@@ -144,16 +165,22 @@ export class Server<
 
   // ---- main namespace shortcuts ---------------------------------------------------------------
 
-  on(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
-    this.sockets.on(event, listener);
+  on(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  on<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener: ServerSideListener<ServerSideEvents, Ev>): this;
+  on(event: string, listener: (...args: never[]) => unknown): this {
+    (this.sockets.on as (event: string, listener: (...args: never[]) => unknown) => unknown)(event, listener);
     return this;
   }
-  once(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
-    this.sockets.once(event, listener);
+  once(event: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  once<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener: ServerSideListener<ServerSideEvents, Ev>): this;
+  once(event: string, listener: (...args: never[]) => unknown): this {
+    (this.sockets.once as (event: string, listener: (...args: never[]) => unknown) => unknown)(event, listener);
     return this;
   }
-  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this {
-    this.sockets.off(event, listener);
+  off(event: "connection" | "connect", listener?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  off<Ev extends EventNames<ServerSideEvents>>(event: Ev, listener?: ServerSideListener<ServerSideEvents, Ev>): this;
+  off(event: string, listener?: (...args: never[]) => unknown): this {
+    (this.sockets.off as (event: string, listener?: (...args: never[]) => unknown) => unknown)(event, listener);
     return this;
   }
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {

@@ -1,12 +1,13 @@
 // One client's connection to one namespace: socket.io's Socket API (emit with acks and timeouts,
 // rooms, broadcasting from it, disconnect reasons, recovery state). Listeners and per-packet
 // middleware are in socket-listeners.ts, outgoing acks in ack-registry.ts.
-import type { Adapter, AdapterSocket, Room, SocketId } from "../adapter/types.ts";
+import type { Adapter, AdapterSocket, EncodedPacket, Room, SocketId } from "../adapter/types.ts";
 import { randomId } from "../engine/ids.ts";
 import type { EngineSession } from "../engine/types.ts";
 import { AckRegistry, ackResponder, expireLater, type AckFn } from "./ack-registry.ts";
 import { BroadcastOperator, type BroadcastFlagsState } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
+import { parserTopic } from "./fanout-formats.ts";
 import { RECOVERABLE_REASONS, type DisconnectReason } from "./disconnect-reason.ts";
 import type { Namespace } from "./namespace.ts";
 import { SioPacketType, type SioPacket } from "./parser/index.ts";
@@ -86,6 +87,11 @@ export class Socket<
     return new Set(this.adapter.socketRooms(this.id) ?? []);
   }
 
+  /** Emits of this socket still waiting for the client's ack (metrics read it at scrape time). */
+  get pendingAcks(): number {
+    return this.acks?.size ?? 0;
+  }
+
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -100,8 +106,8 @@ export class Socket<
     return this.client.conn.writable;
   }
 
-  deliver(messages: readonly (string | Uint8Array)[]): void {
-    this.client.write(messages);
+  deliver(packet: EncodedPacket): void {
+    this.client.write(packet.framesFor(this.client.parser));
   }
 
   expectAck(id: number, callback: (...args: unknown[]) => void): void {
@@ -113,12 +119,13 @@ export class Socket<
     this.acks?.forget(id);
   }
 
+  // A connection's format is known before any socket exists (its first packet is the CONNECT).
   subscribe(topic: string): void {
-    this.client.conn.subscribe(topic);
+    this.client.conn.subscribe(parserTopic(topic, this.client.parser));
   }
 
   unsubscribe(topic: string): void {
-    this.client.conn.unsubscribe(topic);
+    this.client.conn.unsubscribe(parserTopic(topic, this.client.parser));
   }
 
   // ---- emitting -------------------------------------------------------------------------------
@@ -135,6 +142,7 @@ export class Socket<
     }
     const data: unknown[] = [event, ...args];
     if (ack) data.pop();
+    this.nsp.server.options.observer?.eventSent?.(event);
     this.notifyOutgoing(data);
     if (flags.volatile && !this.writable) {
       this.unanswerable(ack, flags);
@@ -285,6 +293,7 @@ export class Socket<
   onpacket(packet: SioPacket): void {
     switch (packet.type) {
       case SioPacketType.EVENT:
+        this.nsp.server.options.observer?.eventReceived?.(packet.data[0]);
         // The decoder hands over a fresh array: it becomes the argument list as is.
         if (packet.id !== undefined) packet.data.push(ackResponder(this, packet.id));
         this.receiveEvent(packet.data);

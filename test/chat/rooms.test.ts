@@ -114,13 +114,4 @@ describe(`rooms (${testDriver})`, () => {
     expect(await t.chat.rooms.join(ada.id, secret.id)).toEqual({ room: secret, alreadyParticipant: true });
     expect(await rejectionOf(t.chat.rooms.join(bob.id, UNKNOWN_ID))).toBeInstanceOf(NotFoundError);
   });
-
-  test("leave removes the membership and says whether there was one", async () => {
-    const open = await publicRoom();
-    await t.chat.rooms.join(bob.id, open.id);
-    expect(await t.chat.rooms.leave(bob.id, open.id)).toEqual({ room: open, wasParticipant: true });
-    expect(await t.repos.rooms.getParticipant(open.id, bob.id)).toBeUndefined();
-    expect(await t.chat.rooms.leave(bob.id, open.id)).toEqual({ room: open, wasParticipant: false });
-    expect(await rejectionOf(t.chat.rooms.leave(eve.id, (await privateRoom()).id))).toBeInstanceOf(NotFoundError);
-  });
 });

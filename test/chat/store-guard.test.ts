@@ -71,4 +71,36 @@ describe("createStoreGuard", () => {
     expect(await rejectionOf(store.get())).toBeInstanceOf(UnavailableError);
     expect(health.overdueCalls).toBe(1);
   });
+  test("an observer sees every call start and finish, named <store>.<method>, failures and throws included", async () => {
+    const health = fakeHealth();
+    const finished: { operation: string; seconds: number }[] = [];
+    let inFlight = 0;
+    const observer = {
+      started: () => void inFlight++,
+      finished(operation: string, seconds: number) {
+        inFlight--;
+        finished.push({ operation, seconds });
+      },
+    };
+    const { promise: answer, resolve } = Promise.withResolvers<string>();
+    const store = createStoreGuard({ health, deadlineMs: 1000, observer }).guard(
+      {
+        slow: () => answer,
+        bad: async () => Promise.reject(new Error("constraint")),
+        throws: (): Promise<string> => {
+          throw new Error("sync");
+        },
+      },
+      "users",
+    );
+    const slow = store.slow();
+    expect(inFlight).toBe(1);
+    resolve("row");
+    expect(await slow).toBe("row");
+    await rejectionOf(store.bad());
+    await rejectionOf(store.throws());
+    expect(inFlight).toBe(0);
+    expect(finished.map((f) => f.operation)).toEqual(["users.slow", "users.bad", "users.throws"]);
+    for (const { seconds } of finished) expect(seconds).toBeGreaterThanOrEqual(0);
+  });
 });

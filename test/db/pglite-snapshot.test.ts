@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, rowsOf } from "../../src/db/database.ts";
-import { embeddedMigrations, pendingMigrations } from "../../src/db/migrate.ts";
+import { embeddedMigrations } from "../../src/db/migrate.ts";
+import { pendingMigrations } from "../support/migrations.ts";
 import { PGLITE_VERSION, restoreSnapshot, SNAPSHOT_INFO } from "../../src/db/pglite-snapshot.ts";
 
 const dirs: string[] = [];

@@ -38,9 +38,16 @@ describe("loadConfig", () => {
       HOST: "127.0.0.1",
       DATABASE_URL: "postgres://u@db:5432/app",
       DATA_DIR: "/var/lib/sc",
+      ADAPTER: "redis",
+      REDIS_URL: "redis://cache:6380/2",
       JWT_SECRET: "x".repeat(40),
+      JWT_LIFETIME_SECONDS: "3600",
       FRONTEND_URL: "https://a.example, https://b.example:8443",
       LOG_LEVEL: "warn",
+      LOG_FORMAT: "json",
+      METRICS_TOKEN: "a-metrics-token-of-some-length",
+      METRICS_PORT: "9464",
+      METRICS_HOST: "127.0.0.1",
       NODE_ENV: "production",
       TRUST_PROXY: "10.0.0.2, ::1",
       LOGIN_FAILURES_PER_ACCOUNT: "5",
@@ -64,9 +71,14 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       databaseUrl: "postgres://u@db:5432/app",
       dataDir: "/var/lib/sc",
+      adapter: "redis",
+      redisUrl: "redis://cache:6380/2",
       jwtSecret: "x".repeat(40),
+      jwtLifetimeSeconds: 3600,
       frontendOrigins: ["https://a.example", "https://b.example:8443"],
       logLevel: "warn",
+      logFormat: "json",
+      metrics: { token: "a-metrics-token-of-some-length", listen: { host: "127.0.0.1", port: 9464 } },
       production: true,
       trustedProxies: ["10.0.0.2", "::1"],
       limits: {
@@ -105,6 +117,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ TRUST_PROXY: "proxy.example" })).toThrow("TRUST_PROXY must be one or more IP addresses");
   });
 
+  test("tokens last 7 days unless JWT_LIFETIME_SECONDS says otherwise (1 s to a year)", () => {
+    expect(loadConfig({}).jwtLifetimeSeconds).toBe(604_800);
+    expect(loadConfig({ JWT_LIFETIME_SECONDS: "2" }).jwtLifetimeSeconds).toBe(2);
+    expect(() => loadConfig({ JWT_LIFETIME_SECONDS: "0" })).toThrow("JWT_LIFETIME_SECONDS must be an integer between 1 and 31622400");
+  });
+
   test("empty strings count as unset", () => {
     expect(loadConfig({ PORT: "", DATABASE_URL: "" }).port).toBe(5000);
   });
@@ -133,7 +151,47 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ JWT_SECRET: "short-secret" })).not.toThrow(/short-secret/);
   });
 
+  test("the adapter is local unless ADAPTER says redis; REDIS_URL defaults to the local Redis", () => {
+    expect(loadConfig({})).toMatchObject({ adapter: "local", redisUrl: "redis://127.0.0.1:6379" });
+    expect(() => loadConfig({ ADAPTER: "postgres", DATABASE_URL: "postgres://db/app" })).toThrow("ADAPTER must be one of local, redis");
+    expect(() => loadConfig({ ADAPTER: "redis", DATABASE_URL: "postgres://db/app", REDIS_URL: "http://cache" })).toThrow(
+      "REDIS_URL must be a redis:// or rediss:// URL",
+    );
+  });
+
+  test("a cluster adapter on the embedded PGlite database is refused, saying why", () => {
+    expect(() => loadConfig({ ADAPTER: "redis" })).toThrow(/ADAPTER=redis needs DATABASE_URL: the embedded PGlite database belongs to one process/);
+  });
+
   test("production refuses to start without JWT_SECRET", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
+  });
+  test("logs are text and /metrics is open on PORT unless configured", () => {
+    const config = loadConfig({});
+    expect(config.logFormat).toBe("text");
+    expect(config.metrics).toEqual({ token: undefined, listen: undefined });
+  });
+
+  test("LOG_FORMAT, METRICS_TOKEN, METRICS_PORT and METRICS_HOST are read (the host defaults to HOST)", () => {
+    const token = "0123456789abcdef-metrics";
+    expect(loadConfig({ LOG_FORMAT: "json", METRICS_TOKEN: token, METRICS_PORT: "9464" })).toMatchObject({
+      logFormat: "json",
+      metrics: { token, listen: { host: "0.0.0.0", port: 9464 } },
+    });
+    expect(loadConfig({ HOST: "10.0.0.5", METRICS_PORT: "9464", METRICS_HOST: "127.0.0.1" }).metrics.listen).toEqual({ host: "127.0.0.1", port: 9464 });
+  });
+
+  test("bad metrics and log settings are refused; a bad token is never echoed", () => {
+    expect(() => loadConfig({ LOG_FORMAT: "xml" })).toThrow(/LOG_FORMAT must be one of text, json/);
+    expect(() => loadConfig({ METRICS_PORT: "70000" })).toThrow(/METRICS_PORT must be an integer/);
+    expect(() => loadConfig({ METRICS_HOST: "127.0.0.1" })).toThrow(/METRICS_HOST needs METRICS_PORT/);
+    let message = "";
+    try {
+      loadConfig({ METRICS_TOKEN: "short secret" });
+    } catch (error) {
+      if (error instanceof ConfigError) message = error.message;
+    }
+    expect(message).toContain("METRICS_TOKEN must be at least 16 printable characters");
+    expect(message).not.toContain("short secret");
   });
 });

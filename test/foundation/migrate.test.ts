@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { openDatabase, rowsOf, sql } from "../../src/db/database.ts";
-import { embeddedMigrations, migrate, pendingMigrations } from "../../src/db/migrate.ts";
+import { embeddedMigrations, migrate } from "../../src/db/migrate.ts";
+import { pendingMigrations } from "../support/migrations.ts";
 import { postgresOptions } from "../support/database.ts";
 
 describe("migrate", () => {

@@ -1,7 +1,7 @@
 // The per-socket event pipeline (src/lib/ordered-pipeline.ts): starts in order, a plain or async
 // start holds the next one, a handoff does not, and answers come in submit order exactly once.
 import { describe, expect, test } from "bun:test";
-import { createOrderedPipeline, handoff, type Settlement } from "../../src/lib/ordered-pipeline.ts";
+import { handoff, OrderedPipeline, type Settlement } from "../../src/lib/ordered-pipeline.ts";
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
@@ -26,7 +26,7 @@ function answers(count: number) {
 
 describe("ordered pipeline", () => {
   test("an async start holds the next start until it settles", async () => {
-    const pipeline = createOrderedPipeline();
+    const pipeline = new OrderedPipeline();
     const log: string[] = [];
     const gate = deferred();
     const a = answers(2);
@@ -53,7 +53,7 @@ describe("ordered pipeline", () => {
   });
 
   test("a handoff lets the next start run at once, yet answers keep submit order", async () => {
-    const pipeline = createOrderedPipeline();
+    const pipeline = new OrderedPipeline();
     const log: string[] = [];
     const slow = deferred<string>();
     const a = answers(3);
@@ -71,7 +71,7 @@ describe("ordered pipeline", () => {
   });
 
   test("failures are answered in place: thrown, rejected, failed work and a throwing finish", async () => {
-    const pipeline = createOrderedPipeline();
+    const pipeline = new OrderedPipeline();
     const a = answers(5);
     const boom = (m: string) => new Error(m);
     pipeline.submit(() => {
@@ -93,7 +93,7 @@ describe("ordered pipeline", () => {
   });
 
   test("an answer callback that throws does not stop later answers", async () => {
-    const pipeline = createOrderedPipeline();
+    const pipeline = new OrderedPipeline();
     const seen: unknown[] = [];
     const last = deferred();
     pipeline.submit(

@@ -327,9 +327,9 @@ describe("serveClient", () => {
     expect(cached.status).toBe(304);
   });
 
-  test(".min.js, .esm.min.js and .js.map are served too", async () => {
+  test(".min.js, .esm.min.js, .msgpack.min.js and .js.map are served too", async () => {
     await using h = startSio();
-    for (const name of ["socket.io.min.js", "socket.io.esm.min.js"]) {
+    for (const name of ["socket.io.min.js", "socket.io.esm.min.js", "socket.io.msgpack.min.js"]) {
       const response = await fetch(`${h.origin}/socket.io/${name}`);
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toBe("application/javascript; charset=utf-8");

@@ -326,13 +326,13 @@ describe("broadcast operators (receivers and exclusions)", () => {
     const t = tracker(m);
     for (const name of ["A", "B"] as const) {
       const { client, socket } = m[name];
-      // Broadcasts of the round before may still be on their way to this client (polling): let them arrive first.
-      await sentinelFrom(socket, client);
-      const seen = record(client, "seq");
+      // One event name per receiver's round: broadcasts of A's round still on their way to B are not B's.
+      const event = `seq-${name}`;
+      const seen = record(client, event);
       for (let i = 0; i < 30; i += 3) {
-        socket.emit("seq", i);
-        h.io.to("r1").emit("seq", i + 1);
-        h.io.emit("seq", i + 2);
+        socket.emit(event, i);
+        h.io.to("r1").emit(event, i + 1);
+        h.io.emit(event, i + 2);
       }
       await until(() => (seen.length >= 30 ? true : undefined), 2000, `30 seq at ${name}`);
       expect(seen.map((args) => args[0])).toEqual(Array.from({ length: 30 }, (_, i) => i));

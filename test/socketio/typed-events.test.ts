@@ -12,7 +12,7 @@ type ClientToServer = {
 type ServerToClient = {
   greeted: (who: string, at: number) => void;
 };
-type InterServer = { ping: () => void };
+type InterServer = { ping: () => void; load: (percent: number) => void };
 type SocketData = { name?: string };
 
 /** Never called: only the type checker reads it, and each marked line must stay a type error. */
@@ -23,6 +23,14 @@ function misuse(socket: Socket<ClientToServer, ServerToClient, InterServer, Sock
   socket.emit("unknown", 1);
   // @ts-expect-error: "count" gives a number, not a string
   socket.on("count", (n: string) => n);
+  // Server-side events (serverSideEmit from other nodes) are typed by InterServer.
+  socket.nsp.on("load", (percent: number) => percent);
+  // @ts-expect-error: "load" gives a number, not a string
+  socket.nsp.on("load", (percent: string) => percent);
+  // @ts-expect-error: not an inter-server event
+  socket.nsp.serverSideEmit("unknown");
+  // @ts-expect-error: "load" takes a number
+  socket.nsp.server.serverSideEmit("load", "high");
 }
 
 describe("typed events", () => {

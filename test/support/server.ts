@@ -30,11 +30,15 @@ export type TestServerOptions = {
   ownDatabase?: boolean;
   /** Where the app logs (silent by default). */
   logger?: Logger;
+  /** The event-loop lag sampling interval (AppOptions.lagIntervalMs). */
+  lagIntervalMs?: number;
+  /** The Redis channel prefix under ADAPTER=redis (AppOptions.clusterKey). */
+  clusterKey?: string;
 };
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
 
-/** Argon2id still, but cheap: a suite registers hundreds of accounts. Production keeps Bun's defaults. */
+/** Argon2id still, but cheap: a suite registers hundreds of accounts. Production uses DEFAULT_PASSWORD_COST (OWASP: 19 MiB, t=2). */
 export const TEST_PASSWORD_COST: PasswordHashingCost = { memoryCost: 1024, timeCost: 1 };
 
 export async function startTestServer(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
@@ -43,6 +47,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     database: options.ownDatabase ? undefined : await testDatabase(),
     passwordCost: TEST_PASSWORD_COST,
     realtime: options.realtime,
+    lagIntervalMs: options.lagIntervalMs,
+    clusterKey: options.clusterKey,
   });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...app.serve });
   const url = `http://127.0.0.1:${server.port}`;

@@ -67,6 +67,26 @@ export function waitFor<T extends unknown[] = unknown[]>(target: Listenable, eve
   });
 }
 
+/**
+ * Rejects if `event` fires within ms (a bounded negative check on the clock); resolves otherwise. The
+ * library tests use sentinels instead (sentinelFrom, roundTrip, reconnectionControl); still used by the
+ * cluster tests, which were not converted.
+ */
+export function expectNoEvent(target: Listenable, event: string, ms = 200): Promise<void> {
+  const emitter = loose(target);
+  return new Promise<void>((resolve, reject) => {
+    const listener = (...args: never[]) => {
+      clearTimeout(timer);
+      reject(new Error(`unexpected "${event}" within ${ms} ms: ${safeJson(args)}`));
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      resolve();
+    }, ms);
+    emitter.once(event, listener);
+  });
+}
+
 /** Records every emission of `event` (its arguments) from now on. */
 export function record(target: Listenable, event: string): unknown[][] {
   const seen: unknown[][] = [];
@@ -213,4 +233,12 @@ export function startSio(options: Partial<ServerOptions> = {}, fallback?: Fallba
       await server.stop(true);
     },
   };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }

@@ -3,33 +3,17 @@
 // the recipient exists), inserts the allowed rows, and reports the stored twin of a retried clientId.
 import type { Database } from "../database.ts";
 import { createGroupCommit } from "../../lib/group-commit.ts";
+import type { StoreMessageResult } from "../../chat/ports.ts";
+import type { StoredMessage } from "../../chat/types.ts";
 import { pgErrorOf } from "./pg-error.ts";
 
-export type MessageType = "room" | "direct";
-
-export type Message = {
-  id: number;
-  type: MessageType;
-  roomId: string | null;
-  recipientId: string | null;
-  senderId: string;
-  text: string;
-  clientId: string | null;
-  createdAt: Date;
-};
+export type Message = StoredMessage;
+export type MessageType = Message["type"];
 
 /** A message to store; ids are canonical (lower-case) and well-formed uuids. */
 export type Draft = Omit<Message, "id" | "createdAt">;
 
-export type CreateMessageResult =
-  /** created: false when this was a retry and `message` is the one stored the first time. */
-  | { ok: true; created: boolean; message: Message }
-  /** The sender already used this clientId for a different message (other target or text). */
-  | { ok: false; reason: "client_id_conflict" }
-  /** The room or recipient does not exist. */
-  | { ok: false; reason: "target_not_found" }
-  /** The room exists but the sender is not one of its participants. */
-  | { ok: false; reason: "not_participant" };
+export type CreateMessageResult = StoreMessageResult;
 
 /** Rows per statement: bounds one flush's latency and the size of its JSON parameter. */
 const MAX_BATCH = 256;

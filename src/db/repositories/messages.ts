@@ -4,18 +4,13 @@ import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import type { Database, Db } from "../database.ts";
 import { messages } from "../schema.ts";
 import { createMessageWriter, type CreateMessageResult, type Draft, type Message } from "./message-writer.ts";
+import { LIMITS } from "../../chat/rules.ts";
+import type { HistoryQuery, NewDirectMessage, NewRoomMessage } from "../../chat/ports.ts";
 import { isUuid } from "./uuid.ts";
 
 export type { CreateMessageResult, Message, MessageType } from "./message-writer.ts";
 
-export type NewRoomMessage = { roomId: string; senderId: string; text: string; clientId?: string | null };
-export type NewDirectMessage = { recipientId: string; senderId: string; text: string; clientId?: string | null };
-
-export type HistoryPage = { before?: number; limit: number };
-
-export const MAX_HISTORY_LIMIT = 100;
-/** Used when a caller passes a limit that is not a number at all. */
-export const DEFAULT_HISTORY_LIMIT = 50;
+export type { HistoryQuery as HistoryPage, NewDirectMessage, NewRoomMessage } from "../../chat/ports.ts";
 
 export type MessagesRepository = ReturnType<typeof createMessagesRepository>;
 
@@ -30,10 +25,10 @@ const messageColumns = {
   createdAt: messages.createdAt,
 };
 
-/** The history limit clamped to 1..MAX_HISTORY_LIMIT: a safety net behind the edge's validation. */
+/** The history limit clamped to the domain's 1..historyMax: a safety net behind the edge's validation. */
 export function clampHistoryLimit(limit: number): number {
-  if (!Number.isFinite(limit)) return DEFAULT_HISTORY_LIMIT;
-  return Math.min(MAX_HISTORY_LIMIT, Math.max(1, Math.trunc(limit)));
+  if (!Number.isFinite(limit)) return LIMITS.historyDefault;
+  return Math.min(LIMITS.historyMax, Math.max(1, Math.trunc(limit)));
 }
 
 function beforeCondition(before: number | undefined): SQL | undefined {
@@ -65,7 +60,7 @@ function draftOf(
 export function createMessagesRepository(db: Db, jsonStatement: Database["jsonStatement"]) {
   const writer = createMessageWriter(jsonStatement);
 
-  async function history(where: SQL | undefined, page: HistoryPage): Promise<Message[]> {
+  async function history(where: SQL | undefined, page: HistoryQuery): Promise<Message[]> {
     return db
       .select(messageColumns)
       .from(messages)
@@ -87,13 +82,13 @@ export function createMessagesRepository(db: Db, jsonStatement: Database["jsonSt
     },
 
     /** A room's messages newest first; `before` is the id of the oldest message already shown. */
-    async roomHistory(roomId: string, page: HistoryPage): Promise<Message[]> {
+    async roomHistory(roomId: string, page: HistoryQuery): Promise<Message[]> {
       if (!isUuid(roomId)) return [];
       return history(eq(messages.roomId, roomId), page);
     },
 
     /** Both directions of a conversation between two users, newest first, paged like roomHistory. */
-    async directHistory(userA: string, userB: string, page: HistoryPage): Promise<Message[]> {
+    async directHistory(userA: string, userB: string, page: HistoryQuery): Promise<Message[]> {
       if (!isUuid(userA) || !isUuid(userB)) return [];
       const conversation = or(
         and(eq(messages.senderId, userA), eq(messages.recipientId, userB)),

@@ -3,7 +3,6 @@
 
 /** SQLSTATE codes the repositories translate; anything else is a real failure and is rethrown. */
 export const PG_UNIQUE_VIOLATION = "23505";
-export const PG_FOREIGN_KEY_VIOLATION = "23503";
 
 export type PgErrorInfo = { code: string; constraint: string | undefined };
 

@@ -4,9 +4,9 @@
 // turn, which the WebSocket layer coalesces into one write per receiving socket.
 import type { Database } from "../database.ts";
 import { createGroupCommit } from "../../lib/group-commit.ts";
+import type { PresenceStatus } from "../../chat/types.ts";
 import { pgErrorOf } from "./pg-error.ts";
 
-export type PresenceStatus = "online" | "offline";
 export type Observation = { userId: string; status: PresenceStatus; at: Date };
 
 const MAX_BATCH = 512;

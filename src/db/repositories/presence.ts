@@ -1,13 +1,13 @@
 // Presence: one row per user with the last known status and when it was observed.
 import { eq } from "drizzle-orm";
 import type { Database, Db } from "../database.ts";
-import { userPresence, type PresenceRow } from "../schema.ts";
+import type { Presence } from "../../chat/ports.ts";
+import type { PresenceStatus } from "../../chat/types.ts";
+import { userPresence } from "../schema.ts";
 import { createPresenceWriter } from "./presence-writer.ts";
 import { isUuid } from "./uuid.ts";
 
-export type PresenceStatus = PresenceRow["status"];
-
-export type Presence = { status: PresenceStatus; lastActivity: Date };
+export type { Presence, PresenceStatus };
 
 export type PresenceRepository = ReturnType<typeof createPresenceRepository>;
 

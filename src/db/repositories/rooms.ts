@@ -2,38 +2,15 @@
 // and membership. Who may see or join a room is decided by the chat layer from these facts.
 import { and, asc, desc, eq, exists, or, sql } from "drizzle-orm";
 import { rowsOf, type Db } from "../database.ts";
-import { roomParticipants, studyRooms, users, type RoomParticipantRow } from "../schema.ts";
-import type { UserRole } from "./users.ts";
+import type { NewRoom } from "../../chat/ports.ts";
+import type { Membership, Participant, ParticipantRole, Room, RoomSummary } from "../../chat/types.ts";
+import { roomParticipants, studyRooms, users } from "../schema.ts";
 import { isUuid } from "./uuid.ts";
 
-export type ParticipantRole = RoomParticipantRow["role"];
-
-export type Room = {
-  id: string;
-  name: string;
-  description: string;
-  isPublic: boolean;
-  createdBy: string;
-  createdAt: Date;
-  updatedAt: Date;
-};
-
-export type RoomSummary = Room & { participantCount: number };
-
-export type NewRoom = { name: string; description?: string; isPublic?: boolean; createdBy: string };
-
-export type Membership = { role: ParticipantRole; joinedAt: Date };
+export type { Membership, NewRoom, Participant, ParticipantRole, Room, RoomSummary };
 
 /** The public face of a participant: what room:userJoined and room listings show. */
-export type ParticipantUser = {
-  id: string;
-  firstName: string;
-  lastName: string;
-  avatar: string | null;
-  role: UserRole;
-};
-
-export type Participant = Membership & { user: ParticipantUser };
+export type ParticipantUser = Participant["user"];
 
 export type RoomsRepository = ReturnType<typeof createRoomsRepository>;
 
@@ -155,16 +132,6 @@ export function createRoomsRepository(db: Db) {
         .insert(roomParticipants)
         .values({ roomId, userId, role })
         .onConflictDoNothing({ target: [roomParticipants.roomId, roomParticipants.userId] })
-        .returning({ userId: roomParticipants.userId });
-      return rows.length > 0;
-    },
-
-    /** Returns whether the user was a participant. */
-    async removeParticipant(roomId: string, userId: string): Promise<boolean> {
-      if (!isUuid(roomId) || !isUuid(userId)) return false;
-      const rows = await db
-        .delete(roomParticipants)
-        .where(and(eq(roomParticipants.roomId, roomId), eq(roomParticipants.userId, userId)))
         .returning({ userId: roomParticipants.userId });
       return rows.length > 0;
     },

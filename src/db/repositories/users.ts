@@ -2,38 +2,20 @@
 // the plain unique index on `email` case-insensitive; every lookup normalizes the same way.
 import { eq, inArray } from "drizzle-orm";
 import type { Database, Db } from "../database.ts";
-import { users, type UserRow } from "../schema.ts";
+import type { CreateUserResult, NewUser as DomainNewUser } from "../../chat/ports.ts";
+import type { User, UserWithPassword } from "../../chat/types.ts";
+import { users } from "../schema.ts";
 import { isPgViolation, PG_UNIQUE_VIOLATION } from "./pg-error.ts";
 import { createUserLookup } from "./user-lookup.ts";
 import { isUuid } from "./uuid.ts";
 
-export type UserRole = UserRow["role"];
+// The domain's shapes (src/chat) are what this store takes and answers; only login needs the hash,
+// so only the by-email lookup returns UserWithPassword.
+export type { CreateUserResult, User, UserWithPassword };
+export type { UserRole } from "../../chat/types.ts";
 
-/** A user as the rest of the server sees it: no password hash, so it is safe to serialize. */
-export type User = {
-  id: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  role: UserRole;
-  avatar: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-};
-
-/** Only login needs the hash, so only the by-email lookup returns it. */
-export type UserWithPassword = User & { passwordHash: string };
-
-export type NewUser = {
-  email: string;
-  passwordHash: string;
-  firstName: string;
-  lastName: string;
-  role?: UserRole;
-  avatar?: string | null;
-};
-
-export type CreateUserResult = { ok: true; user: User } | { ok: false; reason: "duplicate_email" };
+/** The seed and fixtures may also give an avatar. */
+export type NewUser = DomainNewUser & { avatar?: string | null };
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>;
 

@@ -1,0 +1,390 @@
+// A cluster adapter over Redis pub/sub, wire-compatible with @socket.io/redis-adapter 8: nodes of
+// this server and socket.io nodes with the official adapter share one cluster. What reaches this
+// node's sockets still goes out through the local adapter's Bun topics.
+import { encode as msgpackEncode } from "notepack.io-3";
+import {
+  channelsFor,
+  decodeBody,
+  decodeBroadcast,
+  EVENT,
+  eventPacketOf,
+  optionsOf,
+  RequestType,
+  roomsOf,
+  shortId,
+  wireOptions,
+  type BusRecord,
+  type ClusterChannels,
+} from "./cluster-protocol.ts";
+import { LocalAdapter, type AdapterDeps, type AdapterFactory } from "./local-adapter.ts";
+import { PendingRequests } from "./pending-requests.ts";
+import type { RedisPublisher, RedisSubscriber } from "./redis-client.ts";
+import type { AdapterHost, BroadcastOptions, BroadcastPacket, Room, SocketDetails, SocketId } from "./types.ts";
+
+export type RedisAdapterOptions = {
+  /** Channel prefix shared by the cluster; socket.io's default is "socket.io". */
+  key: string;
+  /** Milliseconds to wait for the other nodes' answers (fetchSockets, serverSideEmitWithAck…). */
+  requestsTimeout: number;
+  /** Ask other nodes to answer on this node's own response channel (the official option of that name). */
+  publishOnSpecificResponseChannel: boolean;
+  /** Where failures to publish go (the bus being down must not crash the server). */
+  onError: (error: unknown, context: string) => void;
+};
+
+const DEFAULTS: RedisAdapterOptions = {
+  key: "socket.io",
+  requestsTimeout: 5000,
+  publishOnSpecificResponseChannel: false,
+  onError: (error, context) => console.error(`redis adapter: ${context}`, error),
+};
+
+type AckRequest = { sent: (clientCount: number) => void; ack: (...args: unknown[]) => void };
+
+/** The adapter factory for Server options: `new Server({ adapter: createRedisAdapter(pub, sub) })`. */
+export function createRedisAdapter(pub: RedisPublisher, sub: RedisSubscriber, options: Partial<RedisAdapterOptions> = {}): AdapterFactory {
+  const resolved = { ...DEFAULTS, ...options };
+  return (host, deps) => new RedisAdapter(host, deps, pub, sub, resolved);
+}
+
+export class RedisAdapter extends LocalAdapter {
+  /** This node's id: messages carrying it are our own, come back from Redis. */
+  readonly uid = shortId();
+  readonly channels: ClusterChannels;
+  /** Resolves once this node listens to the cluster (its broadcasts and requests). */
+  readonly ready: Promise<void>;
+  private readonly requests: PendingRequests;
+  private readonly ackRequests = new Map<string, AckRequest>();
+  private publishFailing = false;
+  private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) =>
+    this.onBroadcast(channel.toString(), message);
+  private readonly onRequestMessage = (channel: Buffer | string, message: Buffer) => this.onRequestOrResponse(channel.toString(), message);
+
+  constructor(
+    host: AdapterHost,
+    deps: AdapterDeps,
+    private readonly pub: RedisPublisher,
+    private readonly sub: RedisSubscriber,
+    private readonly options: RedisAdapterOptions,
+  ) {
+    super(host, deps);
+    this.channels = channelsFor(options.key, host.name, this.uid);
+    this.requests = new PendingRequests(options.requestsTimeout);
+    sub.on("pmessageBuffer", this.onBroadcastMessage);
+    sub.on("messageBuffer", this.onRequestMessage);
+    // The pattern first: once the request channel counts this node (NUMSUB), broadcasts reach it too.
+    this.ready = Promise.all([
+      sub.psubscribe(`${this.channels.broadcast}*`),
+      sub.subscribe(this.channels.request, this.channels.response, this.channels.specificResponse),
+    ]).then(() => undefined);
+    this.ready.catch((error: unknown) => options.onError(error, "subscribe"));
+  }
+
+  // ---- sending --------------------------------------------------------------------------------
+
+  private publish(channel: string, message: string | Buffer): void {
+    this.pub.publish(channel, message).then(
+      () => {
+        this.publishFailing = false;
+      },
+      (error: unknown) => {
+        // Once per outage: with Redis down every broadcast fails, and the log must not drown.
+        if (this.publishFailing) return;
+        this.publishFailing = true;
+        this.options.onError(error, `publish to ${channel}`);
+      },
+    );
+  }
+
+  private request(body: BusRecord): void {
+    this.publish(this.channels.request, JSON.stringify(body));
+  }
+
+  override broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
+    if (!options.flags?.local) {
+      const message = msgpackEncode([this.uid, { type: EVENT, data: packet.data, nsp: this.host.name }, wireOptions(options)]);
+      // One room: its own channel, which only nodes with a member act on (the official optimisation).
+      const [only] = options.rooms.size === 1 ? (options.rooms as ReadonlySet<Room>) : [];
+      this.publish(only === undefined ? this.channels.broadcast : `${this.channels.broadcast}${only}#`, message);
+    }
+    super.broadcast(packet, options);
+  }
+
+  override broadcastWithAck(
+    packet: BroadcastPacket,
+    options: BroadcastOptions,
+    sent: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    if (!options.flags?.local) {
+      const requestId = shortId();
+      this.ackRequests.set(requestId, { sent, ack });
+      // Without an answer per receiver there is no telling when the last remote ack came: forget after the timeout.
+      setTimeout(() => this.ackRequests.delete(requestId), options.flags?.timeout ?? this.options.requestsTimeout).unref();
+      // The packet goes without our ack id: each node numbers the acks of its own sockets.
+      const body = { uid: this.uid, requestId, type: RequestType.BROADCAST, packet: { type: EVENT, data: packet.data, nsp: this.host.name }, opts: wireOptions(options) };
+      this.publish(this.channels.request, msgpackEncode(body));
+    }
+    super.broadcastWithAck(packet, options, sent, ack);
+  }
+
+  override async serverCount(): Promise<number> {
+    const reply = await this.pub.call("PUBSUB", "NUMSUB", this.channels.request);
+    const count = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+    // This node is subscribed: a count below one means the reply is not what we asked for.
+    return Number.isFinite(count) && count >= 1 ? count : 1;
+  }
+
+  override async sockets(rooms: ReadonlySet<Room>): Promise<Set<SocketId>> {
+    const local = await super.sockets(rooms);
+    const answers = await this.ask<unknown[]>(RequestType.SOCKETS, { rooms: [...rooms] }, "sockets", "sockets");
+    for (const list of answers) for (const id of list) if (typeof id === "string") local.add(id);
+    return local;
+  }
+
+  override async allRooms(): Promise<Set<Room>> {
+    const rooms = this.localRooms();
+    const answers = await this.ask<unknown[]>(RequestType.ALL_ROOMS, {}, "rooms", "allRooms");
+    for (const list of answers) for (const room of list) if (typeof room === "string") rooms.add(room);
+    return rooms;
+  }
+
+  override async fetchSockets(options: BroadcastOptions): Promise<SocketDetails[]> {
+    const local = this.localDetails(options);
+    if (options.flags?.local) return local;
+    const opts = { rooms: [...options.rooms], except: [...(options.except ?? [])] };
+    const answers = await this.ask<unknown[]>(RequestType.REMOTE_FETCH, { opts }, "sockets", "fetchSockets");
+    for (const list of answers) for (const details of list) if (isDetails(details)) local.push(details);
+    return local;
+  }
+
+  /** Sends a request every other node answers; resolves with each answer's `field` (an array). */
+  private async ask<T extends unknown[]>(type: number, fields: BusRecord, field: string, name: string): Promise<T[]> {
+    const others = (await this.serverCount()) - 1;
+    if (others <= 0) return [];
+    const requestId = shortId();
+    return new Promise<T[]>((resolve, reject) => {
+      const answers: T[] = [];
+      this.requests.add(requestId, {
+        remaining: others,
+        take: (response) => {
+          const value = response[field];
+          if (Array.isArray(value)) answers.push(value as T);
+          return true;
+        },
+        done: () => resolve(answers),
+        expire: () => reject(new Error(`timeout reached while waiting for ${name} response`)),
+      });
+      this.request({ uid: this.uid, requestId, type, ...fields });
+    });
+  }
+
+  override addSockets(options: BroadcastOptions, rooms: readonly Room[]): void {
+    super.addSockets(options, rooms);
+    if (!options.flags?.local) this.request({ uid: this.uid, type: RequestType.REMOTE_JOIN, opts: wireOptions({ rooms: options.rooms, except: options.except }), rooms: [...rooms] });
+  }
+
+  override delSockets(options: BroadcastOptions, rooms: readonly Room[]): void {
+    super.delSockets(options, rooms);
+    if (!options.flags?.local) this.request({ uid: this.uid, type: RequestType.REMOTE_LEAVE, opts: wireOptions({ rooms: options.rooms, except: options.except }), rooms: [...rooms] });
+  }
+
+  override disconnectSockets(options: BroadcastOptions, close: boolean): void {
+    // Asked of the others first: the local sockets' disconnection may change what matches.
+    if (!options.flags?.local) this.request({ uid: this.uid, type: RequestType.REMOTE_DISCONNECT, opts: wireOptions({ rooms: options.rooms, except: options.except }), close });
+    super.disconnectSockets(options, close);
+  }
+
+  override serverSideEmit(packet: unknown[]): void {
+    this.request({ uid: this.uid, type: RequestType.SERVER_SIDE_EMIT, data: packet });
+  }
+
+  override async serverSideEmitWithAck(packet: unknown[]): Promise<unknown[]> {
+    const others = (await this.serverCount()) - 1;
+    if (others <= 0) return [];
+    const requestId = shortId();
+    return new Promise<unknown[]>((resolve, reject) => {
+      const responses: unknown[] = [];
+      this.requests.add(requestId, {
+        remaining: others,
+        take: (response) => {
+          responses.push(response.data);
+          return true;
+        },
+        done: () => resolve(responses),
+        expire: () => reject(new Error(`timeout reached: only ${responses.length} responses received out of ${others}`)),
+      });
+      this.request({ uid: this.uid, requestId, type: RequestType.SERVER_SIDE_EMIT, data: packet });
+    });
+  }
+
+  // ---- receiving ------------------------------------------------------------------------------
+
+  private onBroadcast(channel: string, message: Buffer): void {
+    if (!channel.startsWith(this.channels.broadcast)) return;
+    const room = channel.slice(this.channels.broadcast.length, -1);
+    // A single-room broadcast only matters to nodes with a member in that room.
+    if (room !== "" && !this.hasRoom(room)) return;
+    const decoded = decodeBroadcast(message);
+    if (!decoded.ok) return;
+    const { uid, nsp, data, options } = decoded.value;
+    if (uid === this.uid || nsp !== this.host.name) return;
+    super.broadcast({ data }, options);
+  }
+
+  private onRequestOrResponse(channel: string, message: Buffer): void {
+    const isResponse = channel === this.channels.response || channel === this.channels.specificResponse;
+    if (!isResponse && channel !== this.channels.request) return;
+    const decoded = decodeBody(message);
+    if (!decoded.ok) return;
+    try {
+      if (isResponse) this.onResponse(decoded.value);
+      else this.onRequest(decoded.value);
+    } catch (error) {
+      // A request that makes application code throw (a join hook, a server-side listener) must not take the node down.
+      this.options.onError(error, "request from another node");
+    }
+  }
+
+  private onRequest(request: BusRecord): void {
+    const { requestId, type } = request;
+    // Our own requests come back from Redis: this node acted on them when it sent them.
+    if (request.uid === this.uid) return;
+    switch (type) {
+      case RequestType.SOCKETS: {
+        const rooms = roomsOf(request.rooms);
+        if (typeof requestId !== "string" || !rooms) return;
+        this.respond(request, JSON.stringify({ requestId, sockets: this.matchingSockets({ rooms: new Set(rooms) }) }));
+        return;
+      }
+      case RequestType.ALL_ROOMS:
+        if (typeof requestId !== "string") return;
+        this.respond(request, JSON.stringify({ requestId, rooms: [...this.localRooms()] }));
+        return;
+      case RequestType.REMOTE_JOIN:
+      case RequestType.REMOTE_LEAVE:
+      case RequestType.REMOTE_DISCONNECT:
+        this.onRemoteOperation(request);
+        return;
+      case RequestType.REMOTE_FETCH: {
+        const options = optionsOf(request.opts);
+        if (typeof requestId !== "string" || !options) return;
+        this.respond(request, detailsResponse(requestId, this.localDetails(options)));
+        return;
+      }
+      case RequestType.SERVER_SIDE_EMIT:
+        this.onServerSideEmit(request);
+        return;
+      case RequestType.BROADCAST:
+        this.onBroadcastWithAck(request);
+        return;
+    }
+  }
+
+  /** socketsJoin / socketsLeave / disconnectSockets from another node: by options, or (older nodes) by socket id. */
+  private onRemoteOperation(request: BusRecord): void {
+    const options = request.opts === undefined ? undefined : optionsOf(request.opts);
+    const rooms = request.type === RequestType.REMOTE_DISCONNECT ? [] : roomsOf(request.rooms ?? (typeof request.room === "string" ? [request.room] : undefined));
+    if (!rooms) return;
+    const close = request.close === true;
+    if (options) {
+      if (request.type === RequestType.REMOTE_JOIN) super.addSockets(options, rooms);
+      else if (request.type === RequestType.REMOTE_LEAVE) super.delSockets(options, rooms);
+      else super.disconnectSockets(options, close);
+      return;
+    }
+    if (typeof request.sid !== "string" || typeof request.requestId !== "string") return;
+    const socket = this.host.sockets.get(request.sid);
+    if (!socket) return;
+    if (request.type === RequestType.REMOTE_JOIN) socket.join(rooms);
+    else if (request.type === RequestType.REMOTE_LEAVE) for (const room of rooms) socket.leave(room);
+    else socket.disconnect(close);
+    this.respond(request, JSON.stringify({ requestId: request.requestId }));
+  }
+
+  private onServerSideEmit(request: BusRecord): void {
+    const { requestId, data } = request;
+    if (!Array.isArray(data)) return;
+    if (requestId === undefined) {
+      this.host.onServerSideEmit(data);
+      return;
+    }
+    let answered = false;
+    // One answer per node, the listener's first argument (as the official adapter sends it); always on the shared channel.
+    const callback = (answer: unknown) => {
+      if (answered) return;
+      answered = true;
+      this.publish(this.channels.response, JSON.stringify({ type: RequestType.SERVER_SIDE_EMIT, requestId, data: answer }));
+    };
+    this.host.onServerSideEmit([...data, callback]);
+  }
+
+  private onBroadcastWithAck(request: BusRecord): void {
+    const { requestId } = request;
+    // Our own request (we registered its id) comes back from Redis: our sockets already have it.
+    if (typeof requestId !== "string" || this.ackRequests.has(requestId)) return;
+    const packet = eventPacketOf(request.packet);
+    const options = optionsOf(request.opts ?? {});
+    if (!packet || !options || packet.nsp !== this.host.name) return;
+    const data = packet.data;
+    const id = this.host.nextAckId();
+    super.broadcastWithAck(
+      { data, id },
+      { rooms: options.rooms, except: options.except ?? new Set() },
+      (clientCount) => this.respond(request, JSON.stringify({ type: RequestType.BROADCAST_CLIENT_COUNT, requestId, clientCount })),
+      (answer) => this.respond(request, msgpackEncode({ type: RequestType.BROADCAST_ACK, requestId, packet: answer })),
+    );
+    // Receivers that never answer must not keep their callbacks: they go at the sender's timeout.
+    setTimeout(() => {
+      for (const socket of this.host.sockets.values()) socket.forgetAck(id);
+    }, options.flags?.timeout ?? this.options.requestsTimeout).unref();
+  }
+
+  /** Answers on the shared response channel, or the asker's own when this node is set to. */
+  private respond(request: BusRecord, response: string | Buffer): void {
+    const own = this.options.publishOnSpecificResponseChannel && typeof request.uid === "string";
+    this.publish(own ? `${this.channels.response}${String(request.uid)}#` : this.channels.response, response);
+  }
+
+  private onResponse(response: BusRecord): void {
+    const { requestId } = response;
+    if (typeof requestId !== "string") return;
+    const ackRequest = this.ackRequests.get(requestId);
+    if (ackRequest) {
+      if (response.type === RequestType.BROADCAST_CLIENT_COUNT && typeof response.clientCount === "number") ackRequest.sent(response.clientCount);
+      else if (response.type === RequestType.BROADCAST_ACK) ackRequest.ack(response.packet);
+      return;
+    }
+    this.requests.answer(requestId, response);
+  }
+
+  override close(): void {
+    this.sub.off("pmessageBuffer", this.onBroadcastMessage);
+    this.sub.off("messageBuffer", this.onRequestMessage);
+    const ignore = (error: unknown) => this.options.onError(error, "unsubscribe");
+    this.sub.punsubscribe(`${this.channels.broadcast}*`).catch(ignore);
+    this.sub.unsubscribe(this.channels.request, this.channels.response, this.channels.specificResponse).catch(ignore);
+    this.requests.close();
+    this.ackRequests.clear();
+    super.close();
+  }
+}
+
+function isDetails(value: unknown): value is SocketDetails {
+  if (typeof value !== "object" || value === null) return false;
+  const details = value as Record<string, unknown>;
+  return typeof details.id === "string" && Array.isArray(details.rooms) && details.rooms.every((room) => typeof room === "string");
+}
+
+/** A fetchSockets answer; a socket whose data JSON cannot carry (a cycle, a BigInt) goes without it. */
+function detailsResponse(requestId: string, sockets: SocketDetails[]): string {
+  const safe = sockets.map((details) => {
+    try {
+      JSON.stringify(details);
+      return details;
+    } catch {
+      return { ...details, data: null };
+    }
+  });
+  return JSON.stringify({ requestId, sockets: safe });
+}

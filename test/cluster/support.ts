@@ -1,0 +1,83 @@
+// Cluster test support: whether Redis is there (tests skip with one line when not), and nodes of
+// OUR server on one Redis under a key prefix of the test's own, each with its own pub/sub clients.
+import Redis from "ioredis";
+import { io as ioc } from "socket.io-client";
+import { createRedisAdapter, RedisAdapter, type RedisAdapterOptions } from "../../src/adapter/index.ts";
+import { Server, type Socket as ServerSocket } from "../../src/socketio/index.ts";
+import { CLIENT_DEFAULTS, connected, waitFor, type ClientOptions, type ClientSocket } from "../support/sio-client.ts";
+
+export const REDIS_URL = "redis://127.0.0.1:6379";
+
+/** True when Redis answers PING within a second; otherwise prints the one line saying why tests skip. */
+export async function redisAvailable(suite: string): Promise<boolean> {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  probe.on("error", () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    console.warn(`skipping ${suite}: no Redis at 127.0.0.1:6379`);
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** A key prefix no other test run shares (runs may overlap on one Redis). */
+export function uniqueKey(name: string): string {
+  return `test-${name}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export function redisClient(): Redis {
+  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  client.on("error", () => {});
+  return client;
+}
+
+export type Node = {
+  io: Server;
+  url: string;
+  pub: Redis;
+  sub: Redis;
+  /** A connected official client of this node, and its server-side socket. */
+  client(options?: ClientOptions): Promise<{ client: ClientSocket; socket: ServerSocket }>;
+  [Symbol.asyncDispose](): Promise<void>;
+};
+
+/** Our Server with the Redis adapter under `key`, served on port 0, listening to the bus before it is handed out. */
+export async function startNode(key: string, options: Partial<RedisAdapterOptions> = {}, setup: (io: Server) => void = () => {}): Promise<Node> {
+  const pub = redisClient();
+  const sub = redisClient();
+  const io = new Server({ pingInterval: 10_000, pingTimeout: 5_000, adapter: createRedisAdapter(pub, sub, { key, requestsTimeout: 2000, ...options }) });
+  setup(io);
+  const adapter = io.of("/").adapter;
+  if (adapter instanceof RedisAdapter) await adapter.ready;
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...io.handler() });
+  const url = `http://127.0.0.1:${server.port}`;
+  const clients: ClientSocket[] = [];
+  return {
+    io,
+    url,
+    pub,
+    sub,
+    async client(options = { transports: ["websocket"] }) {
+      const arrived = waitFor<[ServerSocket]>(io, "connection");
+      const client = ioc(url, { ...CLIENT_DEFAULTS, ...options });
+      clients.push(client);
+      await connected(client);
+      const [socket] = await arrived;
+      return { client, socket };
+    },
+    async [Symbol.asyncDispose]() {
+      for (const client of clients) {
+        client.io.reconnection(false);
+        client.disconnect();
+      }
+      await io.close();
+      await server.stop(true);
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
