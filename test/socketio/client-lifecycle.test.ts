@@ -7,9 +7,11 @@ import { Manager } from "socket.io-client";
 import type { Socket as ServerSocket } from "../../src/socketio/index.ts";
 import {
   CLIENT_DEFAULTS,
-  expectNoEvent,
   FAST_HEARTBEAT,
+  reconnectionControl,
   record,
+  sentinelFrom,
+  SHORT_PING_TIMEOUT,
   startSio,
   until,
   waitFor,
@@ -65,6 +67,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     socket.join("room");
     const departure = watchDeparture(socket);
     const attempts = record(client.io, "reconnect_attempt");
+    const connects = record(client, "connect");
     const clientReason = waitFor<[string]>(client, "disconnect");
     socket.disconnect();
     expect((await clientReason)[0]).toBe("io server disconnect");
@@ -73,7 +76,9 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
       { event: "disconnect", reason: "server namespace disconnect", rooms: [] },
     ]);
     expect(client.active).toBe(false);
-    await expectNoEvent(client, "connect", 300);
+    // Sentinel: a control client dropped after this one reconnects; a reconnection of this one would come first.
+    await reconnectionControl(h, "/", options);
+    expect(connects).toEqual([]);
     expect(attempts).toEqual([]);
     // A second disconnect() is a no-op.
     expect(() => socket.disconnect()).not.toThrow();
@@ -86,6 +91,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     const departure = watchDeparture(socket);
     const clientReasons = record(client, "disconnect");
     const attempts = record(client.io, "reconnect_attempt");
+    const connects = record(client, "connect");
     const managerClosed = waitFor<[string]>(client.io, "close");
     // Polling: a GET is waiting, so the DISCONNECT goes out at once.
     await until(() => (socket.conn.writable ? true : undefined), 1000, "writable transport");
@@ -98,7 +104,8 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     ]);
     expect(socket.conn.closed).toBe(true);
     await until(() => (h.io.engine.clientsCount === 0 ? true : undefined), 1000, "engine session gone");
-    await expectNoEvent(client, "connect", 300);
+    await reconnectionControl(h, "/", options);
+    expect(connects).toEqual([]);
     expect(clientReasons).toEqual([["io server disconnect"]]);
     expect(attempts).toEqual([]);
   });
@@ -115,7 +122,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     socket.emit("bye", "see you");
     socket.disconnect(true);
     await until(() => (clientReasons.length > 0 ? true : undefined), 1000, "client disconnect");
-    await Bun.sleep(300); // bounded negative check: no reconnection
+    await reconnectionControl(h, "/", options); // sentinel: no reconnection before the control's
     expect(byes).toEqual([["see you"]]);
     expect(clientReasons).toEqual([["io server disconnect"]]);
     expect(attempts).toEqual([]);
@@ -162,7 +169,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
 describe("heartbeat and timeouts", () => {
   test("a client that stops answering pings: server 'ping timeout' after pingInterval + pingTimeout; the client then reconnects", async () => {
-    await using h = startSio(FAST_HEARTBEAT);
+    await using h = startSio(SHORT_PING_TIMEOUT);
     const { client, socket } = await pair(h, { transports: ["websocket"] });
     // engine.io-client answers a ping from _sendPacket("pong"); drop those answers on this engine.
     const engine = client.io.engine as unknown as { _sendPacket: (type: string, ...rest: unknown[]) => void };
@@ -184,7 +191,6 @@ describe("heartbeat and timeouts", () => {
     expect(dropped).toBeGreaterThanOrEqual(1);
     // First ping at +300 ms, then 200 ms for the pong: 500 ms (a little less since the session began earlier).
     expect(elapsed).toBeGreaterThanOrEqual(250);
-    expect(elapsed).toBeLessThan(1500);
     expect((await clientReason)[0]).toBe("transport close");
     await reconnected;
     await until(() => (client.connected ? true : undefined), 1000, "reconnected client");
@@ -207,9 +213,8 @@ describe("heartbeat and timeouts", () => {
       manager.open();
       await opened;
       expect(h.io.engine.clientsCount).toBe(1);
-      const started = Date.now();
+      // Closed by the 200 ms connectTimeout: the default (45 s) would not close it within the wait.
       await waitFor(manager, "close", 2000);
-      expect(Date.now() - started).toBeLessThan(1000);
       expect(h.io.engine.clientsCount).toBe(0);
     } finally {
       manager._close();
@@ -298,7 +303,8 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
     // Still offset-tagged: a later drop can be recovered again.
     expect(afterArgs).toHaveLength(2);
     expect(typeof afterArgs[1]).toBe("string");
-    await Bun.sleep(100); // bounded negative check: no duplicates, nothing excluded, no volatile replay
+    // Sentinel: a broadcast after all of the above; duplicates, excluded or volatile replays come first.
+    await sentinelFrom(h.io, client);
     expect(missed).toHaveLength(4);
     expect(notMine).toEqual([]);
     expect(volatileWhileAway).toEqual([]);
@@ -327,7 +333,7 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
     const fresh = h.io.of("/").sockets.get(client.id ?? "");
     expect(fresh?.recovered).toBe(false);
     expect(fresh?.rooms).toEqual(new Set([client.id ?? ""]));
-    await Bun.sleep(100); // bounded negative check: the missed broadcast is not replayed
+    await sentinelFrom(h.io, client); // a replay of the missed broadcast would come before it
     expect(missed).toEqual([]);
   });
 });
