@@ -7,31 +7,25 @@ import { Manager } from "socket.io-client";
 import type { Socket as ServerSocket } from "../../src/socketio/index.ts";
 import {
   CLIENT_DEFAULTS,
+  type ClientOptions,
+  type ClientSocket,
+  connectPair,
   FAST_HEARTBEAT,
   reconnectionControl,
   record,
   sentinelFrom,
   SHORT_PING_TIMEOUT,
+  type SioHarness,
   startSio,
   until,
   waitFor,
   withTimeout,
-  type ClientOptions,
-  type ClientSocket,
-  type SioHarness,
 } from "../support/sio-client.ts";
 
 const TRANSPORTS: { name: string; options: ClientOptions }[] = [
   { name: "polling", options: { transports: ["polling"] } },
   { name: "websocket", options: { transports: ["websocket"] } },
 ];
-
-async function pair(h: SioHarness, options: ClientOptions = {}, nsp = "/"): Promise<{ client: ClientSocket; socket: ServerSocket }> {
-  const connection = waitFor<[ServerSocket]>(h.io.of(nsp), "connection");
-  const client = await h.connect(nsp, options);
-  const [socket] = await connection;
-  return { client, socket };
-}
 
 /** What the server socket saw when it went: rooms during `disconnecting` and during `disconnect`. */
 function watchDeparture(socket: ServerSocket) {
@@ -44,7 +38,7 @@ function watchDeparture(socket: ServerSocket) {
 describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
   test("client socket.disconnect(): server 'client namespace disconnect', client 'io client disconnect'; disconnecting sees the rooms", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     socket.join(["a", "b"]);
     const departure = watchDeparture(socket);
     const clientReason = waitFor<[string]>(client, "disconnect");
@@ -63,7 +57,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
   test("server socket.disconnect(): client 'io server disconnect' and no auto-reconnect; server 'server namespace disconnect'", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     socket.join("room");
     const departure = watchDeparture(socket);
     const attempts = record(client.io, "reconnect_attempt");
@@ -87,7 +81,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
   test("server socket.disconnect(true): the engine connection closes too; the client does not reconnect", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     const departure = watchDeparture(socket);
     const clientReasons = record(client, "disconnect");
     const attempts = record(client.io, "reconnect_attempt");
@@ -112,7 +106,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
   test("server emit then socket.disconnect(true) at once: the client gets the event, then 'io server disconnect', and stays away", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     const byes = record(client, "bye");
     const clientReasons = record(client, "disconnect");
     const attempts = record(client.io, "reconnect_attempt");
@@ -131,7 +125,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
   test("io.close(): server sockets get 'server shutting down', the client 'transport close'", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     socket.join("room");
     const departure = watchDeparture(socket);
     const clientReason = waitFor<[string]>(client, "disconnect");
@@ -150,7 +144,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
   test("io.close() right after an emit: the client gets the event, then a transport-level disconnect", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     const departure = watchDeparture(socket);
     const byes = record(client, "bye");
     const clientReason = waitFor<[string]>(client, "disconnect");
@@ -170,7 +164,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 describe("heartbeat and timeouts", () => {
   test("a client that stops answering pings: server 'ping timeout' after pingInterval + pingTimeout; the client then reconnects", async () => {
     await using h = startSio(SHORT_PING_TIMEOUT);
-    const { client, socket } = await pair(h, { transports: ["websocket"] });
+    const { client, socket } = await connectPair(h, { transports: ["websocket"] });
     // engine.io-client answers a ping from _sendPacket("pong"); drop those answers on this engine.
     const engine = client.io.engine as unknown as { _sendPacket: (type: string, ...rest: unknown[]) => void };
     const original = engine._sendPacket.bind(engine);
@@ -198,7 +192,7 @@ describe("heartbeat and timeouts", () => {
 
   test("a healthy client survives several heartbeat rounds", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, { transports: ["polling"] });
+    const { client, socket } = await connectPair(h, { transports: ["polling"] });
     const pings = record(client.io, "ping");
     await until(() => (pings.length >= 3 ? true : undefined), 2000, "three pings");
     expect(client.connected).toBe(true);
@@ -239,7 +233,7 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
       }
     });
     // Reconnection waits 300 ms: time enough to broadcast while the client is away.
-    const { client, socket } = await pair(h, { ...options, reconnectionDelay: 300, reconnectionDelayMax: 300 });
+    const { client, socket } = await connectPair(h, { ...options, reconnectionDelay: 300, reconnectionDelayMax: 300 });
     expect(client.recovered === true).toBe(false);
     const firstId = socket.id;
     // Recovery needs one offset-bearing packet first.
@@ -315,7 +309,7 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
     h.io.on("connection", (socket) => {
       if (!socket.recovered) socket.data = { fresh: true };
     });
-    const { client, socket } = await pair(h, { ...options, reconnectionDelay: 500, reconnectionDelayMax: 500 });
+    const { client, socket } = await connectPair(h, { ...options, reconnectionDelay: 500, reconnectionDelayMax: 500 });
     socket.join("room");
     const welcome = waitFor(client, "welcome");
     h.io.emit("welcome");
@@ -341,7 +335,7 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
 describe("connection state recovery: non-recoverable reasons", () => {
   test("after a client disconnect() and connect(), or a server disconnect(), the session is new", async () => {
     await using h = startSio({ ...FAST_HEARTBEAT, connectionStateRecovery: { maxDisconnectionDuration: 2000 } });
-    const { client, socket } = await pair(h);
+    const { client, socket } = await connectPair(h);
     const welcome = waitFor(client, "welcome");
     h.io.emit("welcome");
     await welcome;
@@ -374,7 +368,7 @@ describe("connection state recovery: non-recoverable reasons", () => {
   test("a recovered client's acks and events work as before", async () => {
     await using h = startSio({ ...FAST_HEARTBEAT, connectionStateRecovery: { maxDisconnectionDuration: 2000 } });
     h.io.on("connection", (socket) => socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value)));
-    const { client } = await pair(h, { transports: ["websocket"], reconnectionDelay: 100, reconnectionDelayMax: 100 });
+    const { client } = await connectPair(h, { transports: ["websocket"], reconnectionDelay: 100, reconnectionDelayMax: 100 });
     const welcome = waitFor(client, "welcome");
     h.io.emit("welcome");
     await welcome;

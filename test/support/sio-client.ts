@@ -4,7 +4,7 @@
 // client it made, closes the Server and stops Bun.serve.
 import { io as ioc, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from "socket.io-client";
 import type { FallbackFetch } from "../../src/engine/bun-binding.ts";
-import { Server, type ServerOptions } from "../../src/socketio/index.ts";
+import { Server, type ServerOptions, type Socket as ServerSocket } from "../../src/socketio/index.ts";
 import { until } from "./engine-server.ts";
 
 export type { ClientSocket };
@@ -241,4 +241,20 @@ function safeJson(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** A client connected to namespace `nsp` and the server-side socket it got (their ids checked equal). */
+export async function connectPair(h: SioHarness, options: ClientOptions = {}, nsp = "/"): Promise<{ client: ClientSocket; socket: ServerSocket }> {
+  const connection = waitFor<[ServerSocket]>(h.io.of(nsp), "connection");
+  const client = await h.connect(nsp, options);
+  const [socket] = await connection;
+  if (socket.id !== client.id) throw new Error(`the server socket ${socket.id} is not the client's ${client.id ?? "(none)"}`);
+  return { client, socket };
+}
+
+/** The bytes of an ArrayBuffer or a view (Buffer, Uint8Array, …). */
+export function bytesOf(value: unknown): number[] {
+  if (value instanceof ArrayBuffer) return [...new Uint8Array(value)];
+  if (ArrayBuffer.isView(value)) return [...new Uint8Array(value.buffer, value.byteOffset, value.byteLength)];
+  throw new Error(`not binary: ${Object.prototype.toString.call(value)}`);
 }
