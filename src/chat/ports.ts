@@ -33,6 +33,25 @@ export type PresenceStore = {
   setStatus(userId: string, status: PresenceStatus, at: Date): Promise<boolean>;
 };
 
+/** What the cluster learnt from one node's new connection count for a user. */
+export type ClusterPresenceChange = {
+  /** The user's connections on every node before and after this node's count was set. */
+  before: number;
+  after: number;
+  /** The instant of the change in the cluster's order (later changes get later instants). */
+  at: Date;
+};
+
+/**
+ * Connection counts per user across the nodes of a cluster (absent on one node). A node sets its
+ * own count (absolute, so a repeat or a resync never counts twice); the user is online while any
+ * live node counts a connection.
+ */
+export type ClusterPresence = {
+  /** Undefined when this node is not registered (it was presumed dead): a resync settles it. */
+  set(userId: string, connections: number): Promise<ClusterPresenceChange | undefined>;
+};
+
 export type NewRoom = { name: string; description?: string; isPublic?: boolean; createdBy: string };
 
 export type RoomStore = {

@@ -3,8 +3,8 @@
 // in the returned Gateway, created by the composition root.
 import { UnavailableError } from "../chat/errors.ts";
 import type { ChatServices } from "../chat/index.ts";
-import type { Timers } from "../chat/ports.ts";
-import { createPresenceTracker } from "../chat/presence-tracker.ts";
+import type { ClusterPresence, Timers } from "../chat/ports.ts";
+import { createPresenceTracker, type PresenceTracker } from "../chat/presence-tracker.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createInflight } from "../lib/inflight.ts";
 import { createKeyedSerialQueue } from "../lib/serial-queue.ts";
@@ -27,6 +27,8 @@ export type GatewayDeps = {
   /** How long a typing indicator lasts without a new typing:start; 5 s unless given (tests). */
   typingExpiryMs?: number;
   limits: { socketEventsPerSecond: number; socketEventBurst: number; roomsPerSocket: number };
+  /** Connection counts across the cluster's nodes (src/cluster); without it presence is this node's. */
+  clusterPresence?: ClusterPresence;
 };
 
 export type Gateway = {
@@ -37,19 +39,22 @@ export type Gateway = {
   drain(): Promise<void>;
   /** Resolves once handshakes, client events and presence writes in flight have finished (shutdown). */
   settled(): Promise<void>;
+  /** Who is online through this node (the cluster's presence sync reads and settles it). */
+  presence: PresenceTracker;
 };
 
 export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
   const inflight = createInflight();
   const announcer = createPresenceAnnouncer(io, deps.timers);
   const presence = createPresenceTracker({
-    record: (userId, status) => deps.chat.presence.record(userId, status),
+    record: (userId, status, at) => deps.chat.presence.record(userId, status, at),
     announce: (userId, status) => announcer.announce(userId, status),
     // During an outage every connect and disconnect fails to store: the outage itself is logged once (src/db/health.ts).
     onError: (error, context) =>
       error instanceof UnavailableError
         ? deps.logger.debug("presence not stored: database unavailable", context)
         : deps.logger.error("presence update failed", { ...context, error }),
+    ...(deps.clusterPresence ? { cluster: deps.clusterPresence } : {}),
   });
 
   const shared: GatewayShared = {
@@ -78,5 +83,6 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
       await Promise.all([inflight.idle(), presence.idle()]);
       announcer.flush();
     },
+    presence,
   };
 }
