@@ -11,7 +11,7 @@ import type { Config } from "./config.ts";
 import { databaseOptionsOf, openDatabase, type Database } from "./db/database.ts";
 import { createDatabaseHealth } from "./db/health.ts";
 import { createRepositories } from "./db/repositories/index.ts";
-import { CLIENT_EVENTS, createRealtimeNotifier, installGateway, SERVER_EVENTS, type GatewayServer } from "./gateway/index.ts";
+import { CLIENT_EVENTS, createDeliveryLedger, createRealtimeNotifier, installGateway, SERVER_EVENTS, type GatewayServer } from "./gateway/index.ts";
 import { createHttpApp } from "./http/app.ts";
 import { metricsApp, type MetricsEndpoint } from "./http/metrics-routes.ts";
 import type { Readiness } from "./http/health.ts";
@@ -147,6 +147,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     serverEvents: SERVER_EVENTS,
     lagIntervalMs: options.lagIntervalMs,
   });
+  // Under a cluster adapter every chat message reaches this node's sockets once, even when a catch-up
+  // after a bus outage and the bus both bring it.
+  const ledger = bus ? createDeliveryLedger() : undefined;
   const io: GatewayServer = new Server({
     ...timings,
     observer: metrics.realtime,
@@ -156,6 +159,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     serveClient: true,
     logger,
     ...(bus ? { adapter: bus.adapter } : {}),
+    ...(ledger ? { admitBroadcast: ledger.admit } : {}),
     // Behind TRUST_PROXY the client's address comes from X-Forwarded-For (README "Limits").
     addressOf: (peer, request) => clientAddress(peer, request.headers.get("x-forwarded-for"), trustedProxies),
     addressLimits: {
@@ -183,10 +187,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     typingExpiryMs,
     limits: config.limits,
     ...(presenceSync ? { clusterPresence: presenceSync.port } : {}),
+    ...(ledger ? { ledger } : {}),
   });
   if (bus && presenceSync) {
     try {
       await startClusterPresence(presenceSync, gateway, repositories, logger, options.clearStalePresence ?? true);
+      await gateway.busCatchUp?.start();
     } catch (error) {
       bus.close();
       health.stop();
@@ -194,9 +200,16 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       if (ownsDatabase) await database.close(0).catch(() => {});
       throw error;
     }
+    const catchUp = gateway.busCatchUp;
+    bus.onDrop((connection) => {
+      if (connection === "subscribe") catchUp?.dropped();
+      if (connection === "publish") catchUp?.publishDropped();
+    });
     bus.onReconnect((connection) => {
       metrics.bus.reconnected(connection);
       if (connection === "presence") presenceSync.resync();
+      if (connection === "subscribe") void catchUp?.resumed();
+      if (connection === "publish") catchUp?.publishResumed();
     });
   }
 
@@ -289,6 +302,8 @@ type RedisBus = {
   presence: Redis;
   /** Called each time one of the bus connections is back after a drop. */
   onReconnect(listener: (connection: BusConnection) => void): void;
+  /** Called when one of the bus connections drops (once per drop). */
+  onDrop(listener: (connection: BusConnection) => void): void;
   close(): void;
 };
 
@@ -303,6 +318,7 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
   const sub = new Redis(url, options);
   const presence = new Redis(url, { ...options, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
   const reconnectListeners: ((connection: BusConnection) => void)[] = [];
+  const dropListeners: ((connection: BusConnection) => void)[] = [];
   let lastError = "";
   const named: [BusConnection, Redis][] = [["publish", pub], ["subscribe", sub], ["presence", presence]];
   for (const [name, client] of named) {
@@ -313,7 +329,14 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
       logger.warn("redis connection failed", { error });
     });
     let readyBefore = false;
+    let up = false;
+    client.on("close", () => {
+      if (!up) return;
+      up = false;
+      for (const listener of dropListeners) listener(name);
+    });
     client.on("ready", () => {
+      up = true;
       lastError = "";
       // ioredis subscribes again by itself; the listeners resync what the drop may have lost.
       if (readyBefore) for (const listener of reconnectListeners) listener(name);
@@ -335,6 +358,7 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
     }),
     presence,
     onReconnect: (listener) => void reconnectListeners.push(listener),
+    onDrop: (listener) => void dropListeners.push(listener),
     close() {
       pub.disconnect();
       sub.disconnect();

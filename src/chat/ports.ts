@@ -89,6 +89,13 @@ export type MessageStore = {
   /** Newest first, ids below `before`. */
   roomHistory(roomId: string, page: HistoryQuery): Promise<StoredMessage[]>;
   directHistory(userA: string, userB: string, page: HistoryQuery): Promise<StoredMessage[]>;
+  /**
+   * Oldest first, ids above `afterId`: room messages of `roomIds` and direct messages to or from
+   * `userIds`, at most `limit` (a node catching up after its bus connection dropped).
+   */
+  messagesAfter(afterId: number, targets: { roomIds: readonly string[]; userIds: readonly string[] }, limit: number): Promise<StoredMessage[]>;
+  /** The highest message id stored (0 when none). */
+  latestMessageId(): Promise<number>;
 };
 
 export type PasswordHasher = {

@@ -9,7 +9,9 @@ import type { Logger } from "../lib/logger.ts";
 import { createInflight } from "../lib/inflight.ts";
 import { createKeyedSerialQueue } from "../lib/serial-queue.ts";
 import { tokenBucket } from "../lib/token-bucket.ts";
+import { createBusCatchUp, type BusCatchUp } from "./bus-catch-up.ts";
 import { onConnection } from "./connection.ts";
+import type { DeliveryLedger } from "./delivery-ledger.ts";
 import type { GatewayShared } from "./event-handler.ts";
 import { authenticateHandshake } from "./handshake-auth.ts";
 import { createPresenceAnnouncer } from "./presence-announcer.ts";
@@ -17,6 +19,7 @@ import { createSessionExpiry } from "./session-expiry.ts";
 import type { GatewayServer } from "./types.ts";
 
 export { createRealtimeNotifier } from "./realtime-notifier.ts";
+export { createDeliveryLedger, type DeliveryLedger } from "./delivery-ledger.ts";
 export type { GatewayServer, GatewaySocket, SocketData, SocketUser } from "./types.ts";
 export { CLIENT_EVENTS, SERVER_EVENTS } from "./types.ts";
 
@@ -29,6 +32,8 @@ export type GatewayDeps = {
   limits: { socketEventsPerSecond: number; socketEventBurst: number; roomsPerSocket: number };
   /** Connection counts across the cluster's nodes (src/cluster); without it presence is this node's. */
   clusterPresence?: ClusterPresence;
+  /** Under a cluster adapter: the ledger the server admits broadcasts through (ServerOptions.admitBroadcast). */
+  ledger?: DeliveryLedger;
 };
 
 export type Gateway = {
@@ -41,6 +46,8 @@ export type Gateway = {
   settled(): Promise<void>;
   /** Who is online through this node (the cluster's presence sync reads and settles it). */
   presence: PresenceTracker;
+  /** With a ledger: catching up on what a bus outage lost (the app calls it on the bus's drops). */
+  busCatchUp: BusCatchUp | undefined;
 };
 
 export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
@@ -69,6 +76,7 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
     typingExpiryMs: deps.typingExpiryMs,
     eventRate: tokenBucket(deps.limits.socketEventsPerSecond, deps.limits.socketEventBurst),
     roomsPerSocket: deps.limits.roomsPerSocket,
+    ledger: deps.ledger,
     announcements: createKeyedSerialQueue(),
   };
   io.use(authenticateHandshake(deps.chat.sessions, deps.logger, inflight, () => shared.draining));
@@ -84,5 +92,6 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
       announcer.flush();
     },
     presence,
+    busCatchUp: deps.ledger ? createBusCatchUp(io, deps.chat, deps.ledger, deps.logger) : undefined,
   };
 }
