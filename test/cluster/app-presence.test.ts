@@ -2,7 +2,19 @@
 // socket anywhere and offline after the last one closes anywhere, announced once to everyone on
 // every node; a node whose heartbeat stops is reaped and its users go offline.
 import { describe, expect, test } from "bun:test";
-import { closedOnServer, record, startChat, statusBarrier, waitFor, type ChatHarness, type UserStatus, type WireProfile } from "../support/chat-client.ts";
+import {
+  closedOnServer,
+  emitAck,
+  expectAckError,
+  expectOk,
+  record,
+  startChat,
+  statusBarrier,
+  waitFor,
+  type ChatHarness,
+  type UserStatus,
+  type WireProfile,
+} from "../support/chat-client.ts";
 import { redisAvailable, uniqueKey } from "./support.ts";
 
 const available = await redisAvailable("cluster presence tests");
@@ -75,5 +87,44 @@ describe.skipIf(!available)("presence across two nodes", () => {
     await statusBarrier(one.server, bobSocket);
     expect(statusesOf(heard, ada.id)).toEqual([]);
     expect((await one.rest<WireProfile>("GET", `/api/users/${ada.id}`, bob.token)).body.data.status).toBe("online");
+  });
+
+  test("a tab that reconnects to the other node: joined state is its new socket's, counts and presence stay right", async () => {
+    const [one, two] = await twoNodes();
+    await using _one = one;
+    await using _two = two;
+    const [ada, bob] = [await one.user("Ada"), await two.user("Bob")];
+    const room = await one.createRoom(ada, { name: "Reconnect" });
+    const bobSocket = await two.connect(bob);
+    expectOk(await emitAck(bobSocket, "room:join", room.id));
+    const firstTab = await one.connect(ada);
+    const secondTab = await two.connect(ada);
+    expectOk(await emitAck(firstTab, "room:join", room.id));
+    expectOk(await emitAck(secondTab, "room:join", room.id));
+    await statusBarrier(two.server, bobSocket);
+    const statuses = record<UserStatus>(bobSocket, "user:status");
+    const joins = record(bobSocket, "room:userJoined");
+    const leaves = record(bobSocket, "room:userLeft");
+
+    // The first tab drops and comes back on node two, as a load balancer may send it.
+    const dropped = closedOnServer(one.server, firstTab);
+    firstTab.disconnect();
+    await dropped;
+    const again = await two.connect(ada);
+    // A new socket has joined nothing: it must join before sending.
+    expectAckError(await emitAck(again, "message:send", { roomId: room.id, text: "too soon" }), "FORBIDDEN");
+    expectOk(await emitAck(again, "room:join", room.id));
+    // Her other tab leaving is no news while the reconnected one is in the room.
+    expectOk(await emitAck(secondTab, "room:leave", room.id));
+    await statusBarrier(two.server, bobSocket);
+    expect([statusesOf(statuses, ada.id), joins, leaves]).toEqual([[], [], []]);
+
+    const left = waitFor<{ userId: string }>(bobSocket, "room:userLeft");
+    expectOk(await emitAck(again, "room:leave", room.id));
+    expect(await left).toMatchObject({ userId: ada.id });
+    const offline = waitFor<UserStatus>(bobSocket, "user:status", 3000, (s) => s.userId === ada.id);
+    secondTab.disconnect();
+    again.disconnect();
+    expect(await offline).toEqual({ userId: ada.id, status: "offline" });
   });
 });

@@ -3,7 +3,7 @@
 // every client once (the cut-off node catches up from the store and publishes its own again),
 // room:join answers from this node while the bus is down, and the reconnects are counted.
 import { describe, expect, test } from "bun:test";
-import { emitAck, expectOk, record, startChat, waitFor, type ClientSocket } from "../support/chat-client.ts";
+import { emitAck, expectOk, record, startChat, waitFor, type ClientSocket, type UserStatus, type WireProfile } from "../support/chat-client.ts";
 import { startTcpProxy } from "../support/tcp-proxy.ts";
 import { eventually } from "../faults/support.ts";
 import { redisAvailable, uniqueKey } from "./support.ts";
@@ -92,5 +92,32 @@ describe.skipIf(!available)("the bus connection of a node drops and comes back",
     const metrics = await (await fetch(`${one.url}/metrics`)).text();
     expect(metrics).toMatch(/studyconnect_bus_reconnects_total\{connection="subscribe"\} [1-9]/);
     expect(metrics).toMatch(/studyconnect_bus_reconnects_total\{connection="publish"\} [1-9]/);
+  });
+});
+
+describe.skipIf(!available)("a node cut off from Redis for longer than the presence timeout", () => {
+  test("its users go offline for the others, and online again when it is back", async () => {
+    await using proxy = await startTcpProxy({ host: "127.0.0.1", port: 6379 });
+    const clusterKey = uniqueKey("outage");
+    const heartbeat = { clusterKey, presenceHeartbeatMs: 150 };
+    await using one = await startChat({ ...CLUSTER_ENV, REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, heartbeat);
+    await using two = await startChat(CLUSTER_ENV, heartbeat);
+    const [bob, ada] = [await one.user("Bob"), await two.user("Ada")];
+    const adaSocket = await two.connect(ada);
+    const online = waitFor<UserStatus>(adaSocket, "user:status", 5000, (s) => s.userId === bob.id);
+    await one.connect(bob);
+    expect(await online).toEqual({ userId: bob.id, status: "online" });
+
+    const offline = waitFor<UserStatus>(adaSocket, "user:status", 10_000, (s) => s.userId === bob.id);
+    await proxy.refuse();
+    expect(await offline).toEqual({ userId: bob.id, status: "offline" });
+    expect((await two.rest<WireProfile>("GET", `/api/users/${bob.id}`, ada.token)).body.data.status).toBe("offline");
+
+    const back = waitFor<UserStatus>(adaSocket, "user:status", 10_000, (s) => s.userId === bob.id);
+    await proxy.restore();
+    expect(await back).toEqual({ userId: bob.id, status: "online" });
+    await eventually("Bob stored online again", async () =>
+      (await two.rest<WireProfile>("GET", `/api/users/${bob.id}`, ada.token)).body.data.status === "online" ? true : undefined,
+    );
   });
 });
