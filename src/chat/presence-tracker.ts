@@ -10,7 +10,8 @@ export type PresenceTrackerDeps = {
   record(userId: string, status: PresenceStatus, at?: Date): Promise<void>;
   /** Tells the other users; called after `record`, also when recording failed. */
   announce(userId: string, status: PresenceStatus): void;
-  onError(error: unknown, context: { userId: string; status: PresenceStatus }): void;
+  /** `cluster`: the cluster did not answer and this node decided alone (the bus is down). */
+  onError(error: unknown, context: { userId: string; status: PresenceStatus; cluster?: true }): void;
   /** The cluster's counts; without it this node alone decides. */
   cluster?: ClusterPresence;
 };
@@ -53,7 +54,7 @@ export function createPresenceTracker({ record, announce, onError, cluster }: Pr
       } catch (error) {
         // The bus is down: this node's own count decides for now, the resync corrects it.
         guessed.add(userId);
-        onError(error, { userId, status: localStatus ?? "online" });
+        onError(error, { userId, status: localStatus ?? "online", cluster: true });
         if (localStatus) await apply(userId, localStatus);
         return;
       }

@@ -56,11 +56,13 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
   const presence = createPresenceTracker({
     record: (userId, status, at) => deps.chat.presence.record(userId, status, at),
     announce: (userId, status) => announcer.announce(userId, status),
-    // During an outage every connect and disconnect fails to store: the outage itself is logged once (src/db/health.ts).
+    // During an outage (database or bus) every connect and disconnect fails: the outage itself is logged once (src/db/health.ts, the Redis connection).
     onError: (error, context) =>
-      error instanceof UnavailableError
-        ? deps.logger.debug("presence not stored: database unavailable", context)
-        : deps.logger.error("presence update failed", { ...context, error }),
+      context.cluster
+        ? deps.logger.debug("presence decided by this node: the cluster did not answer", { ...context, error })
+        : error instanceof UnavailableError
+          ? deps.logger.debug("presence not stored: database unavailable", context)
+          : deps.logger.error("presence update failed", { ...context, error }),
     ...(deps.clusterPresence ? { cluster: deps.clusterPresence } : {}),
   });
 

@@ -39,7 +39,7 @@ describe.skipIf(!available)("the bus connection of a node drops and comes back",
     // Node one reaches Redis through the proxy; node two directly.
     await using one = await startChat({ ...CLUSTER_ENV, REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, { clusterKey });
     await using two = await startChat(CLUSTER_ENV, { clusterKey });
-    const [bob, ada] = [await one.user("Bob"), await two.user("Ada")];
+    const [bob, ada, carol] = [await one.user("Bob"), await two.user("Ada"), await one.user("Carol")];
     const room = await two.createRoom(ada, { name: "Outage" });
     const other = await two.createRoom(ada, { name: "Joined during the cut" });
     const bobSocket = await one.connect(bob);
@@ -71,9 +71,13 @@ describe.skipIf(!available)("the bus connection of a node drops and comes back",
     expectOk(await emitAck(bobSocket, "dm:send", { recipientId: ada.id, text: "bob dm" }));
     // The cluster cannot answer who else is in the room: this node does, and the join succeeds.
     expectOk(await emitAck(bobSocket, "room:join", other.id));
+    // Carol comes online on the cut-off node: node two's users hear it once the bus is back.
+    const carolOnline = waitFor<UserStatus>(adaSocket, "user:status", 20_000, (s) => s.userId === carol.id && s.status === "online");
+    await one.connect(carol);
 
     await proxy.restore();
     await all;
+    await carolOnline;
     // Sentinels from each side, through the bus: what was published before them has arrived.
     const sentinels = [waitFor(bobSocket, "dm:received", 5000, (m: Delivered) => m.text === "from two"), waitFor(adaSocket, "dm:received", 5000, (m: Delivered) => m.text === "from one")];
     expectOk(await emitAck(adaSocket, "dm:send", { recipientId: bob.id, text: "from two" }));
