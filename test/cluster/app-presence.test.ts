@@ -19,7 +19,7 @@ import { redisAvailable, uniqueKey } from "./support.ts";
 
 const available = await redisAvailable("cluster presence tests");
 
-const CLUSTER_ENV = { ADAPTER: "redis", DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/unused" };
+const CLUSTER_ENV = { ADAPTER: "redis", DATABASE_URL: process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/unused" };
 
 async function twoNodes(heartbeatMs = 5000): Promise<[ChatHarness, ChatHarness]> {
   const clusterKey = uniqueKey("presence");

@@ -10,7 +10,7 @@ import { redisAvailable, uniqueKey } from "./support.ts";
 
 const available = await redisAvailable("bus outage tests");
 
-const CLUSTER_ENV = { ADAPTER: "redis", DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/unused" };
+const CLUSTER_ENV = { ADAPTER: "redis", DATABASE_URL: process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/unused" };
 
 type Delivered = { id: number; text: string };
 

@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 
 /** The server fault tests run against; DATABASE_URL's host when it names one, else the local one. */
-const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const ADMIN_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 let answers: Promise<boolean> | undefined;
 
