@@ -5,11 +5,13 @@
 import { createPasswordHasher, type PasswordHashingCost } from "./auth/passwords.ts";
 import { createTokenService } from "./auth/tokens.ts";
 import { createChatServices, type ChatServices } from "./chat/index.ts";
+import { createPresenceSync, type PresenceSync } from "./cluster/presence-sync.ts";
+import { createRedisPresence } from "./cluster/redis-presence.ts";
 import type { Config } from "./config.ts";
 import { databaseOptionsOf, openDatabase, type Database } from "./db/database.ts";
 import { createDatabaseHealth } from "./db/health.ts";
 import { createRepositories } from "./db/repositories/index.ts";
-import { CLIENT_EVENTS, createRealtimeNotifier, installGateway, SERVER_EVENTS, type GatewayServer } from "./gateway/index.ts";
+import { CLIENT_EVENTS, createDeliveryLedger, createRealtimeNotifier, installGateway, SERVER_EVENTS, type GatewayServer } from "./gateway/index.ts";
 import { createHttpApp } from "./http/app.ts";
 import { metricsApp, type MetricsEndpoint } from "./http/metrics-routes.ts";
 import type { Readiness } from "./http/health.ts";
@@ -79,6 +81,11 @@ export type AppOptions = {
   lagIntervalMs?: number;
   /** The cluster's Redis channel prefix under ADAPTER=redis; socket.io's "socket.io" unless given (tests isolate runs). */
   clusterKey?: string;
+  /**
+   * Under ADAPTER=redis, how often this node's presence heartbeat goes to Redis (5 s unless given;
+   * tests pass short ones). A node silent for three of them is dead: its users go offline.
+   */
+  presenceHeartbeatMs?: number;
   /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
   realtime?: Partial<Pick<ServerOptions, "pingInterval" | "pingTimeout" | "connectTimeout" | "upgradeTimeout">> & {
     /** How long a typing indicator lasts without a new typing:start (5 s). */
@@ -99,7 +106,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   try {
     const { applied } = await database.migrate();
     if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
-    // Under a cluster adapter other nodes' users are online: clearing everyone would take them offline.
+    // Under a cluster adapter other nodes' users are online: the cluster's counts decide (below).
     if ((options.clearStalePresence ?? true) && config.adapter === "local") {
       const cleared = await repositories.presence.markAllOffline();
       if (cleared > 0) logger.info("presence left online by a previous run cleared", { users: cleared });
@@ -124,6 +131,13 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   }
 
   const { typingExpiryMs, ...timings } = options.realtime ?? {};
+  const heartbeatMs = options.presenceHeartbeatMs ?? PRESENCE_HEARTBEAT_MS;
+  const presenceSync: PresenceSync | undefined = bus
+    ? createPresenceSync(
+        createRedisPresence(bus.presence, { key: options.clusterKey ?? "socket.io", nodeId: crypto.randomUUID(), timeoutMs: heartbeatMs * PRESENCE_MISSED_HEARTBEATS }),
+        { timers: systemTimers, heartbeatMs, onError: (error, context) => logger.warn(`cluster ${context} failed`, { error }) },
+      )
+    : undefined;
   const trustedProxies = new Set(config.trustedProxies.map(normalizeAddress));
   const metrics = createAppMetrics({
     // Read at scrape time only, when io exists.
@@ -133,6 +147,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     serverEvents: SERVER_EVENTS,
     lagIntervalMs: options.lagIntervalMs,
   });
+  // Under a cluster adapter every chat message reaches this node's sockets once, even when a catch-up
+  // after a bus outage and the bus both bring it.
+  const ledger = bus ? createDeliveryLedger() : undefined;
   const io: GatewayServer = new Server({
     ...timings,
     observer: metrics.realtime,
@@ -142,6 +159,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     serveClient: true,
     logger,
     ...(bus ? { adapter: bus.adapter } : {}),
+    ...(ledger ? { admitBroadcast: ledger.admit } : {}),
     // Behind TRUST_PROXY the client's address comes from X-Forwarded-For (README "Limits").
     addressOf: (peer, request) => clientAddress(peer, request.headers.get("x-forwarded-for"), trustedProxies),
     addressLimits: {
@@ -162,7 +180,38 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     tokens: createTokenService({ secret: jwtSecret, expiresInSeconds: config.jwtLifetimeSeconds }),
     notifier: createRealtimeNotifier(io, logger),
   });
-  const gateway = installGateway(io, { chat, logger, timers: systemTimers, typingExpiryMs, limits: config.limits });
+  const gateway = installGateway(io, {
+    chat,
+    logger,
+    timers: systemTimers,
+    typingExpiryMs,
+    limits: config.limits,
+    ...(presenceSync ? { clusterPresence: presenceSync.port } : {}),
+    ...(ledger ? { ledger } : {}),
+  });
+  if (bus && presenceSync) {
+    try {
+      await startClusterPresence(presenceSync, gateway, repositories, logger, options.clearStalePresence ?? true);
+      await gateway.busCatchUp?.start();
+    } catch (error) {
+      bus.close();
+      health.stop();
+      metrics.stop();
+      if (ownsDatabase) await database.close(0).catch(() => {});
+      throw error;
+    }
+    const catchUp = gateway.busCatchUp;
+    bus.onDrop((connection) => {
+      if (connection === "subscribe") catchUp?.dropped();
+      if (connection === "publish") catchUp?.publishDropped();
+    });
+    bus.onReconnect((connection) => {
+      metrics.bus.reconnected(connection);
+      if (connection === "presence") presenceSync.resync();
+      if (connection === "subscribe") void catchUp?.resumed();
+      if (connection === "publish") catchUp?.publishResumed();
+    });
+  }
 
   let closing: Promise<void> | undefined;
   const readiness = (): Readiness => {
@@ -191,6 +240,11 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     await step("client events in flight", gateway.drain());
     // Sockets are told "server shutting down"; each user's last one going records "offline".
     await step("closing the sockets", io.close());
+    // Its sockets are gone and their counts with them: the node says goodbye instead of being reaped.
+    if (presenceSync) {
+      await step("presence writes", gateway.settled());
+      await step("leaving cluster presence", presenceSync.stop(true).catch((error: unknown) => logger.warn("leaving cluster presence failed", { error })));
+    }
     bus?.close();
     if (stopServer) await step("HTTP requests in flight", stopServer());
     await step("presence writes", gateway.settled());
@@ -217,7 +271,41 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   };
 }
 
-type RedisBus = { adapter: AdapterFactory; close(): void };
+// Presence heartbeats of a node under ADAPTER=redis; three missed ones (15 s) make it dead.
+const PRESENCE_HEARTBEAT_MS = 5000;
+const PRESENCE_MISSED_HEARTBEATS = 3;
+
+/**
+ * Cluster presence at start-up: registers this node, reaps the nodes that died (their users go
+ * offline), starts the heartbeat; then the rows still "online" that no live node counts are what a
+ * crash left behind, and go offline.
+ */
+async function startClusterPresence(
+  sync: PresenceSync,
+  gateway: { presence: Parameters<PresenceSync["start"]>[0] },
+  repositories: ReturnType<typeof createRepositories>,
+  logger: Logger,
+  clearStale: boolean,
+): Promise<void> {
+  await sync.start(gateway.presence);
+  if (!clearStale) return;
+  const { at, users } = await sync.online();
+  const cleared = await repositories.presence.markOfflineExcept(users, at);
+  if (cleared > 0) logger.info("presence left online by a crashed node cleared", { users: cleared });
+}
+
+type BusConnection = "publish" | "subscribe" | "presence";
+
+type RedisBus = {
+  adapter: AdapterFactory;
+  /** The connection for presence counts: no offline queue, so a call during an outage fails at once. */
+  presence: Redis;
+  /** Called each time one of the bus connections is back after a drop. */
+  onReconnect(listener: (connection: BusConnection) => void): void;
+  /** Called when one of the bus connections drops (once per drop). */
+  onDrop(listener: (connection: BusConnection) => void): void;
+  close(): void;
+};
 
 /**
  * The Redis connections of the cluster adapter: one to publish, one to subscribe (a subscribed
@@ -228,23 +316,39 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
   const options = { lazyConnect: true, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 2 };
   const pub = new Redis(url, options);
   const sub = new Redis(url, options);
+  const presence = new Redis(url, { ...options, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  const reconnectListeners: ((connection: BusConnection) => void)[] = [];
+  const dropListeners: ((connection: BusConnection) => void)[] = [];
   let lastError = "";
-  for (const client of [pub, sub]) {
+  const named: [BusConnection, Redis][] = [["publish", pub], ["subscribe", sub], ["presence", presence]];
+  for (const [name, client] of named) {
     // Logged once per kind of failure: a reconnect loop must not flood the log.
     client.on("error", (error: Error) => {
       if (error.message === lastError) return;
       lastError = error.message;
       logger.warn("redis connection failed", { error });
     });
+    let readyBefore = false;
+    let up = false;
+    client.on("close", () => {
+      if (!up) return;
+      up = false;
+      for (const listener of dropListeners) listener(name);
+    });
     client.on("ready", () => {
+      up = true;
       lastError = "";
+      // ioredis subscribes again by itself; the listeners resync what the drop may have lost.
+      if (readyBefore) for (const listener of reconnectListeners) listener(name);
+      readyBefore = true;
     });
   }
   try {
-    await Promise.all([pub.connect(), sub.connect()]);
+    await Promise.all([pub.connect(), sub.connect(), presence.connect()]);
   } catch (error) {
     pub.disconnect();
     sub.disconnect();
+    presence.disconnect();
     throw new Error(`Redis not reachable at ${hostOf(url)} (ADAPTER=redis)`, { cause: error });
   }
   return {
@@ -252,9 +356,13 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
       ...(key === undefined ? {} : { key }),
       onError: (error, context) => logger.error(`redis adapter: ${context}`, { error }),
     }),
+    presence,
+    onReconnect: (listener) => void reconnectListeners.push(listener),
+    onDrop: (listener) => void dropListeners.push(listener),
     close() {
       pub.disconnect();
       sub.disconnect();
+      presence.disconnect();
     },
   };
 }

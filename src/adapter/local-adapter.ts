@@ -25,6 +25,11 @@ export type AdapterDeps = {
   recoveryWindow?: number;
   /** Told how many sockets of this node each broadcast reached (an app's metrics). */
   onBroadcast?: (recipients: number) => void;
+  /**
+   * Asked before a broadcast, from this node or another, reaches this node's sockets; false drops
+   * it here (an app deduplicating what it re-delivered after the bus came back).
+   */
+  admit?: (data: readonly unknown[], options: BroadcastOptions) => boolean;
 };
 
 export type AdapterFactory = (host: AdapterHost, deps: AdapterDeps) => Adapter;
@@ -106,6 +111,7 @@ export class LocalAdapter implements Adapter {
   }
 
   broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
+    if (this.deps.admit && !this.deps.admit(packet.data, options)) return;
     const flags = options.flags ?? {};
     const data = this.recovery && packet.id === undefined && !flags.volatile ? this.recovery.record(packet.data, options) : packet.data;
     const messages = this.deps.encode(data, packet.id);

@@ -62,6 +62,7 @@ export class Namespace<
       publish: (topic, packet, except) => this.publish(topic, packet, except ? this.sockets.get(except.id)?.conn : undefined),
       recoveryWindow: server.recoveryOptions?.maxDisconnectionDuration,
       onBroadcast: broadcastHook(server.options.observer),
+      ...(server.options.admitBroadcast ? { admit: server.options.admitBroadcast } : {}),
     });
   }
 

@@ -1,6 +1,6 @@
 // The application with ADAPTER=redis: two nodes on one database and one Redis, users on different
 // nodes. Room events, messages, DMs, typing and room:created reach across; start-up fails clearly
-// when Redis is not there. (Cluster-wide presence is issue 11 §2, not here.)
+// when Redis is not there. (Presence across nodes: app-presence.test.ts; outages: bus-outage.test.ts.)
 import { describe, expect, test } from "bun:test";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
