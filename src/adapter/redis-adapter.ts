@@ -10,7 +10,9 @@ import {
   eventPacketOf,
   optionsOf,
   RequestType,
+  isDetails,
   roomsOf,
+  serializableDetails,
   shortId,
   wireOptions,
   type BusRecord,
@@ -269,7 +271,7 @@ export class RedisAdapter extends LocalAdapter {
       case RequestType.REMOTE_FETCH: {
         const options = optionsOf(request.opts);
         if (typeof requestId !== "string" || !options) return;
-        this.respond(request, detailsResponse(requestId, this.localDetails(options)));
+        this.respond(request, JSON.stringify({ requestId, sockets: serializableDetails(this.localDetails(options)) }));
         return;
       }
       case RequestType.SERVER_SIDE_EMIT:
@@ -368,23 +370,4 @@ export class RedisAdapter extends LocalAdapter {
     this.ackRequests.clear();
     super.close();
   }
-}
-
-function isDetails(value: unknown): value is SocketDetails {
-  if (typeof value !== "object" || value === null) return false;
-  const details = value as Record<string, unknown>;
-  return typeof details.id === "string" && Array.isArray(details.rooms) && details.rooms.every((room) => typeof room === "string");
-}
-
-/** A fetchSockets answer; a socket whose data JSON cannot carry (a cycle, a BigInt) goes without it. */
-function detailsResponse(requestId: string, sockets: SocketDetails[]): string {
-  const safe = sockets.map((details) => {
-    try {
-      JSON.stringify(details);
-      return details;
-    } catch {
-      return { ...details, data: null };
-    }
-  });
-  return JSON.stringify({ requestId, sockets: safe });
 }
