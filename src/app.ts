@@ -17,10 +17,10 @@ import { settledBy } from "./lib/deadline.ts";
 import type { Logger } from "./lib/logger.ts";
 import { clientAddress, normalizeAddress } from "./lib/client-address.ts";
 import { systemTimers } from "./lib/timers.ts";
-import Redis from "ioredis";
 import { createAppMetrics, type AppMetrics } from "./metrics/app-metrics.ts";
 import { EXPOSITION_CONTENT_TYPE } from "./metrics/exposition.ts";
-import { createRedisAdapter, RedisAdapter, Server, type AdapterFactory, type ServerOptions } from "./socketio/index.ts";
+import { PostgresAdapter, RedisAdapter, Server, type ServerOptions } from "./socketio/index.ts";
+import { connectClusterBus, type ClusterBus } from "./cluster-bus.ts";
 import { serveWebApp } from "./web/page.ts";
 
 export type App = {
@@ -77,7 +77,7 @@ export type AppOptions = {
   clearStalePresence?: boolean;
   /** How often the event-loop lag is sampled (500 ms unless given; tests pass a short one). */
   lagIntervalMs?: number;
-  /** The cluster's Redis channel prefix under ADAPTER=redis; socket.io's "socket.io" unless given (tests isolate runs). */
+  /** The cluster's channel prefix (Redis key / Postgres channelPrefix); socket.io's "socket.io" unless given (tests isolate runs). */
   clusterKey?: string;
   /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
   realtime?: Partial<Pick<ServerOptions, "pingInterval" | "pingTimeout" | "connectTimeout" | "upgradeTimeout">> & {
@@ -115,9 +115,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   );
   health.start();
 
-  let bus: RedisBus | undefined;
+  let bus: ClusterBus | undefined;
   try {
-    bus = config.adapter === "redis" ? await connectRedisBus(config.redisUrl, config.dbConnectTimeoutMs, logger, options.clusterKey) : undefined;
+    bus = await connectClusterBus(config, logger, options.clusterKey);
   } catch (error) {
     if (ownsDatabase) await database.close(0).catch(() => {});
     throw error;
@@ -153,7 +153,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   // The main namespace listens to the cluster before the server takes its first connection.
   const mainAdapter = io.of("/").adapter;
-  if (mainAdapter instanceof RedisAdapter) await mainAdapter.ready;
+  if (mainAdapter instanceof RedisAdapter || mainAdapter instanceof PostgresAdapter) await mainAdapter.ready;
 
   const chat = createChatServices({
     ...repositories,
@@ -191,7 +191,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     await step("client events in flight", gateway.drain());
     // Sockets are told "server shutting down"; each user's last one going records "offline".
     await step("closing the sockets", io.close());
-    bus?.close();
+    // The goodbye (ADAPTER_CLOSE) of the Postgres adapter goes out before its connections end.
+    if (mainAdapter instanceof PostgresAdapter) await step("the cluster goodbye", mainAdapter.drained());
+    if (bus) await step("the cluster bus", bus.close());
     if (stopServer) await step("HTTP requests in flight", stopServer());
     await step("presence writes", gateway.settled());
     health.stop();
@@ -215,55 +217,4 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       return closing;
     },
   };
-}
-
-type RedisBus = { adapter: AdapterFactory; close(): void };
-
-/**
- * The Redis connections of the cluster adapter: one to publish, one to subscribe (a subscribed
- * connection can do nothing else). Start-up fails when Redis is not reachable within the timeout;
- * later the client reconnects by itself and subscribes again.
- */
-async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Logger, key: string | undefined): Promise<RedisBus> {
-  const options = { lazyConnect: true, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 2 };
-  const pub = new Redis(url, options);
-  const sub = new Redis(url, options);
-  let lastError = "";
-  for (const client of [pub, sub]) {
-    // Logged once per kind of failure: a reconnect loop must not flood the log.
-    client.on("error", (error: Error) => {
-      if (error.message === lastError) return;
-      lastError = error.message;
-      logger.warn("redis connection failed", { error });
-    });
-    client.on("ready", () => {
-      lastError = "";
-    });
-  }
-  try {
-    await Promise.all([pub.connect(), sub.connect()]);
-  } catch (error) {
-    pub.disconnect();
-    sub.disconnect();
-    throw new Error(`Redis not reachable at ${hostOf(url)} (ADAPTER=redis)`, { cause: error });
-  }
-  return {
-    adapter: createRedisAdapter(pub, sub, {
-      ...(key === undefined ? {} : { key }),
-      onError: (error, context) => logger.error(`redis adapter: ${context}`, { error }),
-    }),
-    close() {
-      pub.disconnect();
-      sub.disconnect();
-    },
-  };
-}
-
-/** The host of a Redis URL for messages (never its password). */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "REDIS_URL";
-  }
 }

@@ -85,7 +85,7 @@ describe.skipIf(!available)("Postgres adapter: two of our nodes", () => {
     await sentinel;
     expect(seen).toEqual([[1], [2]]);
     // The row is in the table, which was created because it was missing.
-    const [row] = await a.sql.unsafe(`SELECT count(*)::int AS n FROM "${tableName}"`);
+    const [row] = await a.sql.unsafe(`SELECT count(*)::int AS n FROM ${tableName}`);
     expect(Number(row?.n)).toBeGreaterThan(0);
   });
 
@@ -292,7 +292,7 @@ describe.skipIf(!available)("Postgres adapter: two of our nodes", () => {
     ];
     for (const payload of junk) await a.sql.notify(channel, payload);
     // A row of bytes that are not MessagePack, announced like an attachment.
-    const [row] = await a.sql.unsafe(`INSERT INTO "${tableName}" (payload) VALUES ($1) RETURNING id`, [Buffer.from([0xc1, 0xff])]);
+    const [row] = await a.sql.unsafe(`INSERT INTO ${tableName} (payload) VALUES ($1) RETURNING id`, [Buffer.from([0xc1, 0xff])]);
     await a.sql.notify(channel, JSON.stringify({ uid: "other", type: 3, attachmentId: String(row?.id) }));
     const sentinel = waitFor(onB.client, "sentinel");
     a.io.emit("sentinel");

@@ -63,13 +63,13 @@ describe.skipIf(!available)("Postgres adapter: payload sizes", () => {
     await using _node = await startPgNode(cluster, { cleanupInterval: 200 });
     const admin = pgClient();
     try {
-      const [old] = await admin.unsafe(`INSERT INTO "${tableName}" (payload, created_at) VALUES ($1, now() - interval '1 hour') RETURNING id`, [Buffer.from([1])]);
+      const [old] = await admin.unsafe(`INSERT INTO ${tableName} (payload, created_at) VALUES ($1, now() - interval '1 hour') RETURNING id`, [Buffer.from([1])]);
       const deadline = Date.now() + 5000;
       let left = 1;
       // Deleted by the adapter's timer: polled (no event tells when a row goes).
       while (left > 0 && Date.now() < deadline) {
         await Bun.sleep(50);
-        left = (await admin.unsafe(`SELECT 1 FROM "${tableName}" WHERE id = $1::bigint`, [String(old?.id)])).length;
+        left = (await admin.unsafe(`SELECT 1 FROM ${tableName} WHERE id = $1::bigint`, [String(old?.id)])).length;
       }
       expect(left).toBe(0);
     } finally {

@@ -16,6 +16,11 @@ export async function postgresAvailable(suite: string): Promise<boolean> {
   const probe = postgres(POSTGRES_URL, { max: 1, connect_timeout: 1, onnotice: () => {} });
   try {
     await probe`select 1`;
+    // Test tables live in a schema of their own: a test that drops and recreates "public" cannot take them.
+    await probe`create schema if not exists sio_test`.catch((error: unknown) => {
+      // Another run created it at the same moment.
+      if (!(typeof error === "object" && error !== null && "code" in error && error.code === "23505")) throw error;
+    });
     return true;
   } catch {
     console.warn(`skipping ${suite}: no Postgres at 127.0.0.1:5432`);
@@ -28,13 +33,13 @@ export async function postgresAvailable(suite: string): Promise<boolean> {
 /** A channel prefix and an attachment table no other test run shares (runs overlap on one Postgres); short, as channel names must be. */
 export function uniqueCluster(name: string): { channelPrefix: string; tableName: string } {
   const id = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
-  return { channelPrefix: `t-${name.slice(0, 20)}-${id}`, tableName: `sio_att_${id}` };
+  return { channelPrefix: `t-${name.slice(0, 20)}-${id}`, tableName: `sio_test.att_${id}` };
 }
 
 export async function dropTable(tableName: string): Promise<void> {
   const sql = pgClient();
   try {
-    await sql.unsafe(`DROP TABLE IF EXISTS "${tableName}"`);
+    await sql.unsafe(`DROP TABLE IF EXISTS ${tableName}`);
   } finally {
     await sql.end({ timeout: 1 });
   }
