@@ -1,10 +1,10 @@
-// Two of our nodes on one Postgres (the Postgres adapter): broadcasts (all, room, except, from a
-// socket, binary), fetchSockets, socketsJoin/Leave, disconnectSockets, serverSideEmit with acks and
-// broadcasts with acks reach across nodes; a node acts on its own documents once; garbage is ignored.
+// Two of our nodes on one Postgres (the Postgres adapter): the shared two-node scenarios, and what is
+// Postgres's own: binary through the attachment table, a closing node counted out at once, garbage
+// on the channel ignored, a dropped listening connection that LISTENs again.
 import { afterAll, describe, expect, test } from "bun:test";
-import { rejectionOf } from "../support/promises.ts";
-import { expectNoEvent, record, waitFor } from "../support/sio-client.ts";
+import { record, waitFor } from "../support/sio-client.ts";
 import { clusterFormed, dropTable, pgClient, postgresAvailable, startPgNode, uniqueCluster } from "./postgres-support.ts";
+import { twoNodeScenarios, type ClusterDriver } from "./two-node-scenarios.ts";
 
 const available = await postgresAvailable("Postgres adapter tests");
 const { tableName } = uniqueCluster("file");
@@ -14,256 +14,49 @@ afterAll(async () => {
   if (available) await dropTable(tableName);
 });
 
+/** Two of our nodes under a channel prefix of their own, returned once each counts the other (heartbeats exchanged). */
+const postgresDriver: ClusterDriver = {
+  async start({ requestsTimeout, setupB } = {}) {
+    const cluster = clusterOf("pair");
+    const a = await startPgNode(cluster, requestsTimeout === undefined ? {} : { requestsTimeout });
+    const b = await startPgNode(cluster, {}, setupB);
+    await clusterFormed([a, b]);
+    return {
+      a,
+      b,
+      async [Symbol.asyncDispose]() {
+        await b[Symbol.asyncDispose]();
+        await a[Symbol.asyncDispose]();
+      },
+    };
+  },
+  silentNodeError: "timeout reached: missing 1 responses",
+};
+
 describe.skipIf(!available)("Postgres adapter: two of our nodes", () => {
-  test("io.emit reaches the clients of both nodes, once each", async () => {
-    const cluster = clusterOf("emit");
-    await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster);
-    const onA = await a.client();
-    const onB = await b.client({ transports: ["polling"] });
-    const seenA = record(onA.client, "hello");
-    const got = [waitFor(onA.client, "hello"), waitFor(onB.client, "hello")];
-    a.io.emit("hello", { from: "a" }, 2);
-    expect(await Promise.all(got)).toEqual([
-      [{ from: "a" }, 2],
-      [{ from: "a" }, 2],
-    ]);
-    // A sentinel sent after: the node did not also deliver its own document back from Postgres.
-    const sentinel = waitFor(onA.client, "sentinel");
-    a.io.emit("sentinel");
-    await sentinel;
-    expect(seenA.length).toBe(1);
-  });
+  twoNodeScenarios(postgresDriver);
 
-  test("to(room), except(room) and socket.broadcast across nodes", async () => {
-    const cluster = clusterOf("rooms");
-    await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster);
-    const member = await b.client();
-    const outsider = await b.client();
-    const sender = await a.client();
-    member.socket.join("study");
-
-    const toRoom = waitFor(member.client, "room-only");
-    const notOutsider = expectNoEvent(outsider.client, "room-only", 300);
-    a.io.to("study").emit("room-only", 1);
-    expect(await toRoom).toEqual([1]);
-    await notOutsider;
-
-    const toOutsider = waitFor(outsider.client, "not-study");
-    const notMember = expectNoEvent(member.client, "not-study", 300);
-    a.io.except("study").emit("not-study", 2);
-    expect(await toOutsider).toEqual([2]);
-    await notMember;
-
-    const others = [waitFor(member.client, "from-socket"), waitFor(outsider.client, "from-socket")];
-    const notSelf = expectNoEvent(sender.client, "from-socket", 300);
-    sender.socket.broadcast.emit("from-socket", 3);
-    expect(await Promise.all(others)).toEqual([[3], [3]]);
-    await notSelf;
-
-    const direct = waitFor(outsider.client, "direct");
-    a.io.to(outsider.socket.id).emit("direct", 4);
-    expect(await direct).toEqual([4]);
-  });
-
-  test("binary payloads cross through the attachment table intact, in order with the documents around them", async () => {
+  test("binary goes through the attachment table, created because it was missing", async () => {
     const cluster = clusterOf("binary");
     await using a = await startPgNode(cluster);
     await using b = await startPgNode(cluster);
     const onB = await b.client();
-    const seen = record(onB.client, "seq");
-    const got = waitFor<[Buffer, { nested: Buffer }]>(onB.client, "bin");
-    a.io.emit("seq", 1);
-    a.io.emit("bin", new Uint8Array([1, 2, 3, 255]), { nested: Buffer.from("hé") });
-    a.io.emit("seq", 2);
-    const [bytes, { nested }] = await got;
-    expect([...new Uint8Array(bytes)]).toEqual([1, 2, 3, 255]);
-    expect(Buffer.from(nested).toString()).toBe("hé");
-    const sentinel = waitFor(onB.client, "sentinel");
-    a.io.emit("sentinel");
-    await sentinel;
-    expect(seen).toEqual([[1], [2]]);
-    // The row is in the table, which was created because it was missing.
+    const got = waitFor<[Buffer]>(onB.client, "bin");
+    a.io.emit("bin", Buffer.from([7, 0, 7]));
+    expect([...new Uint8Array((await got)[0])]).toEqual([7, 0, 7]);
     const [row] = await a.sql.unsafe(`SELECT count(*)::int AS n FROM ${tableName}`);
     expect(Number(row?.n)).toBeGreaterThan(0);
   });
 
-  test("fetchSockets lists both nodes' sockets; a remote one can be emitted to, joined and disconnected", async () => {
-    const cluster = clusterOf("fetch");
-    await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster);
-    await clusterFormed([a, b]);
-    const local = await a.client();
-    const remote = await b.client();
-    remote.socket.data = { user: "bea" };
-    remote.socket.join("r1");
-
-    const all = await a.io.fetchSockets();
-    expect(all.map((s) => s.id).sort()).toEqual([local.socket.id, remote.socket.id].sort());
-    const [found] = await a.io.in("r1").fetchSockets();
-    expect(found?.id).toBe(remote.socket.id);
-    expect(found?.data).toEqual({ user: "bea" });
-    expect([...(found?.rooms ?? [])].sort()).toEqual([remote.socket.id, "r1"].sort());
-    expect(found?.handshake.query.EIO).toBe("4");
-
-    const hello = waitFor(remote.client, "hi");
-    found?.emit("hi", "there");
-    expect(await hello).toEqual(["there"]);
-
-    found?.join("r2");
-    const inR2 = waitFor(remote.client, "r2");
-    // The join travels the channel like the emit after it: in order on one connection.
-    a.io.to("r2").emit("r2", true);
-    expect(await inR2).toEqual([true]);
-    expect(b.io.of("/").adapter.socketRooms(remote.socket.id)?.has("r2")).toBe(true);
-
-    const gone = waitFor(remote.client, "disconnect");
-    found?.disconnect();
-    expect(await gone).toEqual(["io server disconnect"]);
-  });
-
-  test("socketsJoin, socketsLeave and disconnectSockets act on the other node too", async () => {
-    const cluster = clusterOf("bulk");
-    await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster);
-    const onA = await a.client();
-    const onB = await b.client();
-
-    a.io.socketsJoin("all-in");
-    const both = [waitFor(onA.client, "joined"), waitFor(onB.client, "joined")];
-    a.io.to("all-in").emit("joined");
-    await Promise.all(both);
-    expect(b.io.of("/").adapter.rooms.get("all-in")?.has(onB.socket.id)).toBe(true);
-
-    a.io.in("all-in").socketsLeave("all-in");
-    const sentinel = waitFor(onB.client, "sentinel");
-    a.io.emit("sentinel");
-    await sentinel;
-    expect(b.io.of("/").adapter.rooms.has("all-in")).toBe(false);
-    expect(a.io.of("/").adapter.rooms.has("all-in")).toBe(false);
-
-    const goneB = waitFor(onB.client, "disconnect");
-    const goneA = waitFor(onA.client, "disconnect");
-    a.io.disconnectSockets();
-    expect(await Promise.all([goneA, goneB])).toEqual([["io server disconnect"], ["io server disconnect"]]);
-  });
-
-  test("allSockets, allRooms and serverCount see the whole cluster; a closed node leaves the count at once", async () => {
-    const cluster = clusterOf("count");
+  test("a node that closes is counted out at once (ADAPTER_CLOSE), without waiting for the heartbeat timeout", async () => {
+    const cluster = clusterOf("close");
     await using a = await startPgNode(cluster);
     const b = await startPgNode(cluster);
     await clusterFormed([a, b]);
-    const onA = await a.client();
-    const onB = await b.client();
-    expect(await a.io.of("/").adapter.serverCount()).toBe(2);
-    expect([...(await a.io.allSockets())].sort()).toEqual([onA.socket.id, onB.socket.id].sort());
-    onB.socket.join("x");
-    expect([...(await a.io.of("/").adapter.allRooms())]).toContain("x");
-    // ADAPTER_CLOSE: counted out without waiting for the heartbeat timeout (10 s by default, longer than this test's wait).
+    // The default timeout is 10 s, longer than this test may wait.
     await b[Symbol.asyncDispose]();
     await a.adapter.whenServerCount(1);
-    await a.adapter.ready;
     expect(await a.io.of("/").adapter.serverCount()).toBe(1);
-  });
-
-  test("serverSideEmit reaches the other node; with an ack each other node answers once", async () => {
-    const cluster = clusterOf("sse");
-    await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster, {}, (io) => {
-      io.on("question", (n: unknown, ack: unknown) => {
-        if (typeof ack === "function") ack({ answer: Number(n) * 2 });
-      });
-    });
-    await clusterFormed([a, b]);
-    const heard = waitFor(b.io.of("/"), "note");
-    const notSelf = expectNoEvent(a.io.of("/"), "note", 300);
-    a.io.serverSideEmit("note", "x", 1);
-    expect(await heard).toEqual(["x", 1]);
-    await notSelf;
-
-    expect(await a.io.serverSideEmitWithAck("question", 21)).toEqual([{ answer: 42 }]);
-    const answered = new Promise<unknown[]>((resolve, reject) =>
-      a.io.serverSideEmit("question", 1, (error: Error | null, responses: unknown[]) => (error ? reject(error) : resolve(responses))),
-    );
-    expect(await answered).toEqual([{ answer: 2 }]);
-  });
-
-  test("serverSideEmitWithAck fails after the request timeout when a node does not answer", async () => {
-    const cluster = clusterOf("sse-timeout");
-    await using a = await startPgNode(cluster, { requestsTimeout: 200 });
-    await using b = await startPgNode(cluster);
-    await clusterFormed([a, b]);
-    b.io.on("silent", () => {});
-    const error = await rejectionOf(a.io.serverSideEmitWithAck("silent"));
-    expect(String(error)).toContain("timeout reached: missing 1 responses");
-  });
-
-  test("a broadcast with acks collects every client's answer on both nodes", async () => {
-    const cluster = clusterOf("acks");
-    await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster);
-    await clusterFormed([a, b]);
-    const clients = [await a.client(), await b.client(), await b.client({ transports: ["polling"] })];
-    clients.forEach(({ client }, i) => client.on("ask", (ack: (answer: unknown) => void) => ack(`c${i}`)));
-    const answers = await a.io.timeout(2000).emitWithAck("ask");
-    expect(answers.map(String).sort()).toEqual(["c0", "c1", "c2"]);
-
-    const onlyRemote = await a.io.except(clients[0]?.socket.id ?? "").timeout(2000).emitWithAck("ask");
-    expect(onlyRemote.map(String).sort()).toEqual(["c1", "c2"]);
-  });
-
-  test("a broadcast with acks times out when a remote client never answers", async () => {
-    const cluster = clusterOf("acks-timeout");
-    await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster);
-    await clusterFormed([a, b]);
-    const silent = await b.client();
-    silent.client.on("ask", () => {});
-    const error = await rejectionOf(a.io.timeout(300).emitWithAck("ask"));
-    expect(String(error)).toContain("operation has timed out");
-  });
-
-  test("local broadcasts stay on their node", async () => {
-    const cluster = clusterOf("local");
-    await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster);
-    const onA = await a.client();
-    const onB = await b.client();
-    const notRemote = expectNoEvent(onB.client, "here", 300);
-    const mine = waitFor(onA.client, "here");
-    a.io.local.emit("here");
-    await mine;
-    await notRemote;
-    expect((await a.io.local.fetchSockets()).map((s) => s.id)).toEqual([onA.socket.id]);
-  });
-
-  test("a broadcast from the bus reaches this node's WebSocket clients as one Bun topic publish, no per-socket send", async () => {
-    const cluster = clusterOf("topics");
-    await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster);
-    const members = [await b.client(), await b.client(), await b.client()];
-    for (const { socket } of members) socket.join("lecture");
-    const topics: string[] = [];
-    const publish = b.io.publish.bind(b.io);
-    b.io.publish = (topic, messages, except) => {
-      topics.push(topic);
-      publish(topic, messages, except);
-    };
-    const sends = members.map(({ socket }) => {
-      const counted = { calls: 0 };
-      const deliver = socket.deliver.bind(socket);
-      socket.deliver = (messages) => {
-        counted.calls++;
-        deliver(messages);
-      };
-      return counted;
-    });
-    const got = members.map(({ client }) => waitFor(client, "in-lecture"));
-    a.io.to("lecture").emit("in-lecture", 1);
-    await Promise.all(got);
-    expect(topics.length).toBe(1);
-    expect(sends.map((s) => s.calls)).toEqual([0, 0, 0]);
   });
 
   test("garbage and foreign documents on the channel change nothing and crash nothing", async () => {
