@@ -2,6 +2,7 @@
 // nodes of this server and socket.io nodes with the official adapter share one cluster; nodes are
 // counted by heartbeat. What reaches this node's sockets still goes out through the local adapter's Bun topics.
 import { eventPacketOf, EVENT, isDetails, optionsOf, roomsOf, serializableDetails, shortId, wireOptions, type BusRecord } from "./cluster-protocol.ts";
+import { AckRequests, forgetAcksAfter } from "./ack-requests.ts";
 import { LocalAdapter, type AdapterDeps, type AdapterFactory } from "./local-adapter.ts";
 import { NodeLiveness } from "./node-liveness.ts";
 import { PendingRequests } from "./pending-requests.ts";
@@ -30,8 +31,6 @@ const DEFAULTS: PostgresAdapterOptions = {
   onError: (error, context) => console.error(`postgres adapter: ${context}`, error),
 };
 
-type AckRequest = { sent: (clientCount: number) => void; ack: (...args: unknown[]) => void };
-
 /** The adapter factory for Server options: `new Server({ adapter: createPostgresAdapter(sql) })` with a postgres.js `sql`. */
 export function createPostgresAdapter(client: PostgresBusClient, options: Partial<PostgresAdapterOptions> = {}): AdapterFactory {
   const resolved = { ...DEFAULTS, ...options };
@@ -48,7 +47,7 @@ export class PostgresAdapter extends LocalAdapter {
   readonly ready: Promise<void>;
   private readonly liveness: NodeLiveness;
   private readonly requests: PendingRequests;
-  private readonly ackRequests = new Map<string, AckRequest>();
+  private readonly ackRequests = new AckRequests();
   private readonly heartbeat: Timer;
   private unlisten: (() => void) | undefined;
   private closed = false;
@@ -129,9 +128,7 @@ export class PostgresAdapter extends LocalAdapter {
   ): void {
     if (!options.flags?.local) {
       const requestId = shortId() + shortId();
-      this.ackRequests.set(requestId, { sent, ack });
-      // Without an answer per receiver there is no telling when the last remote ack came: forget after the timeout.
-      setTimeout(() => this.ackRequests.delete(requestId), options.flags?.timeout ?? this.options.requestsTimeout).unref();
+      this.ackRequests.add(requestId, { sent, ack }, options.flags?.timeout ?? this.options.requestsTimeout);
       // The packet goes without our ack id: each node numbers the acks of its own sockets.
       const data = { packet: { type: EVENT, data: packet.data, nsp: this.host.name }, requestId, opts: wireOptions(options) };
       this.publish({ type: MessageType.BROADCAST, data });
@@ -275,7 +272,7 @@ export class PostgresAdapter extends LocalAdapter {
         return;
       case MessageType.BROADCAST_CLIENT_COUNT:
       case MessageType.BROADCAST_ACK: {
-        const request = typeof data.requestId === "string" ? this.ackRequests.get(data.requestId) : undefined;
+        const request = this.ackRequests.get(data.requestId);
         if (!request) return;
         if (type === MessageType.BROADCAST_ACK) request.ack(data.packet);
         else if (typeof data.clientCount === "number") request.sent(data.clientCount);
@@ -301,10 +298,7 @@ export class PostgresAdapter extends LocalAdapter {
       (clientCount) => this.respond(MessageType.BROADCAST_CLIENT_COUNT, { requestId, clientCount }),
       (answer) => this.respond(MessageType.BROADCAST_ACK, { requestId, packet: answer }),
     );
-    // Receivers that never answer must not keep their callbacks: they go at the sender's timeout.
-    setTimeout(() => {
-      for (const socket of this.host.sockets.values()) socket.forgetAck(id);
-    }, options.flags?.timeout ?? this.options.requestsTimeout).unref();
+    forgetAcksAfter(this.host, id, options.flags?.timeout ?? this.options.requestsTimeout);
   }
 
   private onServerSideEmit(data: BusRecord): void {
