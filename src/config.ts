@@ -180,6 +180,9 @@ export type MetricsConfig = {
   listen: { host: string; port: number } | undefined;
 };
 
+/** Every environment variable the server reads (`--help` documents each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.entries);
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }

@@ -16,7 +16,7 @@ const available = await redisAvailable("application cluster tests");
 
 // Both nodes use the suite's shared test database (handed to createApp); the config only has to
 // name a Postgres, as a cluster needs one.
-const CLUSTER_ENV = { ADAPTER: "redis", DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/unused" };
+const CLUSTER_ENV = { ADAPTER: "redis", DATABASE_URL: process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/unused" };
 
 describe.skipIf(!available)("two application nodes on Redis", () => {
   test("room:created, room:userJoined, message:received, dm:received and typing:update reach users on the other node", async () => {
