@@ -16,7 +16,7 @@ import { POSTGRES_URL, postgresAvailable, uniqueCluster } from "./postgres-suppo
 const available = await postgresAvailable("application cluster tests on Postgres");
 
 // Both nodes use the suite's shared test database (handed to createApp); the bus runs on the Postgres DATABASE_URL names.
-const CLUSTER_ENV = { ADAPTER: "postgres", DATABASE_URL: process.env.DATABASE_URL ?? POSTGRES_URL };
+const CLUSTER_ENV = { ADAPTER: "postgres", DATABASE_URL: process.env.DATABASE_URL || POSTGRES_URL };
 
 describe.skipIf(!available)("two application nodes on Postgres", () => {
   test("room:created, room:userJoined, message:received, dm:received and typing:update reach users on the other node", async () => {
