@@ -81,6 +81,11 @@ export class PostgresAdapter extends LocalAdapter {
     else this.unlisten = unlisten;
   }
 
+  /** The uids of the other nodes this node counts now. */
+  get otherNodes(): string[] {
+    return this.liveness.uids;
+  }
+
   /** Resolves once this node counts exactly `count` nodes (itself included): tests wait on it instead of sleeping. */
   whenServerCount(count: number): Promise<void> {
     return this.liveness.when((others) => others + 1 === count);
