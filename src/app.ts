@@ -19,10 +19,10 @@ import { settledBy } from "./lib/deadline.ts";
 import type { Logger } from "./lib/logger.ts";
 import { clientAddress, normalizeAddress } from "./lib/client-address.ts";
 import { systemTimers } from "./lib/timers.ts";
-import Redis from "ioredis";
 import { createAppMetrics, type AppMetrics } from "./metrics/app-metrics.ts";
 import { EXPOSITION_CONTENT_TYPE } from "./metrics/exposition.ts";
-import { createRedisAdapter, RedisAdapter, Server, type AdapterFactory, type ServerOptions } from "./socketio/index.ts";
+import { PostgresAdapter, RedisAdapter, Server, type ServerOptions } from "./socketio/index.ts";
+import { connectClusterBus, type ClusterBus } from "./cluster-bus.ts";
 import { serveWebApp } from "./web/page.ts";
 
 export type App = {
@@ -79,7 +79,7 @@ export type AppOptions = {
   clearStalePresence?: boolean;
   /** How often the event-loop lag is sampled (500 ms unless given; tests pass a short one). */
   lagIntervalMs?: number;
-  /** The cluster's Redis channel prefix under ADAPTER=redis; socket.io's "socket.io" unless given (tests isolate runs). */
+  /** The cluster's channel prefix (Redis key / Postgres channelPrefix); socket.io's "socket.io" unless given (tests isolate runs). */
   clusterKey?: string;
   /**
    * Under ADAPTER=redis, how often this node's presence heartbeat goes to Redis (5 s unless given;
@@ -122,9 +122,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   );
   health.start();
 
-  let bus: RedisBus | undefined;
+  let bus: ClusterBus | undefined;
   try {
-    bus = config.adapter === "redis" ? await connectRedisBus(config.redisUrl, config.dbConnectTimeoutMs, logger, options.clusterKey) : undefined;
+    bus = await connectClusterBus(config, logger, options.clusterKey);
   } catch (error) {
     if (ownsDatabase) await database.close(0).catch(() => {});
     throw error;
@@ -132,7 +132,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   const { typingExpiryMs, ...timings } = options.realtime ?? {};
   const heartbeatMs = options.presenceHeartbeatMs ?? PRESENCE_HEARTBEAT_MS;
-  const presenceSync: PresenceSync | undefined = bus
+  // Cluster-wide presence needs Redis; on Postgres (no presence counts there yet) it stays per node.
+  const presenceSync: PresenceSync | undefined = bus?.presence
     ? createPresenceSync(
         createRedisPresence(bus.presence, { key: options.clusterKey ?? "socket.io", nodeId: crypto.randomUUID(), timeoutMs: heartbeatMs * PRESENCE_MISSED_HEARTBEATS }),
         { timers: systemTimers, heartbeatMs, onError: (error, context) => logger.warn(`cluster ${context} failed`, { error }) },
@@ -171,7 +172,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   // The main namespace listens to the cluster before the server takes its first connection.
   const mainAdapter = io.of("/").adapter;
-  if (mainAdapter instanceof RedisAdapter) await mainAdapter.ready;
+  if (mainAdapter instanceof RedisAdapter || mainAdapter instanceof PostgresAdapter) await mainAdapter.ready;
 
   const chat = createChatServices({
     ...repositories,
@@ -194,7 +195,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       await startClusterPresence(presenceSync, gateway, repositories, logger, options.clearStalePresence ?? true);
       await gateway.busCatchUp?.start();
     } catch (error) {
-      bus.close();
+      await bus.close();
       health.stop();
       metrics.stop();
       if (ownsDatabase) await database.close(0).catch(() => {});
@@ -245,7 +246,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       await step("presence writes", gateway.settled());
       await step("leaving cluster presence", presenceSync.stop(true).catch((error: unknown) => logger.warn("leaving cluster presence failed", { error })));
     }
-    bus?.close();
+    // The goodbye (ADAPTER_CLOSE) of the Postgres adapter goes out before its connections end.
+    if (mainAdapter instanceof PostgresAdapter) await step("the cluster goodbye", mainAdapter.drained());
+    if (bus) await step("the cluster bus", bus.close());
     if (stopServer) await step("HTTP requests in flight", stopServer());
     await step("presence writes", gateway.settled());
     health.stop();
@@ -292,86 +295,4 @@ async function startClusterPresence(
   const { at, users } = await sync.online();
   const cleared = await repositories.presence.markOfflineExcept(users, at);
   if (cleared > 0) logger.info("presence left online by a crashed node cleared", { users: cleared });
-}
-
-type BusConnection = "publish" | "subscribe" | "presence";
-
-type RedisBus = {
-  adapter: AdapterFactory;
-  /** The connection for presence counts: no offline queue, so a call during an outage fails at once. */
-  presence: Redis;
-  /** Called each time one of the bus connections is back after a drop. */
-  onReconnect(listener: (connection: BusConnection) => void): void;
-  /** Called when one of the bus connections drops (once per drop). */
-  onDrop(listener: (connection: BusConnection) => void): void;
-  close(): void;
-};
-
-/**
- * The Redis connections of the cluster adapter: one to publish, one to subscribe (a subscribed
- * connection can do nothing else). Start-up fails when Redis is not reachable within the timeout;
- * later the client reconnects by itself and subscribes again.
- */
-async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Logger, key: string | undefined): Promise<RedisBus> {
-  const options = { lazyConnect: true, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 2 };
-  const pub = new Redis(url, options);
-  const sub = new Redis(url, options);
-  const presence = new Redis(url, { ...options, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-  const reconnectListeners: ((connection: BusConnection) => void)[] = [];
-  const dropListeners: ((connection: BusConnection) => void)[] = [];
-  let lastError = "";
-  const named: [BusConnection, Redis][] = [["publish", pub], ["subscribe", sub], ["presence", presence]];
-  for (const [name, client] of named) {
-    // Logged once per kind of failure: a reconnect loop must not flood the log.
-    client.on("error", (error: Error) => {
-      if (error.message === lastError) return;
-      lastError = error.message;
-      logger.warn("redis connection failed", { error });
-    });
-    let readyBefore = false;
-    let up = false;
-    client.on("close", () => {
-      if (!up) return;
-      up = false;
-      for (const listener of dropListeners) listener(name);
-    });
-    client.on("ready", () => {
-      up = true;
-      lastError = "";
-      // ioredis subscribes again by itself; the listeners resync what the drop may have lost.
-      if (readyBefore) for (const listener of reconnectListeners) listener(name);
-      readyBefore = true;
-    });
-  }
-  try {
-    await Promise.all([pub.connect(), sub.connect(), presence.connect()]);
-  } catch (error) {
-    pub.disconnect();
-    sub.disconnect();
-    presence.disconnect();
-    throw new Error(`Redis not reachable at ${hostOf(url)} (ADAPTER=redis)`, { cause: error });
-  }
-  return {
-    adapter: createRedisAdapter(pub, sub, {
-      ...(key === undefined ? {} : { key }),
-      onError: (error, context) => logger.error(`redis adapter: ${context}`, { error }),
-    }),
-    presence,
-    onReconnect: (listener) => void reconnectListeners.push(listener),
-    onDrop: (listener) => void dropListeners.push(listener),
-    close() {
-      pub.disconnect();
-      sub.disconnect();
-      presence.disconnect();
-    },
-  };
-}
-
-/** The host of a Redis URL for messages (never its password). */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "REDIS_URL";
-  }
 }

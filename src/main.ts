@@ -31,7 +31,7 @@ Configuration comes from the environment:
   METRICS_PORT  serve /metrics on this port instead of PORT (0 picks a free one)
   METRICS_HOST  address for METRICS_PORT (default HOST; e.g. 127.0.0.1 for local scrapers only)
   NODE_ENV      development | production | test (default development)
-  ADAPTER       local | redis: how nodes share rooms and broadcasts (default local; redis needs DATABASE_URL)
+  ADAPTER       local | redis | postgres: how nodes share rooms and broadcasts (default local; redis and postgres need DATABASE_URL)
   REDIS_URL     the Redis of ADAPTER=redis (default redis://127.0.0.1:6379)
   TRUST_PROXY   proxy addresses whose X-Forwarded-For names the client, comma separated (default none)
 Limits (README "Limits"):

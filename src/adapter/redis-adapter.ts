@@ -10,12 +10,15 @@ import {
   eventPacketOf,
   optionsOf,
   RequestType,
+  isDetails,
   roomsOf,
+  serializableDetails,
   shortId,
   wireOptions,
   type BusRecord,
   type ClusterChannels,
 } from "./cluster-protocol.ts";
+import { AckRequests, forgetAcksAfter } from "./ack-requests.ts";
 import { LocalAdapter, type AdapterDeps, type AdapterFactory } from "./local-adapter.ts";
 import { PendingRequests } from "./pending-requests.ts";
 import type { RedisPublisher, RedisSubscriber } from "./redis-client.ts";
@@ -39,8 +42,6 @@ const DEFAULTS: RedisAdapterOptions = {
   onError: (error, context) => console.error(`redis adapter: ${context}`, error),
 };
 
-type AckRequest = { sent: (clientCount: number) => void; ack: (...args: unknown[]) => void };
-
 /** The adapter factory for Server options: `new Server({ adapter: createRedisAdapter(pub, sub) })`. */
 export function createRedisAdapter(pub: RedisPublisher, sub: RedisSubscriber, options: Partial<RedisAdapterOptions> = {}): AdapterFactory {
   const resolved = { ...DEFAULTS, ...options };
@@ -54,7 +55,7 @@ export class RedisAdapter extends LocalAdapter {
   /** Resolves once this node listens to the cluster (its broadcasts and requests). */
   readonly ready: Promise<void>;
   private readonly requests: PendingRequests;
-  private readonly ackRequests = new Map<string, AckRequest>();
+  private readonly ackRequests = new AckRequests();
   private publishFailing = false;
   private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) =>
     this.onBroadcast(channel.toString(), message);
@@ -118,9 +119,7 @@ export class RedisAdapter extends LocalAdapter {
   ): void {
     if (!options.flags?.local) {
       const requestId = shortId();
-      this.ackRequests.set(requestId, { sent, ack });
-      // Without an answer per receiver there is no telling when the last remote ack came: forget after the timeout.
-      setTimeout(() => this.ackRequests.delete(requestId), options.flags?.timeout ?? this.options.requestsTimeout).unref();
+      this.ackRequests.add(requestId, { sent, ack }, options.flags?.timeout ?? this.options.requestsTimeout);
       // The packet goes without our ack id: each node numbers the acks of its own sockets.
       const body = { uid: this.uid, requestId, type: RequestType.BROADCAST, packet: { type: EVENT, data: packet.data, nsp: this.host.name }, opts: wireOptions(options) };
       this.publish(this.channels.request, msgpackEncode(body));
@@ -269,7 +268,7 @@ export class RedisAdapter extends LocalAdapter {
       case RequestType.REMOTE_FETCH: {
         const options = optionsOf(request.opts);
         if (typeof requestId !== "string" || !options) return;
-        this.respond(request, detailsResponse(requestId, this.localDetails(options)));
+        this.respond(request, JSON.stringify({ requestId, sockets: serializableDetails(this.localDetails(options)) }));
         return;
       }
       case RequestType.SERVER_SIDE_EMIT:
@@ -334,10 +333,7 @@ export class RedisAdapter extends LocalAdapter {
       (clientCount) => this.respond(request, JSON.stringify({ type: RequestType.BROADCAST_CLIENT_COUNT, requestId, clientCount })),
       (answer) => this.respond(request, msgpackEncode({ type: RequestType.BROADCAST_ACK, requestId, packet: answer })),
     );
-    // Receivers that never answer must not keep their callbacks: they go at the sender's timeout.
-    setTimeout(() => {
-      for (const socket of this.host.sockets.values()) socket.forgetAck(id);
-    }, options.flags?.timeout ?? this.options.requestsTimeout).unref();
+    forgetAcksAfter(this.host, id, options.flags?.timeout ?? this.options.requestsTimeout);
   }
 
   /** Answers on the shared response channel, or the asker's own when this node is set to. */
@@ -368,23 +364,4 @@ export class RedisAdapter extends LocalAdapter {
     this.ackRequests.clear();
     super.close();
   }
-}
-
-function isDetails(value: unknown): value is SocketDetails {
-  if (typeof value !== "object" || value === null) return false;
-  const details = value as Record<string, unknown>;
-  return typeof details.id === "string" && Array.isArray(details.rooms) && details.rooms.every((room) => typeof room === "string");
-}
-
-/** A fetchSockets answer; a socket whose data JSON cannot carry (a cycle, a BigInt) goes without it. */
-function detailsResponse(requestId: string, sockets: SocketDetails[]): string {
-  const safe = sockets.map((details) => {
-    try {
-      JSON.stringify(details);
-      return details;
-    } catch {
-      return { ...details, data: null };
-    }
-  });
-  return JSON.stringify({ requestId, sockets: safe });
 }

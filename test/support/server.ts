@@ -32,7 +32,7 @@ export type TestServerOptions = {
   logger?: Logger;
   /** The event-loop lag sampling interval (AppOptions.lagIntervalMs). */
   lagIntervalMs?: number;
-  /** The Redis channel prefix under ADAPTER=redis (AppOptions.clusterKey). */
+  /** The cluster channel prefix under ADAPTER=redis or postgres (AppOptions.clusterKey). */
   clusterKey?: string;
   /** Presence heartbeat under ADAPTER=redis (AppOptions.presenceHeartbeatMs). */
   presenceHeartbeatMs?: number;
