@@ -190,6 +190,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     ...(presenceSync ? { clusterPresence: presenceSync.port } : {}),
     ...(ledger ? { ledger } : {}),
   });
+  // Counted on either bus (README "Metrics"): Redis connections back, or Postgres listening again.
+  bus?.onReconnect((connection) => metrics.bus.reconnected(connection));
   if (bus && presenceSync) {
     try {
       await startClusterPresence(presenceSync, gateway, repositories, logger, options.clearStalePresence ?? true);
@@ -207,7 +209,6 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       if (connection === "publish") catchUp?.publishDropped();
     });
     bus.onReconnect((connection) => {
-      metrics.bus.reconnected(connection);
       if (connection === "presence") presenceSync.resync();
       if (connection === "subscribe") void catchUp?.resumed();
       if (connection === "publish") catchUp?.publishResumed();

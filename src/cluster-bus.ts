@@ -106,6 +106,7 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     onnotice: () => {},
     connection: { application_name: "studyconnect-bus" },
   });
+  const reconnectListeners: ((connection: BusConnection) => void)[] = [];
   try {
     await sql`select 1`;
   } catch (error) {
@@ -116,9 +117,12 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     adapter: createPostgresAdapter(sql, {
       ...(channelPrefix === undefined ? {} : { channelPrefix }),
       onError: (error, context) => logger.error(`postgres adapter: ${context}`, { error }),
+      // postgres.js listens again by itself after a drop; the adapter announces itself again.
+      onRelisten: () => {
+        for (const listener of reconnectListeners) listener("subscribe");
+      },
     }),
-    // postgres.js listens again by itself after a drop; the adapter announces itself again.
-    onReconnect: () => {},
+    onReconnect: (listener) => void reconnectListeners.push(listener),
     onDrop: () => {},
     async close() {
       await sql.end({ timeout: 2 });

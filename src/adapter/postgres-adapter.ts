@@ -18,6 +18,8 @@ export type PostgresAdapterOptions = PostgresBusOptions & {
   heartbeatTimeout: number;
   /** Milliseconds to wait for the other nodes' answers (fetchSockets, serverSideEmitWithAck…). */
   requestsTimeout: number;
+  /** Called each time LISTEN is established again after the listening connection dropped (for metrics). */
+  onRelisten: () => void;
 };
 
 const DEFAULTS: PostgresAdapterOptions = {
@@ -29,6 +31,7 @@ const DEFAULTS: PostgresAdapterOptions = {
   heartbeatTimeout: 10_000,
   requestsTimeout: 5000,
   onError: (error, context) => console.error(`postgres adapter: ${context}`, error),
+  onRelisten: () => {},
 };
 
 /** The adapter factory for Server options: `new Server({ adapter: createPostgresAdapter(sql) })` with a postgres.js `sql`. */
@@ -74,9 +77,12 @@ export class PostgresAdapter extends LocalAdapter {
     // A longer name would be cut by LISTEN and refused by NOTIFY: this namespace then stays on this node.
     if (Buffer.byteLength(channel) > MAX_CHANNEL_BYTES) throw new Error(`channel name longer than ${MAX_CHANNEL_BYTES} bytes: ${channel}`);
     // After every LISTEN (the first, and again after the connection dropped) the other nodes are asked to answer.
-    const unlisten = await this.bus.listen(this.host.name, this.uid, (document) => this.onDocument(document), () =>
-      this.publish({ type: MessageType.INITIAL_HEARTBEAT }),
-    );
+    let listenedBefore = false;
+    const unlisten = await this.bus.listen(this.host.name, this.uid, (document) => this.onDocument(document), () => {
+      if (listenedBefore) this.options.onRelisten();
+      listenedBefore = true;
+      this.publish({ type: MessageType.INITIAL_HEARTBEAT });
+    });
     if (this.closed) unlisten();
     else this.unlisten = unlisten;
   }

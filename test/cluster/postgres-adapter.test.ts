@@ -96,9 +96,11 @@ describe.skipIf(!available)("Postgres adapter: two of our nodes", () => {
 
   test("the listening connection dropped: it LISTENs again, announces itself, and documents flow again", async () => {
     const cluster = clusterOf("relisten");
+    let relistens = 0;
     await using a = await startPgNode(cluster);
-    await using b = await startPgNode(cluster);
+    await using b = await startPgNode(cluster, { onRelisten: () => relistens++ });
     await clusterFormed([a, b]);
+    expect(relistens).toBe(0);
     const onB = await b.client();
     const admin = pgClient();
     try {
@@ -115,6 +117,8 @@ describe.skipIf(!available)("Postgres adapter: two of our nodes", () => {
       }
       expect(delivered).toBe(true);
       expect(await b.adapter.serverCount()).toBe(2);
+      // What the app counts as a bus reconnect (studyconnect_bus_reconnects_total).
+      expect(relistens).toBe(1);
     } finally {
       await admin.end({ timeout: 1 });
     }
