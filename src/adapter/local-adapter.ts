@@ -273,8 +273,26 @@ export class LocalAdapter implements Adapter {
     this.recovery?.persist(session);
   }
 
-  restoreSession(pid: string, offset: string): RestoredSession | undefined {
+  restoreSession(pid: string, offset: string): RestoredSession | undefined | Promise<RestoredSession | undefined> {
+    return this.restoreHere(pid, offset);
+  }
+
+  /** The session as this node kept it (a cluster adapter answers other nodes' restore requests with it). */
+  protected restoreHere(pid: string, offset: string): RestoredSession | undefined {
     return this.recovery?.restore(pid, offset);
+  }
+
+  /** Whether this node keeps sessions and broadcasts for recovery. */
+  protected get recovering(): boolean {
+    return this.recovery !== undefined;
+  }
+
+  /**
+   * Keeps a broadcast from another node that reaches no socket here, for the sessions that dropped
+   * from this node: a client coming back elsewhere is sent what it missed from this node's log.
+   */
+  protected recordUndelivered(data: unknown[], options: BroadcastOptions): void {
+    this.recovery?.record(data, options);
   }
 
   close(): void {
