@@ -23,13 +23,13 @@ function clientOf(proxy: SwitchingProxy): ClientSocket {
   return ioc(proxy.url, { ...CLIENT_DEFAULTS, transports: ["websocket"], reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 50, randomizationFactor: 0 });
 }
 
-/** Joins "room" and sets data on first connection (not on a recovered one); hands out each server socket. */
+/** Joins "room" and "solo" and sets data on first connection (not on a recovered one); hands out each server socket. */
 function onFirstConnection(node: ServedNode): ServerSocket[] {
   const seen: ServerSocket[] = [];
   node.io.on("connection", (socket) => {
     seen.push(socket);
     if (socket.recovered) return;
-    socket.join("room");
+    socket.join(["room", "solo"]);
     socket.data = { n: 1, tags: ["x"] };
   });
   return seen;
@@ -78,6 +78,8 @@ export function recoveryScenarios(driver: RecoveryDriver): void {
       b.io.to("other-room").emit("not-mine");
       b.io.volatile.emit("not-mine");
       b.io.emit("missed", { six: [6], bytes: Buffer.from([6]) });
+      // A room nobody on A is in any more: A still logs it for the session it keeps.
+      b.io.to("solo").emit("missed", 7);
       const logged = waitFor(witness.client, "sentinel");
       b.io.to("room").emit("sentinel");
       await logged;
@@ -89,22 +91,22 @@ export function recoveryScenarios(driver: RecoveryDriver): void {
       expect(client.recovered).toBe(true);
       const recovered = await until(() => onB.find((socket) => socket.id === firstId), 2000, "the socket on B");
       expect(recovered.recovered).toBe(true);
-      expect(recovered.rooms).toEqual(new Set([firstId, "room"]));
+      expect(recovered.rooms).toEqual(new Set([firstId, "room", "solo"]));
       expect(recovered.data).toEqual({ n: 1, tags: ["x"] });
       // The missed packets come right after the CONNECT; a sentinel from B bounds them.
       const sentinel = waitFor(client, "after-recovery");
       b.io.to(firstId).emit("after-recovery");
       await sentinel;
       // Listeners see the offset as the last argument (socket.io-client keeps it for the next recovery).
-      expect(missed.map((args) => args[0])).toEqual([1, 2, 3, 4, 5, { six: [6], bytes: expect.anything() }]);
+      expect(missed.map((args) => args[0])).toEqual([1, 2, 3, 4, 5, { six: [6], bytes: expect.anything() }, 7]);
       const six = missed[5]?.[0] as { bytes: unknown };
       expect([...new Uint8Array(six.bytes as ArrayBuffer)]).toEqual([6]);
       expect(notMine).toEqual([]);
-      // Its rooms are B's now: a broadcast from A to "room" reaches it there, once.
+      // Its rooms are B's now: a broadcast from A to "solo" (no member on A) reaches it there, once.
       const afterFromA = record(client, "after-from-a");
       const arrived = waitFor(client, "after-from-a");
-      a.io.to("room").emit("after-from-a", 7);
-      expect((await arrived)[0]).toBe(7);
+      a.io.to("solo").emit("after-from-a", 8);
+      expect((await arrived)[0]).toBe(8);
       const bounded = waitFor(client, "bound");
       b.io.to(firstId).emit("bound");
       await bounded;
