@@ -16,15 +16,15 @@ export type RecoveryDriver = {
 };
 
 const WINDOW = 3000;
-const RECOVERY: Partial<ServerOptions> = { connectionStateRecovery: { maxDisconnectionDuration: WINDOW } };
+export const RECOVERY: Partial<ServerOptions> = { connectionStateRecovery: { maxDisconnectionDuration: WINDOW } };
 
 /** A websocket client of the proxy that retries every 50 ms while the proxy points nowhere. */
-function clientOf(proxy: SwitchingProxy): ClientSocket {
+export function clientOf(proxy: SwitchingProxy): ClientSocket {
   return ioc(proxy.url, { ...CLIENT_DEFAULTS, transports: ["websocket"], reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 50, randomizationFactor: 0 });
 }
 
 /** Joins "room" and "solo" and sets data on first connection (not on a recovered one); hands out each server socket. */
-function onFirstConnection(node: ServedNode): ServerSocket[] {
+export function onFirstConnection(node: ServedNode): ServerSocket[] {
   const seen: ServerSocket[] = [];
   node.io.on("connection", (socket) => {
     seen.push(socket);
@@ -36,7 +36,7 @@ function onFirstConnection(node: ServedNode): ServerSocket[] {
 }
 
 /** Drops the client's transport while the proxy refuses new connections; resolves once node A saw the socket go. */
-async function dropFromA(client: ClientSocket, onA: ServerSocket, proxy: SwitchingProxy): Promise<void> {
+export async function dropFromA(client: ClientSocket, onA: ServerSocket, proxy: SwitchingProxy): Promise<void> {
   const serverGone = waitFor<[string]>(onA, "disconnect");
   const clientGone = waitFor<[string]>(client, "disconnect");
   proxy.target = undefined;
