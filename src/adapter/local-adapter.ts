@@ -113,7 +113,7 @@ export class LocalAdapter implements Adapter {
   broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
     if (this.deps.admit && !this.deps.admit(packet.data, options)) return;
     const flags = options.flags ?? {};
-    const data = this.recovery && packet.id === undefined && !flags.volatile ? this.recovery.record(packet.data, options) : packet.data;
+    const data = this.recovery && packet.id === undefined && !flags.volatile ? this.recorded(this.recovery.record(packet.data, options), options) : packet.data;
     const messages = this.deps.encode(data, packet.id);
     const topic = flags.volatile ? undefined : this.topicFor(options);
     if (topic) {
@@ -292,7 +292,12 @@ export class LocalAdapter implements Adapter {
    * from this node: a client coming back elsewhere is sent what it missed from this node's log.
    */
   protected recordUndelivered(data: unknown[], options: BroadcastOptions): void {
-    this.recovery?.record(data, options);
+    if (this.recovery) this.recorded(this.recovery.record(data, options), options);
+  }
+
+  /** Told of each broadcast logged for recovery, with its offset (a cluster adapter handing a session over watches them); returns it. */
+  protected recorded(tagged: unknown[], _options: BroadcastOptions): unknown[] {
+    return tagged;
   }
 
   close(): void {

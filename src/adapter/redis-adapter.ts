@@ -23,7 +23,7 @@ import { LocalAdapter, type AdapterDeps, type AdapterFactory } from "./local-ada
 import { PendingRequests } from "./pending-requests.ts";
 import { HandoffType, SessionSearches } from "./session-handoff.ts";
 import type { RedisPublisher, RedisSubscriber } from "./redis-client.ts";
-import type { AdapterHost, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
+import type { AdapterHost, AdapterSocket, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
 
 export type RedisAdapterOptions = {
   /** Channel prefix shared by the cluster; socket.io's default is "socket.io". */
@@ -58,6 +58,8 @@ export class RedisAdapter extends LocalAdapter {
   private readonly requests: PendingRequests;
   private readonly ackRequests = new AckRequests();
   private readonly sessionSearches: SessionSearches;
+  /** True while a broadcast from another node is handed to the local adapter (to tell it from our own). */
+  private receiving = false;
   private publishFailing = false;
   private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) =>
     this.onBroadcast(channel.toString(), message);
@@ -73,7 +75,7 @@ export class RedisAdapter extends LocalAdapter {
     super(host, deps);
     this.channels = channelsFor(options.key, host.name, this.uid);
     this.requests = new PendingRequests(options.requestsTimeout);
-    this.sessionSearches = new SessionSearches(options.requestsTimeout);
+    this.sessionSearches = new SessionSearches(options.requestsTimeout, deps.recoveryWindow ?? options.requestsTimeout);
     sub.on("pmessageBuffer", this.onBroadcastMessage);
     sub.on("messageBuffer", this.onRequestMessage);
     // The pattern first: once the request channel counts this node (NUMSUB), broadcasts reach it too.
@@ -252,6 +254,27 @@ export class RedisAdapter extends LocalAdapter {
     this.respond(request, body);
   }
 
+  protected override recorded(tagged: unknown[], options: BroadcastOptions): unknown[] {
+    this.sessionSearches.recorded(tagged, options, this.receiving);
+    return tagged;
+  }
+
+  override attach(socket: AdapterSocket): void {
+    super.attach(socket);
+    this.sessionSearches.attached(socket.id);
+  }
+
+  /** Hands a broadcast from another node to the local adapter (delivered, or only logged when none of its rooms is here). */
+  private receive(data: unknown[], options: BroadcastOptions, deliver: boolean): void {
+    this.receiving = true;
+    try {
+      if (deliver) super.broadcast({ data }, options);
+      else if (!options.flags?.volatile) this.recordUndelivered(data, options);
+    } finally {
+      this.receiving = false;
+    }
+  }
+
   // ---- receiving ------------------------------------------------------------------------------
 
   private onBroadcast(channel: string, message: Buffer): void {
@@ -265,11 +288,7 @@ export class RedisAdapter extends LocalAdapter {
     if (!decoded.ok) return;
     const { uid, nsp, data, options } = decoded.value;
     if (uid === this.uid || nsp !== this.host.name) return;
-    if (absent) {
-      if (!options.flags?.volatile) this.recordUndelivered(data, options);
-      return;
-    }
-    super.broadcast({ data }, options);
+    this.receive(data, options, !absent);
   }
 
   private onRequestOrResponse(channel: string, message: Buffer): void {
@@ -288,8 +307,12 @@ export class RedisAdapter extends LocalAdapter {
 
   private onRequest(request: BusRecord): void {
     const { requestId, type } = request;
-    // Our own requests come back from Redis: this node acted on them when it sent them.
-    if (request.uid === this.uid) return;
+    // Our own requests come back from Redis: this node acted on them when it sent them. A restore
+    // request's return marks where the answering node's log ends (it answers on receipt).
+    if (request.uid === this.uid) {
+      if (type === HandoffType.RESTORE_SESSION) this.sessionSearches.echoed(requestId);
+      return;
+    }
     switch (type) {
       case RequestType.SOCKETS: {
         const rooms = roomsOf(request.rooms);

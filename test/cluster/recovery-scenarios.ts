@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import { io as ioc } from "socket.io-client";
 import type { ServerOptions, Socket as ServerSocket } from "../../src/socketio/index.ts";
-import { CLIENT_DEFAULTS, record, until, waitFor, type ClientSocket } from "../support/sio-client.ts";
+import { CLIENT_DEFAULTS, record, until, waitFor, withTimeout, type ClientSocket } from "../support/sio-client.ts";
 import type { ServedNode } from "./support.ts";
 import { switchingProxy, type SwitchingProxy } from "./switching-proxy.ts";
 
@@ -112,6 +112,60 @@ export function recoveryScenarios(driver: RecoveryDriver): void {
       await bounded;
       expect(afterFromA.length).toBe(1);
     } finally {
+      client.io.reconnection(false);
+      client.disconnect();
+    }
+  });
+
+  test("broadcasts sent while the handed-over session waits in B's middleware reach it after the missed ones, in order, once", async () => {
+    // socket.io skips middlewares for a recovered session by default: here they run, and one waits.
+    await using nodes = await driver.start({ connectionStateRecovery: { maxDisconnectionDuration: WINDOW, skipMiddlewares: false } });
+    const { a, b } = nodes;
+    const onA = onFirstConnection(a);
+    onFirstConnection(b);
+    const { promise: entered, resolve: enter } = Promise.withResolvers<void>();
+    const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+    b.io.use((socket, next) => {
+      if (!socket.recovered) return next();
+      enter();
+      void gate.then(() => next());
+    });
+    // A witness on B in "room": once it has A's sentinel, B has received A's broadcasts before it.
+    const witness = await b.client();
+    witness.socket.join("room");
+    await using proxy = switchingProxy(a.url);
+    const client = clientOf(proxy);
+    try {
+      await waitFor(client, "connect");
+      const firstId = client.id ?? "";
+      const first = await until(() => onA.find((socket) => socket.id === firstId), 2000, "the socket on A");
+      const welcome = waitFor(client, "welcome");
+      a.io.emit("welcome");
+      await welcome;
+      await dropFromA(client, first, proxy);
+      const missed = record(client, "missed");
+      a.io.to("room").emit("missed", 1);
+      const back = waitFor(client, "connect", 5000);
+      proxy.target = b.url;
+      await withTimeout(entered, 3000, "B running the middleware for the recovered session");
+      // The session is B's now, its socket not attached yet: these come from A and B meanwhile (B's
+      // after A's have arrived: packets of two nodes have no order but the one B sees them in).
+      a.io.to("room").emit("missed", 2);
+      a.io.to(firstId).emit("missed", 3);
+      const arrived = waitFor(witness.client, "sentinel");
+      a.io.to("room").emit("sentinel");
+      await arrived;
+      b.io.to("solo").emit("missed", 4);
+      open();
+      await back;
+      expect(client.id).toBe(firstId);
+      expect(client.recovered).toBe(true);
+      const bounded = waitFor(client, "bound");
+      b.io.to(firstId).emit("bound");
+      await bounded;
+      expect(missed.map((args) => args[0])).toEqual([1, 2, 3, 4]);
+    } finally {
+      open();
       client.io.reconnection(false);
       client.disconnect();
     }
