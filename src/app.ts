@@ -5,11 +5,13 @@
 import { createPasswordHasher, type PasswordHashingCost } from "./auth/passwords.ts";
 import { createTokenService } from "./auth/tokens.ts";
 import { createChatServices, type ChatServices } from "./chat/index.ts";
+import { createPresenceSync, type PresenceSync } from "./cluster/presence-sync.ts";
+import { createRedisPresence } from "./cluster/redis-presence.ts";
 import type { Config } from "./config.ts";
 import { databaseOptionsOf, openDatabase, type Database } from "./db/database.ts";
 import { createDatabaseHealth } from "./db/health.ts";
 import { createRepositories } from "./db/repositories/index.ts";
-import { CLIENT_EVENTS, createRealtimeNotifier, installGateway, SERVER_EVENTS, type GatewayServer } from "./gateway/index.ts";
+import { CLIENT_EVENTS, createDeliveryLedger, createRealtimeNotifier, installGateway, SERVER_EVENTS, type GatewayServer } from "./gateway/index.ts";
 import { createHttpApp } from "./http/app.ts";
 import { metricsApp, type MetricsEndpoint } from "./http/metrics-routes.ts";
 import type { Readiness } from "./http/health.ts";
@@ -17,10 +19,10 @@ import { settledBy } from "./lib/deadline.ts";
 import type { Logger } from "./lib/logger.ts";
 import { clientAddress, normalizeAddress } from "./lib/client-address.ts";
 import { systemTimers } from "./lib/timers.ts";
-import Redis from "ioredis";
 import { createAppMetrics, type AppMetrics } from "./metrics/app-metrics.ts";
 import { EXPOSITION_CONTENT_TYPE } from "./metrics/exposition.ts";
-import { createRedisAdapter, RedisAdapter, Server, type AdapterFactory, type ServerOptions } from "./socketio/index.ts";
+import { PostgresAdapter, RedisAdapter, Server, type ServerOptions } from "./socketio/index.ts";
+import { connectClusterBus, type ClusterBus } from "./cluster-bus.ts";
 import { serveWebApp } from "./web/page.ts";
 
 export type App = {
@@ -77,8 +79,13 @@ export type AppOptions = {
   clearStalePresence?: boolean;
   /** How often the event-loop lag is sampled (500 ms unless given; tests pass a short one). */
   lagIntervalMs?: number;
-  /** The cluster's Redis channel prefix under ADAPTER=redis; socket.io's "socket.io" unless given (tests isolate runs). */
+  /** The cluster's channel prefix (Redis key / Postgres channelPrefix); socket.io's "socket.io" unless given (tests isolate runs). */
   clusterKey?: string;
+  /**
+   * Under ADAPTER=redis, how often this node's presence heartbeat goes to Redis (5 s unless given;
+   * tests pass short ones). A node silent for three of them is dead: its users go offline.
+   */
+  presenceHeartbeatMs?: number;
   /** Socket.IO timings; socket.io's defaults unless given (tests pass short ones). */
   realtime?: Partial<Pick<ServerOptions, "pingInterval" | "pingTimeout" | "connectTimeout" | "upgradeTimeout">> & {
     /** How long a typing indicator lasts without a new typing:start (5 s). */
@@ -99,7 +106,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   try {
     const { applied } = await database.migrate();
     if (applied.length > 0) logger.info("database migrated", { driver: database.driver, applied });
-    // Under a cluster adapter other nodes' users are online: clearing everyone would take them offline.
+    // Under a cluster adapter other nodes' users are online: the cluster's counts decide (below).
     if ((options.clearStalePresence ?? true) && config.adapter === "local") {
       const cleared = await repositories.presence.markAllOffline();
       if (cleared > 0) logger.info("presence left online by a previous run cleared", { users: cleared });
@@ -115,15 +122,24 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   );
   health.start();
 
-  let bus: RedisBus | undefined;
+  let bus: ClusterBus | undefined;
   try {
-    bus = config.adapter === "redis" ? await connectRedisBus(config.redisUrl, config.dbConnectTimeoutMs, logger, options.clusterKey) : undefined;
+    bus = await connectClusterBus(config, logger, options.clusterKey);
   } catch (error) {
+    health.stop();
     if (ownsDatabase) await database.close(0).catch(() => {});
     throw error;
   }
 
   const { typingExpiryMs, ...timings } = options.realtime ?? {};
+  const heartbeatMs = options.presenceHeartbeatMs ?? PRESENCE_HEARTBEAT_MS;
+  // Cluster-wide presence needs Redis; on Postgres (no presence counts there yet) it stays per node.
+  const presenceSync: PresenceSync | undefined = bus?.presence
+    ? createPresenceSync(
+        createRedisPresence(bus.presence, { key: options.clusterKey ?? "socket.io", nodeId: crypto.randomUUID(), timeoutMs: heartbeatMs * PRESENCE_MISSED_HEARTBEATS }),
+        { timers: systemTimers, heartbeatMs, onError: (error, context) => logger.warn(`cluster ${context} failed`, { error }) },
+      )
+    : undefined;
   const trustedProxies = new Set(config.trustedProxies.map(normalizeAddress));
   const metrics = createAppMetrics({
     // Read at scrape time only, when io exists.
@@ -133,6 +149,9 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     serverEvents: SERVER_EVENTS,
     lagIntervalMs: options.lagIntervalMs,
   });
+  // Under a cluster adapter every chat message reaches this node's sockets once, even when a catch-up
+  // after a bus outage and the bus both bring it.
+  const ledger = bus ? createDeliveryLedger() : undefined;
   const io: GatewayServer = new Server({
     ...timings,
     observer: metrics.realtime,
@@ -142,6 +161,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     serveClient: true,
     logger,
     ...(bus ? { adapter: bus.adapter } : {}),
+    ...(ledger ? { admitBroadcast: ledger.admit } : {}),
     // Behind TRUST_PROXY the client's address comes from X-Forwarded-For (README "Limits").
     addressOf: (peer, request) => clientAddress(peer, request.headers.get("x-forwarded-for"), trustedProxies),
     addressLimits: {
@@ -153,7 +173,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   // The main namespace listens to the cluster before the server takes its first connection.
   const mainAdapter = io.of("/").adapter;
-  if (mainAdapter instanceof RedisAdapter) await mainAdapter.ready;
+  if (mainAdapter instanceof RedisAdapter || mainAdapter instanceof PostgresAdapter) await mainAdapter.ready;
 
   const chat = createChatServices({
     ...repositories,
@@ -162,7 +182,39 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     tokens: createTokenService({ secret: jwtSecret, expiresInSeconds: config.jwtLifetimeSeconds }),
     notifier: createRealtimeNotifier(io, logger),
   });
-  const gateway = installGateway(io, { chat, logger, timers: systemTimers, typingExpiryMs, limits: config.limits });
+  const gateway = installGateway(io, {
+    chat,
+    logger,
+    timers: systemTimers,
+    typingExpiryMs,
+    limits: config.limits,
+    ...(presenceSync ? { clusterPresence: presenceSync.port } : {}),
+    ...(ledger ? { ledger } : {}),
+  });
+  // Counted on either bus (README "Metrics"): Redis connections back, or Postgres listening again.
+  bus?.onReconnect((connection) => metrics.bus.reconnected(connection));
+  if (bus && presenceSync) {
+    try {
+      await startClusterPresence(presenceSync, gateway, repositories, logger, options.clearStalePresence ?? true);
+      await gateway.busCatchUp?.start();
+    } catch (error) {
+      await bus.close();
+      health.stop();
+      metrics.stop();
+      if (ownsDatabase) await database.close(0).catch(() => {});
+      throw error;
+    }
+    const catchUp = gateway.busCatchUp;
+    bus.onDrop((connection) => {
+      if (connection === "subscribe") catchUp?.dropped();
+      if (connection === "publish") catchUp?.publishDropped();
+    });
+    bus.onReconnect((connection) => {
+      if (connection === "presence") presenceSync.resync();
+      if (connection === "subscribe") void catchUp?.resumed();
+      if (connection === "publish") catchUp?.publishResumed();
+    });
+  }
 
   let closing: Promise<void> | undefined;
   const readiness = (): Readiness => {
@@ -191,7 +243,14 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     await step("client events in flight", gateway.drain());
     // Sockets are told "server shutting down"; each user's last one going records "offline".
     await step("closing the sockets", io.close());
-    bus?.close();
+    // Its sockets are gone and their counts with them: the node says goodbye instead of being reaped.
+    if (presenceSync) {
+      await step("presence writes", gateway.settled());
+      await step("leaving cluster presence", presenceSync.stop(true).catch((error: unknown) => logger.warn("leaving cluster presence failed", { error })));
+    }
+    // The goodbye (ADAPTER_CLOSE) of the Postgres adapter goes out before its connections end.
+    if (mainAdapter instanceof PostgresAdapter) await step("the cluster goodbye", mainAdapter.drained());
+    if (bus) await step("the cluster bus", bus.close());
     if (stopServer) await step("HTTP requests in flight", stopServer());
     await step("presence writes", gateway.settled());
     health.stop();
@@ -217,53 +276,25 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   };
 }
 
-type RedisBus = { adapter: AdapterFactory; close(): void };
+// Presence heartbeats of a node under ADAPTER=redis; three missed ones (15 s) make it dead.
+const PRESENCE_HEARTBEAT_MS = 5000;
+const PRESENCE_MISSED_HEARTBEATS = 3;
 
 /**
- * The Redis connections of the cluster adapter: one to publish, one to subscribe (a subscribed
- * connection can do nothing else). Start-up fails when Redis is not reachable within the timeout;
- * later the client reconnects by itself and subscribes again.
+ * Cluster presence at start-up: registers this node, reaps the nodes that died (their users go
+ * offline), starts the heartbeat; then the rows still "online" that no live node counts are what a
+ * crash left behind, and go offline.
  */
-async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Logger, key: string | undefined): Promise<RedisBus> {
-  const options = { lazyConnect: true, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 2 };
-  const pub = new Redis(url, options);
-  const sub = new Redis(url, options);
-  let lastError = "";
-  for (const client of [pub, sub]) {
-    // Logged once per kind of failure: a reconnect loop must not flood the log.
-    client.on("error", (error: Error) => {
-      if (error.message === lastError) return;
-      lastError = error.message;
-      logger.warn("redis connection failed", { error });
-    });
-    client.on("ready", () => {
-      lastError = "";
-    });
-  }
-  try {
-    await Promise.all([pub.connect(), sub.connect()]);
-  } catch (error) {
-    pub.disconnect();
-    sub.disconnect();
-    throw new Error(`Redis not reachable at ${hostOf(url)} (ADAPTER=redis)`, { cause: error });
-  }
-  return {
-    adapter: createRedisAdapter(pub, sub, {
-      ...(key === undefined ? {} : { key }),
-      onError: (error, context) => logger.error(`redis adapter: ${context}`, { error }),
-    }),
-    close() {
-      pub.disconnect();
-      sub.disconnect();
-    },
-  };
-}
-
-/** The host of a Redis URL for messages (never its password). */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "REDIS_URL";
-  }
+async function startClusterPresence(
+  sync: PresenceSync,
+  gateway: { presence: Parameters<PresenceSync["start"]>[0] },
+  repositories: ReturnType<typeof createRepositories>,
+  logger: Logger,
+  clearStale: boolean,
+): Promise<void> {
+  await sync.start(gateway.presence);
+  if (!clearStale) return;
+  const { at, users } = await sync.online();
+  const cleared = await repositories.presence.markOfflineExcept(users, at);
+  if (cleared > 0) logger.info("presence left online by a crashed node cleared", { users: cleared });
 }

@@ -23,8 +23,8 @@ const postgresUrl = v.pipe(
 
 const redisUrl = v.pipe(v.string(), v.trim(), v.regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL"));
 
-/** Realtime adapters: one node, or several sharing Redis pub/sub (README "Running several nodes"). */
-export const ADAPTERS = ["local", "redis"] as const;
+/** Realtime adapters: one node, or several sharing Redis pub/sub or Postgres LISTEN/NOTIFY (README "Running several nodes"). */
+export const ADAPTERS = ["local", "redis", "postgres"] as const;
 export type AdapterKind = (typeof ADAPTERS)[number];
 
 const httpOrigin = v.pipe(
@@ -139,7 +139,7 @@ export type Config = {
   /** Postgres connection string; undefined selects the embedded PGlite database. */
   databaseUrl: string | undefined;
   dataDir: string;
-  /** Where broadcasts and room membership live: this node only, or a cluster over Redis. */
+  /** Where broadcasts and room membership live: this node only, or a cluster over Redis or Postgres. */
   adapter: AdapterKind;
   /** The Redis of the cluster (ADAPTER=redis). */
   redisUrl: string;
@@ -179,6 +179,9 @@ export type MetricsConfig = {
   /** Undefined: /metrics is served on the main port; else on a listener of its own at host:port. */
   listen: { host: string; port: number } | undefined;
 };
+
+/** Every environment variable the server reads (`--help` documents each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.entries);
 
 export class ConfigError extends Error {
   override name = "ConfigError";

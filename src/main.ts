@@ -31,6 +31,17 @@ Configuration comes from the environment:
   METRICS_PORT  serve /metrics on this port instead of PORT (0 picks a free one)
   METRICS_HOST  address for METRICS_PORT (default HOST; e.g. 127.0.0.1 for local scrapers only)
   NODE_ENV      development | production | test (default development)
+  ADAPTER       local | redis | postgres: how nodes share rooms and broadcasts (default local; redis and postgres need DATABASE_URL)
+  REDIS_URL     the Redis of ADAPTER=redis (default redis://127.0.0.1:6379)
+  TRUST_PROXY   proxy addresses whose X-Forwarded-For names the client, comma separated (default none)
+Limits (README "Limits"):
+  LOGIN_FAILURES_PER_ACCOUNT / LOGIN_FAILURES_PER_ADDRESS  failed logins before 429 (default 10 / 300)
+  LOGIN_FAILURE_WINDOW_SECONDS       how long failed logins count (default 900)
+  SOCKET_EVENTS_PER_SECOND / SOCKET_EVENT_BURST  events per socket, token bucket (default 1000 / 1000)
+  ROOMS_PER_SOCKET                   rooms one connection may join (default 200)
+  HANDSHAKES_PER_ADDRESS_PER_SECOND / HANDSHAKE_BURST_PER_ADDRESS  new connections per address (default 1000 / 1000)
+  PENDING_CONNECTIONS_PER_ADDRESS    connections per address not yet signed in (default 1000)
+Timeouts:
   DB_CONNECT_TIMEOUT_MS    Postgres connect timeout (default ${TIMEOUT_DEFAULTS.DB_CONNECT_TIMEOUT_MS})
   DB_STATEMENT_TIMEOUT_MS  longest a statement may run (default ${TIMEOUT_DEFAULTS.DB_STATEMENT_TIMEOUT_MS})
   DB_IDLE_TIMEOUT_MS       idle Postgres connections are closed after it; 0 never (default ${TIMEOUT_DEFAULTS.DB_IDLE_TIMEOUT_MS})

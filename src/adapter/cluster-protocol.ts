@@ -1,7 +1,7 @@
 // The inter-node protocol of socket.io's Redis adapter (@socket.io/redis-adapter 8): request types,
 // channel names, node and request ids, and decoders that turn bus bytes into checked values.
 import { decode as msgpackDecode } from "notepack.io-3";
-import type { BroadcastFlags, BroadcastOptions, Room } from "./types.ts";
+import type { BroadcastFlags, BroadcastOptions, Room, SocketDetails } from "./types.ts";
 
 /** Request (and response) types, numbered as the official adapter numbers them. */
 export const RequestType = {
@@ -136,4 +136,22 @@ export function decodeBroadcast(bytes: Uint8Array): Decoded<BroadcastMessage> {
   const options = optionsOf(rawOptions ?? {});
   if (!packet || !options) return { ok: false, error: "broadcast without an event packet or options" };
   return { ok: true, value: { uid, nsp: packet.nsp, data: packet.data, options } };
+}
+
+/** A socket another node described in its fetchSockets answer. */
+export function isDetails(value: unknown): value is SocketDetails {
+  if (!isRecord(value)) return false;
+  return typeof value.id === "string" && Array.isArray(value.rooms) && value.rooms.every((room) => typeof room === "string");
+}
+
+/** Sockets for a fetchSockets answer; a socket whose data JSON cannot carry (a cycle, a BigInt) goes without it. */
+export function serializableDetails(sockets: SocketDetails[]): SocketDetails[] {
+  return sockets.map((details) => {
+    try {
+      JSON.stringify(details);
+      return details;
+    } catch {
+      return { ...details, data: null };
+    }
+  });
 }

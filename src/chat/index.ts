@@ -3,6 +3,7 @@
 import { createAccounts } from "./accounts.ts";
 import { createDirectMessages } from "./direct-messages.ts";
 import type { MessageStore, PasswordHasher, PresenceStore, RealtimeNotifier, RoomStore, TokenService, UserStore } from "./ports.ts";
+import { createMessageCatchUp } from "./message-catch-up.ts";
 import { createPresence } from "./presence.ts";
 import { createProfiles } from "./profiles.ts";
 import { createRoomMessages } from "./room-messages.ts";
@@ -43,5 +44,6 @@ export function createChatServices(given: ChatDeps) {
     rooms: createRooms(deps),
     roomMessages: createRoomMessages(deps),
     directMessages: createDirectMessages(deps),
+    catchUp: createMessageCatchUp(deps),
   };
 }

@@ -33,6 +33,25 @@ export type PresenceStore = {
   setStatus(userId: string, status: PresenceStatus, at: Date): Promise<boolean>;
 };
 
+/** What the cluster learnt from one node's new connection count for a user. */
+export type ClusterPresenceChange = {
+  /** The user's connections on every node before and after this node's count was set. */
+  before: number;
+  after: number;
+  /** The instant of the change in the cluster's order (later changes get later instants). */
+  at: Date;
+};
+
+/**
+ * Connection counts per user across the nodes of a cluster (absent on one node). A node sets its
+ * own count (absolute, so a repeat or a resync never counts twice); the user is online while any
+ * live node counts a connection.
+ */
+export type ClusterPresence = {
+  /** Undefined when this node is not registered (it was presumed dead): a resync settles it. */
+  set(userId: string, connections: number): Promise<ClusterPresenceChange | undefined>;
+};
+
 export type NewRoom = { name: string; description?: string; isPublic?: boolean; createdBy: string };
 
 export type RoomStore = {
@@ -70,6 +89,13 @@ export type MessageStore = {
   /** Newest first, ids below `before`. */
   roomHistory(roomId: string, page: HistoryQuery): Promise<StoredMessage[]>;
   directHistory(userA: string, userB: string, page: HistoryQuery): Promise<StoredMessage[]>;
+  /**
+   * Oldest first, ids above `afterId`: room messages of `roomIds` and direct messages to or from
+   * `userIds`, at most `limit` (a node catching up after its bus connection dropped).
+   */
+  messagesAfter(afterId: number, targets: { roomIds: readonly string[]; userIds: readonly string[] }, limit: number): Promise<StoredMessage[]>;
+  /** The highest message id stored (0 when none). */
+  latestMessageId(): Promise<number>;
 };
 
 export type PasswordHasher = {

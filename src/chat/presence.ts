@@ -7,8 +7,9 @@ export type Presence = ReturnType<typeof createPresence>;
 
 export function createPresence({ presence, now = () => new Date() }: { presence: PresenceStore; now?: () => Date }) {
   return {
-    async record(userId: string, status: PresenceStatus): Promise<void> {
-      await presence.setStatus(userId, status, now());
+    /** `at`: when the change happened, if the caller knows better than this clock (the cluster's order). */
+    async record(userId: string, status: PresenceStatus, at: Date = now()): Promise<void> {
+      await presence.setStatus(userId, status, at);
     },
   };
 }

@@ -20,7 +20,11 @@ export const dmSend = defineEvent({
     return handoff(sent, ({ message, created }) => {
       const payload = directMessagePayload(message, user);
       // One emit to both channels reaches each socket once, even for a message to oneself.
-      if (created) shared.io.to([userChannel(message.recipientId), userChannel(user.id)]).emit("dm:received", payload);
+      if (created) {
+        const broadcast = () => shared.io.to([userChannel(message.recipientId), userChannel(user.id)]).emit("dm:received", payload);
+        shared.ledger?.sent(payload.id, broadcast);
+        broadcast();
+      }
       return payload;
     });
   },

@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { InvalidInputError } from "../chat/errors.ts";
 import type { ChatServices } from "../chat/index.ts";
 import type { Timers } from "../chat/ports.ts";
+import type { DeliveryLedger } from "./delivery-ledger.ts";
 import type { PresenceTracker } from "../chat/presence-tracker.ts";
 import type { TypingIndicator } from "../chat/typing.ts";
 import type { Deadline } from "../lib/deadline-queue.ts";
@@ -28,6 +29,8 @@ export type GatewayShared = {
   logger: Logger;
   timers: Timers;
   presence: PresenceTracker;
+  /** Under a cluster adapter: the chat messages delivered here (bus-catch-up.ts). */
+  ledger: DeliveryLedger | undefined;
   expiry: SessionExpiry;
   /** Events in flight across all sockets: the gateway awaits it on shutdown. */
   inflight: Inflight;

@@ -3,13 +3,15 @@
 // in the returned Gateway, created by the composition root.
 import { UnavailableError } from "../chat/errors.ts";
 import type { ChatServices } from "../chat/index.ts";
-import type { Timers } from "../chat/ports.ts";
-import { createPresenceTracker } from "../chat/presence-tracker.ts";
+import type { ClusterPresence, Timers } from "../chat/ports.ts";
+import { createPresenceTracker, type PresenceTracker } from "../chat/presence-tracker.ts";
 import type { Logger } from "../lib/logger.ts";
 import { createInflight } from "../lib/inflight.ts";
 import { createKeyedSerialQueue } from "../lib/serial-queue.ts";
 import { tokenBucket } from "../lib/token-bucket.ts";
+import { createBusCatchUp, type BusCatchUp } from "./bus-catch-up.ts";
 import { onConnection } from "./connection.ts";
+import type { DeliveryLedger } from "./delivery-ledger.ts";
 import type { GatewayShared } from "./event-handler.ts";
 import { authenticateHandshake } from "./handshake-auth.ts";
 import { createPresenceAnnouncer } from "./presence-announcer.ts";
@@ -17,6 +19,7 @@ import { createSessionExpiry } from "./session-expiry.ts";
 import type { GatewayServer } from "./types.ts";
 
 export { createRealtimeNotifier } from "./realtime-notifier.ts";
+export { createDeliveryLedger, type DeliveryLedger } from "./delivery-ledger.ts";
 export type { GatewayServer, GatewaySocket, SocketData, SocketUser } from "./types.ts";
 export { CLIENT_EVENTS, SERVER_EVENTS } from "./types.ts";
 
@@ -27,6 +30,10 @@ export type GatewayDeps = {
   /** How long a typing indicator lasts without a new typing:start; 5 s unless given (tests). */
   typingExpiryMs?: number;
   limits: { socketEventsPerSecond: number; socketEventBurst: number; roomsPerSocket: number };
+  /** Connection counts across the cluster's nodes (src/cluster); without it presence is this node's. */
+  clusterPresence?: ClusterPresence;
+  /** Under a cluster adapter: the ledger the server admits broadcasts through (ServerOptions.admitBroadcast). */
+  ledger?: DeliveryLedger;
 };
 
 export type Gateway = {
@@ -37,19 +44,26 @@ export type Gateway = {
   drain(): Promise<void>;
   /** Resolves once handshakes, client events and presence writes in flight have finished (shutdown). */
   settled(): Promise<void>;
+  /** Who is online through this node (the cluster's presence sync reads and settles it). */
+  presence: PresenceTracker;
+  /** With a ledger: catching up on what a bus outage lost (the app calls it on the bus's drops). */
+  busCatchUp: BusCatchUp | undefined;
 };
 
 export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
   const inflight = createInflight();
   const announcer = createPresenceAnnouncer(io, deps.timers);
   const presence = createPresenceTracker({
-    record: (userId, status) => deps.chat.presence.record(userId, status),
+    record: (userId, status, at) => deps.chat.presence.record(userId, status, at),
     announce: (userId, status) => announcer.announce(userId, status),
-    // During an outage every connect and disconnect fails to store: the outage itself is logged once (src/db/health.ts).
+    // During an outage (database or bus) every connect and disconnect fails: the outage itself is logged once (src/db/health.ts, the Redis connection).
     onError: (error, context) =>
-      error instanceof UnavailableError
-        ? deps.logger.debug("presence not stored: database unavailable", context)
-        : deps.logger.error("presence update failed", { ...context, error }),
+      context.cluster
+        ? deps.logger.debug("presence decided by this node: the cluster did not answer", { ...context, error })
+        : error instanceof UnavailableError
+          ? deps.logger.debug("presence not stored: database unavailable", context)
+          : deps.logger.error("presence update failed", { ...context, error }),
+    ...(deps.clusterPresence ? { cluster: deps.clusterPresence } : {}),
   });
 
   const shared: GatewayShared = {
@@ -64,6 +78,7 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
     typingExpiryMs: deps.typingExpiryMs,
     eventRate: tokenBucket(deps.limits.socketEventsPerSecond, deps.limits.socketEventBurst),
     roomsPerSocket: deps.limits.roomsPerSocket,
+    ledger: deps.ledger,
     announcements: createKeyedSerialQueue(),
   };
   io.use(authenticateHandshake(deps.chat.sessions, deps.logger, inflight, () => shared.draining));
@@ -78,5 +93,7 @@ export function installGateway(io: GatewayServer, deps: GatewayDeps): Gateway {
       await Promise.all([inflight.idle(), presence.idle()]);
       announcer.flush();
     },
+    presence,
+    busCatchUp: deps.ledger ? createBusCatchUp(io, deps.chat, deps.ledger, deps.logger) : undefined,
   };
 }

@@ -14,7 +14,11 @@ export const messageSend = defineEvent({
     return handoff(sent, ({ message, created }) => {
       const payload = roomMessagePayload(message, user);
       // A retry with a known clientId gets the stored message back; the room had it the first time.
-      if (created) shared.io.to(roomChannel(message.roomId)).emit("message:received", payload);
+      if (created) {
+        const broadcast = () => shared.io.to(roomChannel(message.roomId)).emit("message:received", payload);
+        shared.ledger?.sent(payload.id, broadcast);
+        broadcast();
+      }
       return payload;
     });
   },

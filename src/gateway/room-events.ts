@@ -1,11 +1,17 @@
 // room:join and room:leave. Joining checks access and persists the participant, then subscribes
 // this socket; leaving only unsubscribes it (membership stays: see README "Realtime API").
 import { RateLimitedError } from "../chat/errors.ts";
-import { joinedOnSocket, joinedRoomCount, otherSocketOfUserIn, roomChannel } from "./channels.ts";
-import { defineEvent } from "./event-handler.ts";
+import { joinedOnSocket, joinedRoomCount, otherSocketOfUserIn, roomChannel, type ClusterQuestion } from "./channels.ts";
+import { defineEvent, type GatewayShared } from "./event-handler.ts";
 import { roomIdPayload } from "./schemas.ts";
 
 const announcementKey = (userId: string, roomId: string): string => `${userId} ${roomId}`;
+
+/** The cluster question of room events; without an answer, this node's sockets decide (logged). */
+const question = (shared: GatewayShared, context: { userId: string; roomId: string }): ClusterQuestion => ({
+  timers: shared.timers,
+  onLocalAnswer: (error) => shared.logger.warn("room event answered by this node alone: the cluster did not answer", { ...context, error }),
+});
 
 export const roomJoin = defineEvent({
   schema: roomIdPayload,
@@ -20,7 +26,7 @@ export const roomJoin = defineEvent({
     // node, so two tabs joining at once announce the user once.
     await shared.announcements.run(announcementKey(user.id, room.id), async () => {
       if (!socket.connected || joinedOnSocket(socket, room.id)) return;
-      const userAlreadyThere = await otherSocketOfUserIn(socket, user.id, room.id);
+      const userAlreadyThere = await otherSocketOfUserIn(socket, user.id, room.id, question(shared, { userId: user.id, roomId: room.id }));
       if (!socket.connected || joinedOnSocket(socket, room.id)) return;
       socket.join(channel);
       if (!userAlreadyThere) socket.to(channel).emit("room:userJoined", { roomId: room.id, user });
@@ -40,7 +46,7 @@ export const roomLeave = defineEvent({
     await shared.announcements.run(announcementKey(user.id, roomId), async () => {
       if (!joinedOnSocket(socket, roomId)) return;
       socket.leave(channel);
-      if (!(await otherSocketOfUserIn(socket, user.id, roomId))) socket.to(channel).emit("room:userLeft", { roomId, userId: user.id });
+      if (!(await otherSocketOfUserIn(socket, user.id, roomId, question(shared, { userId: user.id, roomId })))) socket.to(channel).emit("room:userLeft", { roomId, userId: user.id });
     });
     return { roomId };
   },

@@ -39,6 +39,8 @@ export type AppMetrics = {
   realtime: { eventReceived(event: unknown): void; eventSent(event: string): void; broadcast(recipients: number): void };
   /** The store guard's observer: database calls of the chat layer. */
   database: { started(): void; finished(operation: string, seconds: number): void };
+  /** The cluster bus (ADAPTER=redis): a connection back after a drop. */
+  bus: { reconnected(connection: string): void };
   /** Text format of every series. */
   render(): string;
   /** Stops the event-loop sampler (the app's shutdown). */
@@ -75,6 +77,11 @@ export function createAppMetrics(sources: AppMetricsSources): AppMetrics {
   const dbByOperation = new Map<string, HistogramChild>();
   const inFlight = registry.gauge(`${P}db_calls_in_flight`, "Database calls started and not yet answered (connections in use or awaited).").labels();
   registerDatabaseGauges(registry, sources.database);
+  const busReconnects = registry.counter(
+    `${P}bus_reconnects_total`,
+    "Cluster bus connections (ADAPTER=redis) back after a drop, by connection: publish, subscribe, presence.",
+    ["connection"],
+  );
   registerProcessMetrics(registry, P);
   const lag: LagSampler = startEventLoopLagSampler(registry, P, sources.lagIntervalMs ?? 500);
 
@@ -94,6 +101,7 @@ export function createAppMetrics(sources: AppMetricsSources): AppMetrics {
         child.observe(seconds);
       },
     },
+    bus: { reconnected: (connection) => busReconnects.labels(connection).inc() },
     render() {
       realtimeSnapshot.reset();
       return registry.render();

@@ -17,3 +17,5 @@ export { CONNECT_REFUSAL_REASONS } from "./observer.ts";
 export type { ConnectRefusalReason, NamespaceStats, ServerObserver, ServerStats } from "./observer.ts";
 export { createRedisAdapter, RedisAdapter } from "../adapter/index.ts";
 export type { RedisAdapterOptions, RedisPublisher, RedisSubscriber } from "../adapter/index.ts";
+export { createPostgresAdapter, PostgresAdapter } from "../adapter/index.ts";
+export type { PostgresAdapterOptions, PostgresBusClient } from "../adapter/index.ts";

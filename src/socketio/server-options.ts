@@ -1,6 +1,7 @@
 // The Socket.IO server's options: socket.io's names and defaults, plus this library's own limits
 // (maxAttachments, maxAuthSize, attachmentTimeout), its logger and the WebSocket origin check.
 import { localAdapter, type AdapterFactory } from "../adapter/local-adapter.ts";
+import type { BroadcastOptions } from "../adapter/types.ts";
 import {
   CONSOLE_ERROR_LOGGER,
   type AddressLimitOptions,
@@ -60,6 +61,11 @@ export type ServerOptions = {
   parser: ParserOption;
   /** Hooks for an app's metrics (events in and out, broadcast sizes); none unless given. */
   observer: ServerObserver | undefined;
+  /**
+   * Asked before each broadcast (local or from another node) reaches this node's sockets; false
+   * drops it here. For an app that re-delivers what a bus outage lost and must not deliver twice.
+   */
+  admitBroadcast: ((data: readonly unknown[], options: BroadcastOptions) => boolean) | undefined;
 };
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -86,6 +92,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   addressLimits: undefined,
   parser: "auto",
   observer: undefined,
+  admitBroadcast: undefined,
 };
 
 /** The given options over the defaults (an option given as undefined keeps its default). */

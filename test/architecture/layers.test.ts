@@ -64,6 +64,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   db: ["lib", "chat"],
   http: ["chat", "auth", "lib"],
   gateway: ["chat", "auth", "socketio", "lib"],
+  // Cluster-wide application state kept beside the bus (presence counts in Redis), behind chat's ports.
+  cluster: ["chat", "lib"],
   // The registry and the series: sources come in through structural types from app.ts.
   metrics: [],
   config: [],

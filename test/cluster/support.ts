@@ -3,7 +3,7 @@
 import Redis from "ioredis";
 import { io as ioc } from "socket.io-client";
 import { createRedisAdapter, RedisAdapter, type RedisAdapterOptions } from "../../src/adapter/index.ts";
-import { Server, type Socket as ServerSocket } from "../../src/socketio/index.ts";
+import { Server, type ServerOptions, type Socket as ServerSocket } from "../../src/socketio/index.ts";
 import { CLIENT_DEFAULTS, connected, waitFor, type ClientOptions, type ClientSocket } from "../support/sio-client.ts";
 
 export const REDIS_URL = "redis://127.0.0.1:6379";
@@ -35,32 +35,25 @@ export function redisClient(): Redis {
   return client;
 }
 
-export type Node = {
+/** A served Server of ours: its URL, official clients connected to it, and a dispose that closes all. */
+export type ServedNode = {
   io: Server;
   url: string;
-  pub: Redis;
-  sub: Redis;
   /** A connected official client of this node, and its server-side socket. */
   client(options?: ClientOptions): Promise<{ client: ClientSocket; socket: ServerSocket }>;
   [Symbol.asyncDispose](): Promise<void>;
 };
 
-/** Our Server with the Redis adapter under `key`, served on port 0, listening to the bus before it is handed out. */
-export async function startNode(key: string, options: Partial<RedisAdapterOptions> = {}, setup: (io: Server) => void = () => {}): Promise<Node> {
-  const pub = redisClient();
-  const sub = redisClient();
-  const io = new Server({ pingInterval: 10_000, pingTimeout: 5_000, adapter: createRedisAdapter(pub, sub, { key, requestsTimeout: 2000, ...options }) });
-  setup(io);
-  const adapter = io.of("/").adapter;
-  if (adapter instanceof RedisAdapter) await adapter.ready;
+export type Node = ServedNode & { pub: Redis; sub: Redis };
+
+/** Serves `io` on port 0; disposing it disconnects its clients, closes it, then runs `release` (the bus clients). */
+export function serveNode(io: Server, release: () => Promise<void> | void): ServedNode {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...io.handler() });
   const url = `http://127.0.0.1:${server.port}`;
   const clients: ClientSocket[] = [];
   return {
     io,
     url,
-    pub,
-    sub,
     async client(options = { transports: ["websocket"] }) {
       const arrived = waitFor<[ServerSocket]>(io, "connection");
       const client = ioc(url, { ...CLIENT_DEFAULTS, ...options });
@@ -76,8 +69,27 @@ export async function startNode(key: string, options: Partial<RedisAdapterOption
       }
       await io.close();
       await server.stop(true);
-      pub.disconnect();
-      sub.disconnect();
+      await release();
     },
   };
+}
+
+/** Our Server with the Redis adapter under `key`, served on port 0, listening to the bus before it is handed out. */
+export async function startNode(
+  key: string,
+  options: Partial<RedisAdapterOptions> = {},
+  setup: (io: Server) => void = () => {},
+  serverOptions: Partial<ServerOptions> = {},
+): Promise<Node> {
+  const pub = redisClient();
+  const sub = redisClient();
+  const io = new Server({ pingInterval: 10_000, pingTimeout: 5_000, ...serverOptions, adapter: createRedisAdapter(pub, sub, { key, requestsTimeout: 2000, ...options }) });
+  setup(io);
+  const adapter = io.of("/").adapter;
+  if (adapter instanceof RedisAdapter) await adapter.ready;
+  const served = serveNode(io, () => {
+    pub.disconnect();
+    sub.disconnect();
+  });
+  return { ...served, pub, sub };
 }

@@ -245,4 +245,19 @@ describe(`messages repository (${testDriver})`, () => {
     expect(clampHistoryLimit(Number.NaN)).toBe(50);
     expect(await rejectionOf(fx.repos.messages.roomHistory(room.id, { before: 1.5, limit: 10 }))).toBeInstanceOf(RangeError);
   });
+
+  test("messagesAfter: the rooms' messages and the users' direct messages above an id, oldest first", async () => {
+    const other = await fx.repos.rooms.create({ name: "other", isPublic: true, createdBy: carol.id });
+    const before = stored(await fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: alice.id, text: "before" }));
+    const inRoom = stored(await fx.repos.messages.createRoomMessage({ roomId: room.id, senderId: bob.id, text: "in room" }));
+    stored(await fx.repos.messages.createRoomMessage({ roomId: other.id, senderId: carol.id, text: "elsewhere" }));
+    const toBob = stored(await fx.repos.messages.createDirectMessage({ recipientId: bob.id, senderId: carol.id, text: "to bob" }));
+    const fromBob = stored(await fx.repos.messages.createDirectMessage({ recipientId: alice.id, senderId: bob.id, text: "from bob" }));
+    stored(await fx.repos.messages.createDirectMessage({ recipientId: carol.id, senderId: alice.id, text: "not bob's" }));
+    const after = await fx.repos.messages.messagesAfter(before.id, { roomIds: [room.id, "not-a-uuid"], userIds: [bob.id] }, 100);
+    expect(after.map((m) => m.id)).toEqual([inRoom.id, toBob.id, fromBob.id]);
+    expect((await fx.repos.messages.messagesAfter(before.id, { roomIds: [room.id], userIds: [bob.id] }, 2)).map((m) => m.id)).toEqual([inRoom.id, toBob.id]);
+    expect(await fx.repos.messages.messagesAfter(0, { roomIds: [], userIds: [] }, 100)).toEqual([]);
+    expect(await fx.repos.messages.latestMessageId()).toBeGreaterThanOrEqual(fromBob.id + 1);
+  });
 });

@@ -65,4 +65,19 @@ describe(`presence repository (${testDriver})`, () => {
     expect(await rejectionOf(fx.repos.presence.setStatus(UNKNOWN_UUID, "online", t0))).toBeInstanceOf(Error);
     expect(await presenceRows()).toBe(0);
   });
+
+  test("markOfflineExcept leaves the users some node counts, and those observed online since", async () => {
+    const [counted, stale, fresh, away] = [await makeUser(fx.repos), await makeUser(fx.repos), await makeUser(fx.repos), await makeUser(fx.repos)];
+    await fx.repos.presence.setStatus(counted.id, "online", t0);
+    await fx.repos.presence.setStatus(stale.id, "online", t0);
+    await fx.repos.presence.setStatus(fresh.id, "online", later(2000));
+    await fx.repos.presence.setStatus(away.id, "offline", t0);
+    expect(await fx.repos.presence.markOfflineExcept([counted.id, "not-a-uuid"], later(1000))).toBe(1);
+    expect((await fx.repos.presence.get(counted.id))?.status).toBe("online");
+    expect(await fx.repos.presence.get(stale.id)).toEqual({ status: "offline", lastActivity: t0 });
+    expect((await fx.repos.presence.get(fresh.id))?.status).toBe("online");
+    expect((await fx.repos.presence.get(away.id))?.status).toBe("offline");
+    // Nobody counted anywhere: every online row observed before the instant.
+    expect(await fx.repos.presence.markOfflineExcept([], later(3000))).toBe(2);
+  });
 });

@@ -5,9 +5,7 @@ import {
   errorBody,
   QUIET_OPTIONS,
   RS,
-  sleep,
   startEngineServer,
-  stillPending,
   SUITE_OPTIONS,
   withTimeout,
   type StartedEngine,
@@ -35,8 +33,7 @@ describe("engine.io-protocol suite: close", () => {
   test("#20 polling: forcefully closes the session", async () => {
     await using s = await startEngineServer(SUITE_OPTIONS);
     const { sid } = await s.handshake();
-    const poll = s.get(sid);
-    expect(await stillPending(poll, 50)).toBe(true); // make sure the GET is held before the POST
+    const { response: poll } = await s.heldGet(sid); // the GET is held before the POST
     const sent = await s.post(sid, "1");
     expect(sent.status).toBe(200);
     const response = await poll;
@@ -45,11 +42,14 @@ describe("engine.io-protocol suite: close", () => {
   });
 
   test("#21 websocket: forcefully closes the session", async () => {
-    await using s = await startEngineServer(SUITE_OPTIONS);
-    const { ws } = await s.openWsSession();
+    // The suite's heartbeat (300/200) would close this session by itself at ~500 ms, so the case is
+    // run with a 10 s heartbeat: only the "1" can close it within the wait, and the reason says so.
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { ws, sid } = await s.openWsSession();
     ws.send("1");
-    // The reference only drops it at ping timeout (~500 ms); closing at once is allowed (§2.7).
+    // The reference only drops it at ping timeout; closing at once is allowed (§2.7).
     await ws.waitClosed(1000);
+    expect((await s.closeOf(sid)).reason).toBe("transport close");
   });
 });
 
@@ -103,8 +103,7 @@ describe("close reasons and bookkeeping", () => {
   test("server session.close() → 'forced close': a held GET gets '1', a WebSocket is closed", async () => {
     await using s = await startEngineServer(QUIET_OPTIONS);
     const { sid } = await s.handshake();
-    const held = s.get(sid);
-    expect(await stillPending(held, 100)).toBe(true);
+    const { response: held } = await s.heldGet(sid);
     const session = await s.session(sid);
     session.close();
     const response = await withTimeout(held, 1000, "held GET");
@@ -154,8 +153,7 @@ describe("close reasons and bookkeeping", () => {
   test("engine.close() → 'server shutting down' for every session; later requests are refused", async () => {
     await using s = await startEngineServer(QUIET_OPTIONS);
     const polling = await s.handshake();
-    const held = s.get(polling.sid);
-    expect(await stillPending(held, 50)).toBe(true);
+    const { response: held } = await s.heldGet(polling.sid);
     const idle = await s.handshake();
     const direct = await s.openWsSession();
     const up = await s.handshake();
@@ -224,8 +222,12 @@ describe("close reasons and bookkeeping", () => {
     s.engine.close();
     await f.ws.waitClosed(1000);
     await s.waitFor(() => (s.closes.length >= 6 ? true : undefined), 1000, "6 closes");
-    // A duplicate onclose has no event of its own to await: give a late one 50 ms to show up.
-    await sleep(50);
+    // A duplicate onclose has no event of its own. The sentinel: a session opened after all of the
+    // above, with the same heartbeat, closed by its ping timeout; a heartbeat timer left running on
+    // any session above would have fired (a late onclose) before this one's.
+    await using late = await startEngineServer(SUITE_OPTIONS);
+    const sentinel = await late.openWsSession();
+    expect((await late.closeOf(sentinel.sid, 1500)).reason).toBe("ping timeout");
     const counts = closeCounts(s);
     expect(Object.keys(counts).sort()).toEqual([a.sid, b.sid, c.sid, d.sid, e.sid, f.sid].sort());
     for (const sid of Object.keys(counts)) expect(counts[sid]).toBe(1);

@@ -8,7 +8,6 @@ import {
   QUIET_OPTIONS,
   RS,
   startEngineServer,
-  stillPending,
   SUITE_OPTIONS,
   withTimeout,
   WsClient,
@@ -78,8 +77,7 @@ describe("upgrade details", () => {
   test("a GET held when the probe arrives is answered '6'", async () => {
     await using s = await startEngineServer(QUIET_OPTIONS);
     const { sid } = await s.handshake();
-    const held = s.get(sid);
-    expect(await stillPending(held, 100)).toBe(true);
+    const { response: held } = await s.heldGet(sid);
     const ws = await probe(s, sid);
     const response = await withTimeout(held, 1000, "held GET");
     expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: "6" });
@@ -317,7 +315,9 @@ describe("upgrade details", () => {
     await subscriber.nextText();
     s.engine.publish("t", ["hi"], await s.session(outsiderSid));
     expect(await subscriber.next()).toBe("4hi");
-    await outsider.expectSilence(50);
+    // Sentinel: a frame sent to the outsider after the publish is the first thing it gets.
+    (await s.session(outsiderSid)).send("after");
+    expect(await outsider.next()).toBe("4after");
     outsider.close();
     subscriber.close();
   });

@@ -21,10 +21,13 @@ describe("engine.io-protocol suite: message/ws", () => {
   });
 
   test("#15 closes the session upon invalid packet format", async () => {
-    await using s = await startEngineServer(SUITE_OPTIONS);
-    const { ws } = await s.openWsSession();
+    // Not the suite's 300/200 heartbeat: it would close the session by itself within the wait. With
+    // a 10 s heartbeat only the frame can close it, and the reason shows it did.
+    await using s = await startEngineServer(QUIET_OPTIONS);
+    const { ws, sid } = await s.openWsSession();
     ws.send("abc");
     await ws.waitClosed(1000);
+    expect((await s.closeOf(sid)).reason).toBe("parse error");
   });
 });
 
@@ -94,9 +97,10 @@ describe("websocket transport", () => {
 
   test("an empty text frame is an invalid packet → close", async () => {
     await using s = await startEngineServer(QUIET_OPTIONS);
-    const { ws } = await s.openWsSession();
+    const { ws, sid } = await s.openWsSession();
     ws.send("");
     await ws.waitClosed(1000);
+    expect((await s.closeOf(sid)).reason).toBe("parse error");
   });
 
   test("a client ping '2' is a protocol error in v4 → close", async () => {
@@ -104,7 +108,7 @@ describe("websocket transport", () => {
     const { ws, sid } = await s.openWsSession();
     ws.send("2");
     await ws.waitClosed(1000);
-    await s.closeOf(sid);
+    expect(await s.closeOf(sid)).toMatchObject({ reason: "transport error", description: "invalid heartbeat direction" });
     expect(s.engine.clientsCount).toBe(0);
   });
 

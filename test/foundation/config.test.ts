@@ -151,9 +151,10 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ JWT_SECRET: "short-secret" })).not.toThrow(/short-secret/);
   });
 
-  test("the adapter is local unless ADAPTER says redis; REDIS_URL defaults to the local Redis", () => {
+  test("the adapter is local unless ADAPTER says redis or postgres; REDIS_URL defaults to the local Redis", () => {
     expect(loadConfig({})).toMatchObject({ adapter: "local", redisUrl: "redis://127.0.0.1:6379" });
-    expect(() => loadConfig({ ADAPTER: "postgres", DATABASE_URL: "postgres://db/app" })).toThrow("ADAPTER must be one of local, redis");
+    expect(loadConfig({ ADAPTER: "postgres", DATABASE_URL: "postgres://db/app" })).toMatchObject({ adapter: "postgres", databaseUrl: "postgres://db/app" });
+    expect(() => loadConfig({ ADAPTER: "kafka", DATABASE_URL: "postgres://db/app" })).toThrow("ADAPTER must be one of local, redis, postgres");
     expect(() => loadConfig({ ADAPTER: "redis", DATABASE_URL: "postgres://db/app", REDIS_URL: "http://cache" })).toThrow(
       "REDIS_URL must be a redis:// or rediss:// URL",
     );
@@ -161,6 +162,7 @@ describe("loadConfig", () => {
 
   test("a cluster adapter on the embedded PGlite database is refused, saying why", () => {
     expect(() => loadConfig({ ADAPTER: "redis" })).toThrow(/ADAPTER=redis needs DATABASE_URL: the embedded PGlite database belongs to one process/);
+    expect(() => loadConfig({ ADAPTER: "postgres" })).toThrow(/ADAPTER=postgres needs DATABASE_URL: the embedded PGlite database belongs to one process/);
   });
 
   test("production refuses to start without JWT_SECRET", () => {

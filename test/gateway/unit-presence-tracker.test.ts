@@ -131,3 +131,65 @@ describe("presence tracker", () => {
     expect(idle).toBe(true);
   });
 });
+
+/**
+ * The tracker over a cluster: `others` is what the other nodes count per user; the port answers the
+ * totals before/after this node's count as the Redis implementation does (test/cluster covers that
+ * one against Redis), or fails while `down`.
+ */
+function clusterSetup(others: Record<string, number> = {}) {
+  const log: string[] = [];
+  const errors: unknown[] = [];
+  const mine = new Map<string, number>();
+  const cluster = {
+    down: false,
+    instant: 0,
+    async set(userId: string, connections: number) {
+      if (cluster.down) throw new Error("bus down");
+      const before = (others[userId] ?? 0) + (mine.get(userId) ?? 0);
+      mine.set(userId, connections);
+      return { before, after: (others[userId] ?? 0) + connections, at: new Date(++cluster.instant) };
+    },
+  };
+  const tracker = createPresenceTracker({
+    record: async (userId, status, at) => void log.push(`record ${userId} ${status} at ${at?.getTime()}`),
+    announce: (userId, status) => void log.push(`announce ${userId} ${status}`),
+    onError: (error) => void errors.push(error),
+    cluster,
+  });
+  return { tracker, log, errors, cluster };
+}
+
+describe("presence tracker over a cluster", () => {
+  test("the cluster's totals decide, and the change is recorded at the cluster's instant", async () => {
+    const { tracker, log } = clusterSetup();
+    await tracker.connected("u1");
+    await tracker.connected("u1");
+    await tracker.disconnected("u1");
+    expect(log).toEqual(["record u1 online at 1", "announce u1 online"]);
+    await tracker.disconnected("u1");
+    expect(log.slice(2)).toEqual(["record u1 offline at 4", "announce u1 offline"]);
+  });
+
+  test("a user connected on another node: this node's first and last sockets are no news", async () => {
+    const { tracker, log } = clusterSetup({ u1: 1 });
+    await tracker.connected("u1");
+    await tracker.disconnected("u1");
+    expect(log).toEqual([]);
+    expect(tracker.snapshot()).toEqual(new Map());
+  });
+
+  test("with the bus down this node decides alone and remembers whom it guessed for the resync", async () => {
+    const { tracker, log, errors, cluster } = clusterSetup({ u1: 1 });
+    cluster.down = true;
+    await tracker.connected("u1");
+    expect(log).toEqual(["record u1 online at undefined", "announce u1 online"]);
+    expect(errors).toEqual([new Error("bus down")]);
+    expect(tracker.snapshot()).toEqual(new Map([["u1", 1]]));
+    expect(tracker.takeGuessed()).toEqual(["u1"]);
+    expect(tracker.takeGuessed()).toEqual([]);
+    // What the cluster settled elsewhere is recorded and announced in the user's turn.
+    await tracker.observed("u1", "offline", new Date(7));
+    expect(log.slice(2)).toEqual(["record u1 offline at 7", "announce u1 offline"]);
+  });
+});

@@ -7,29 +7,25 @@ import { Manager } from "socket.io-client";
 import type { Socket as ServerSocket } from "../../src/socketio/index.ts";
 import {
   CLIENT_DEFAULTS,
-  expectNoEvent,
+  type ClientOptions,
+  type ClientSocket,
+  connectPair,
   FAST_HEARTBEAT,
+  reconnectionControl,
   record,
+  sentinelFrom,
+  SHORT_PING_TIMEOUT,
+  type SioHarness,
   startSio,
   until,
   waitFor,
   withTimeout,
-  type ClientOptions,
-  type ClientSocket,
-  type SioHarness,
 } from "../support/sio-client.ts";
 
 const TRANSPORTS: { name: string; options: ClientOptions }[] = [
   { name: "polling", options: { transports: ["polling"] } },
   { name: "websocket", options: { transports: ["websocket"] } },
 ];
-
-async function pair(h: SioHarness, options: ClientOptions = {}, nsp = "/"): Promise<{ client: ClientSocket; socket: ServerSocket }> {
-  const connection = waitFor<[ServerSocket]>(h.io.of(nsp), "connection");
-  const client = await h.connect(nsp, options);
-  const [socket] = await connection;
-  return { client, socket };
-}
 
 /** What the server socket saw when it went: rooms during `disconnecting` and during `disconnect`. */
 function watchDeparture(socket: ServerSocket) {
@@ -42,7 +38,7 @@ function watchDeparture(socket: ServerSocket) {
 describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
   test("client socket.disconnect(): server 'client namespace disconnect', client 'io client disconnect'; disconnecting sees the rooms", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     socket.join(["a", "b"]);
     const departure = watchDeparture(socket);
     const clientReason = waitFor<[string]>(client, "disconnect");
@@ -61,10 +57,11 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
   test("server socket.disconnect(): client 'io server disconnect' and no auto-reconnect; server 'server namespace disconnect'", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     socket.join("room");
     const departure = watchDeparture(socket);
     const attempts = record(client.io, "reconnect_attempt");
+    const connects = record(client, "connect");
     const clientReason = waitFor<[string]>(client, "disconnect");
     socket.disconnect();
     expect((await clientReason)[0]).toBe("io server disconnect");
@@ -73,7 +70,9 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
       { event: "disconnect", reason: "server namespace disconnect", rooms: [] },
     ]);
     expect(client.active).toBe(false);
-    await expectNoEvent(client, "connect", 300);
+    // Sentinel: a control client dropped after this one reconnects; a reconnection of this one would come first.
+    await reconnectionControl(h, "/", options);
+    expect(connects).toEqual([]);
     expect(attempts).toEqual([]);
     // A second disconnect() is a no-op.
     expect(() => socket.disconnect()).not.toThrow();
@@ -82,10 +81,11 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
   test("server socket.disconnect(true): the engine connection closes too; the client does not reconnect", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     const departure = watchDeparture(socket);
     const clientReasons = record(client, "disconnect");
     const attempts = record(client.io, "reconnect_attempt");
+    const connects = record(client, "connect");
     const managerClosed = waitFor<[string]>(client.io, "close");
     // Polling: a GET is waiting, so the DISCONNECT goes out at once.
     await until(() => (socket.conn.writable ? true : undefined), 1000, "writable transport");
@@ -98,14 +98,15 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     ]);
     expect(socket.conn.closed).toBe(true);
     await until(() => (h.io.engine.clientsCount === 0 ? true : undefined), 1000, "engine session gone");
-    await expectNoEvent(client, "connect", 300);
+    await reconnectionControl(h, "/", options);
+    expect(connects).toEqual([]);
     expect(clientReasons).toEqual([["io server disconnect"]]);
     expect(attempts).toEqual([]);
   });
 
   test("server emit then socket.disconnect(true) at once: the client gets the event, then 'io server disconnect', and stays away", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     const byes = record(client, "bye");
     const clientReasons = record(client, "disconnect");
     const attempts = record(client.io, "reconnect_attempt");
@@ -115,7 +116,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
     socket.emit("bye", "see you");
     socket.disconnect(true);
     await until(() => (clientReasons.length > 0 ? true : undefined), 1000, "client disconnect");
-    await Bun.sleep(300); // bounded negative check: no reconnection
+    await reconnectionControl(h, "/", options); // sentinel: no reconnection before the control's
     expect(byes).toEqual([["see you"]]);
     expect(clientReasons).toEqual([["io server disconnect"]]);
     expect(attempts).toEqual([]);
@@ -124,7 +125,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
   test("io.close(): server sockets get 'server shutting down', the client 'transport close'", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     socket.join("room");
     const departure = watchDeparture(socket);
     const clientReason = waitFor<[string]>(client, "disconnect");
@@ -143,7 +144,7 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
   test("io.close() right after an emit: the client gets the event, then a transport-level disconnect", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     const departure = watchDeparture(socket);
     const byes = record(client, "bye");
     const clientReason = waitFor<[string]>(client, "disconnect");
@@ -162,8 +163,8 @@ describe.each(TRANSPORTS)("disconnect reasons over $name", ({ options }) => {
 
 describe("heartbeat and timeouts", () => {
   test("a client that stops answering pings: server 'ping timeout' after pingInterval + pingTimeout; the client then reconnects", async () => {
-    await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, { transports: ["websocket"] });
+    await using h = startSio(SHORT_PING_TIMEOUT);
+    const { client, socket } = await connectPair(h, { transports: ["websocket"] });
     // engine.io-client answers a ping from _sendPacket("pong"); drop those answers on this engine.
     const engine = client.io.engine as unknown as { _sendPacket: (type: string, ...rest: unknown[]) => void };
     const original = engine._sendPacket.bind(engine);
@@ -184,7 +185,6 @@ describe("heartbeat and timeouts", () => {
     expect(dropped).toBeGreaterThanOrEqual(1);
     // First ping at +300 ms, then 200 ms for the pong: 500 ms (a little less since the session began earlier).
     expect(elapsed).toBeGreaterThanOrEqual(250);
-    expect(elapsed).toBeLessThan(1500);
     expect((await clientReason)[0]).toBe("transport close");
     await reconnected;
     await until(() => (client.connected ? true : undefined), 1000, "reconnected client");
@@ -192,7 +192,7 @@ describe("heartbeat and timeouts", () => {
 
   test("a healthy client survives several heartbeat rounds", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, { transports: ["polling"] });
+    const { client, socket } = await connectPair(h, { transports: ["polling"] });
     const pings = record(client.io, "ping");
     await until(() => (pings.length >= 3 ? true : undefined), 2000, "three pings");
     expect(client.connected).toBe(true);
@@ -207,9 +207,8 @@ describe("heartbeat and timeouts", () => {
       manager.open();
       await opened;
       expect(h.io.engine.clientsCount).toBe(1);
-      const started = Date.now();
+      // Closed by the 200 ms connectTimeout: the default (45 s) would not close it within the wait.
       await waitFor(manager, "close", 2000);
-      expect(Date.now() - started).toBeLessThan(1000);
       expect(h.io.engine.clientsCount).toBe(0);
     } finally {
       manager._close();
@@ -234,7 +233,7 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
       }
     });
     // Reconnection waits 300 ms: time enough to broadcast while the client is away.
-    const { client, socket } = await pair(h, { ...options, reconnectionDelay: 300, reconnectionDelayMax: 300 });
+    const { client, socket } = await connectPair(h, { ...options, reconnectionDelay: 300, reconnectionDelayMax: 300 });
     expect(client.recovered === true).toBe(false);
     const firstId = socket.id;
     // Recovery needs one offset-bearing packet first.
@@ -298,7 +297,8 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
     // Still offset-tagged: a later drop can be recovered again.
     expect(afterArgs).toHaveLength(2);
     expect(typeof afterArgs[1]).toBe("string");
-    await Bun.sleep(100); // bounded negative check: no duplicates, nothing excluded, no volatile replay
+    // Sentinel: a broadcast after all of the above; duplicates, excluded or volatile replays come first.
+    await sentinelFrom(h.io, client);
     expect(missed).toHaveLength(4);
     expect(notMine).toEqual([]);
     expect(volatileWhileAway).toEqual([]);
@@ -309,7 +309,7 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
     h.io.on("connection", (socket) => {
       if (!socket.recovered) socket.data = { fresh: true };
     });
-    const { client, socket } = await pair(h, { ...options, reconnectionDelay: 500, reconnectionDelayMax: 500 });
+    const { client, socket } = await connectPair(h, { ...options, reconnectionDelay: 500, reconnectionDelayMax: 500 });
     socket.join("room");
     const welcome = waitFor(client, "welcome");
     h.io.emit("welcome");
@@ -327,7 +327,7 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
     const fresh = h.io.of("/").sockets.get(client.id ?? "");
     expect(fresh?.recovered).toBe(false);
     expect(fresh?.rooms).toEqual(new Set([client.id ?? ""]));
-    await Bun.sleep(100); // bounded negative check: the missed broadcast is not replayed
+    await sentinelFrom(h.io, client); // a replay of the missed broadcast would come before it
     expect(missed).toEqual([]);
   });
 });
@@ -335,7 +335,7 @@ describe.each(TRANSPORTS)("connection state recovery over $name", ({ options }) 
 describe("connection state recovery: non-recoverable reasons", () => {
   test("after a client disconnect() and connect(), or a server disconnect(), the session is new", async () => {
     await using h = startSio({ ...FAST_HEARTBEAT, connectionStateRecovery: { maxDisconnectionDuration: 2000 } });
-    const { client, socket } = await pair(h);
+    const { client, socket } = await connectPair(h);
     const welcome = waitFor(client, "welcome");
     h.io.emit("welcome");
     await welcome;
@@ -368,7 +368,7 @@ describe("connection state recovery: non-recoverable reasons", () => {
   test("a recovered client's acks and events work as before", async () => {
     await using h = startSio({ ...FAST_HEARTBEAT, connectionStateRecovery: { maxDisconnectionDuration: 2000 } });
     h.io.on("connection", (socket) => socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value)));
-    const { client } = await pair(h, { transports: ["websocket"], reconnectionDelay: 100, reconnectionDelayMax: 100 });
+    const { client } = await connectPair(h, { transports: ["websocket"], reconnectionDelay: 100, reconnectionDelayMax: 100 });
     const welcome = waitFor(client, "welcome");
     h.io.emit("welcome");
     await welcome;

@@ -4,9 +4,11 @@
 import { describe, expect, test } from "bun:test";
 import type { ExtendedError, Namespace, Socket as ServerSocket } from "../../src/socketio/index.ts";
 import {
-  expectNoEvent,
   FAST_HEARTBEAT,
+  reconnectionControl,
   record,
+  roundTrip,
+  sentinelFrom,
   startSio,
   until,
   waitFor,
@@ -60,7 +62,9 @@ describe("static namespaces", () => {
     const atAdminClient = waitFor<unknown[]>(adminClient, "down");
     adminSocket.emit("down", "from admin");
     expect(await atAdminClient).toEqual(["from admin"]);
-    await Bun.sleep(100); // bounded negative check for both cross-deliveries
+    // Sentinel: both namespaces share one ordered connection, so a round trip on "/" comes after
+    // any cross-delivery in either direction.
+    await roundTrip(main, mainSocket);
     expect(mainGot).toEqual([]);
     expect(atMainClient).toEqual([]);
 
@@ -85,7 +89,10 @@ describe("static namespaces", () => {
     expect(error.message).toBe("Invalid namespace");
     expect(unknown.connected).toBe(false);
     expect(unknown.active).toBe(false);
-    await expectNoEvent(unknown, "connect_error", 200);
+    const retries = record(unknown, "connect_error");
+    // Sentinel: a control client dropped now reconnects; a retry of "/nope" would have come first.
+    await reconnectionControl(h);
+    expect(retries).toEqual([]);
     expect(attempts).toEqual([]);
     expect(serverMain?.conn.closed).toBe(false);
     expect(await withTimeout(main.emitWithAck("ping-me"), 1000, "ack on /")).toBe("pong");
@@ -164,8 +171,8 @@ describe("dynamic namespaces", () => {
         next(new Error("matcher failed"), false);
         return;
       }
-      // Asynchronous decisions are allowed.
-      setTimeout(() => next(null, name.startsWith("/fn-") && auth.token === "ok"), 5);
+      // Asynchronous decisions (in a later event-loop turn) are allowed.
+      setImmediate(() => next(null, name.startsWith("/fn-") && auth.token === "ok"));
     });
     const connections = record(parent, "connection");
     const accepted = await h.connect("/fn-room", { auth: { token: "ok" } });
@@ -187,7 +194,12 @@ describe("dynamic namespaces", () => {
 
   test("two clients racing into the same new child end up in one namespace", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const parent = h.io.of((_name, _auth, next) => setTimeout(() => next(null, true), 10));
+    // The matcher answers only once both clients asked: both CONNECTs are pending together.
+    const waiting: (() => void)[] = [];
+    const parent = h.io.of((_name, _auth, next) => {
+      waiting.push(() => next(null, true));
+      if (waiting.length === 2) for (const answer of waiting.splice(0)) answer();
+    });
     const sockets: ServerSocket[] = [];
     parent.on("connection", (socket) => sockets.push(socket));
     const [a, b] = await Promise.all([h.connect("/race"), h.connect("/race")]);
@@ -236,7 +248,7 @@ describe("dynamic namespaces", () => {
     parent.emit("news", { to: "all children" });
     expect(await got1).toEqual([{ to: "all children" }]);
     expect(await got2).toEqual([{ to: "all children" }]);
-    await Bun.sleep(100); // bounded negative check
+    await sentinelFrom(h.io, outside); // the news, had it reached "/", would have come first
     expect(outsideGot).toEqual([]);
   });
 
@@ -254,7 +266,7 @@ describe("dynamic namespaces", () => {
     const got2 = waitFor(vip2, "vip-news");
     parent.to("vip").emit("vip-news");
     await withTimeout(Promise.all([got1, got2]), 1000, "vip-news in both children");
-    await Bun.sleep(100); // bounded negative check
+    await sentinelFrom(parent, plain1); // the parent's emit to every child reaches plain1 after any vip-news
     expect(plainGot).toEqual([]);
   });
 

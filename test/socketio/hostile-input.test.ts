@@ -4,11 +4,12 @@
 // case a fresh client still connects and gets its message echoed.
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import type { Server } from "../../src/socketio/index.ts";
-import { describeFrame, sleep, upgradeRequest, type Frame, WsClient } from "../support/engine-server.ts";
+import { describeFrame, upgradeRequest, type Frame, withTimeout, WsClient } from "../support/engine-server.ts";
 import {
   eventually,
+  expectConnectable,
+  expectEchoed,
   expectWsClosed,
-  expectWsOpen,
   nextNonPing,
   parseConnectReply,
   QUIET_SIO_OPTIONS,
@@ -19,6 +20,9 @@ import {
 } from "../support/sio-server.ts";
 
 type Recorded = { event: string; args: unknown[] };
+
+/** One event-loop turn: the failures below happen asynchronously, without waiting on the clock. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** What reached application code: onAny, the named handlers below, and socket "error" listeners. */
 type Observed = { any: Recorded[]; handlers: Recorded[]; errors: unknown[] };
@@ -36,7 +40,7 @@ function hostileSetup(observed: Observed): (io: Server) => void {
         throw new Error("sync handler failure");
       });
       socket.on("async-boom", async () => {
-        await sleep(1);
+        await nextTurn();
         throw new Error("async handler failure");
       });
     });
@@ -44,7 +48,7 @@ function hostileSetup(observed: Observed): (io: Server) => void {
       throw new Error("mw boom");
     });
     io.of("/mw-async").use(async () => {
-      await sleep(1);
+      await nextTurn();
       throw new Error("async mw boom");
     });
     io.of("/conn-throws").on("connection", (socket) => {
@@ -181,7 +185,7 @@ describe("names that are Object.prototype members", () => {
     }
     conn.ws.send('42["message","after prototype names"]');
     expect(await nextNonPing(conn.ws)).toBe('42["message-back","after prototype names"]');
-    await expectWsOpen(conn.ws, 50);
+    await expectEchoed(conn.ws);
     expect(observed.handlers).toEqual([]);
     expect(observed.errors).toEqual([]);
     await s.expectHealthy();
@@ -196,7 +200,7 @@ describe("names that are Object.prototype members", () => {
       ws.send(`40${name},`);
       expect(await nextNonPing(ws)).toBe(`44${name},{"message":"Invalid namespace"}`);
     }
-    await expectWsOpen(ws, 50);
+    await expectConnectable(ws);
     await s.expectHealthy();
     ws.close();
   });
@@ -251,7 +255,7 @@ describe("packets a client should never send", () => {
     conn.ws.send(`461-5[${PLACEHOLDER(0)}]`);
     conn.ws.send(BIN);
     await expectEcho(conn, "after stray binary ack");
-    await expectWsOpen(conn.ws, 50);
+    await expectEchoed(conn.ws);
     conn.ws.close();
   });
 });
@@ -286,7 +290,7 @@ describe("dynamic namespaces under hostile names", () => {
     }
     ws.send("40/dyn-12,");
     parseConnectReply(await nextNonPing(ws), "/dyn-12");
-    await expectWsOpen(ws, 50);
+    await expectConnectable(ws);
     await s.expectHealthy();
     ws.close();
   });
@@ -301,7 +305,7 @@ describe('a client "error" event (CVE-2024-38355)', () => {
     conn.ws.send('42["error"]');
     conn.ws.send('42["message","after error"]');
     expect(await nextNonPing(conn.ws)).toBe('42["message-back","after error"]');
-    await expectWsOpen(conn.ws, 50);
+    await expectEchoed(conn.ws);
     expect(observed.errors).toEqual([]);
     await s.expectHealthy();
     conn.ws.close();
@@ -498,7 +502,7 @@ describe("throwing application code", () => {
     conn.ws.send('42["boom"]');
     conn.ws.send('42["message","after boom"]');
     expect(await nextNonPing(conn.ws)).toBe('42["message-back","after boom"]');
-    await expectWsOpen(conn.ws, 50);
+    await expectEchoed(conn.ws);
     expect(consoleError).toHaveBeenCalled();
     conn.ws.close();
   });
@@ -508,10 +512,11 @@ describe("throwing application code", () => {
     await using _server = s;
     const conn = await connected(s);
     conn.ws.send('42["async-boom"]');
-    await sleep(30); // let the rejection happen
+    // The rejection is reported (console.error) once it happened.
+    await eventually(() => (consoleError?.mock.calls.length ?? 0) > 0, 1000, "the reported rejection");
     conn.ws.send('42["message","after async boom"]');
     expect(await nextNonPing(conn.ws)).toBe('42["message-back","after async boom"]');
-    await expectWsOpen(conn.ws, 50);
+    await expectEchoed(conn.ws);
     expect(consoleError).toHaveBeenCalled();
     conn.ws.close();
   });
@@ -522,7 +527,7 @@ describe("throwing application code", () => {
     const conn = await s.connect({ nsp: "/conn-throws" });
     conn.ws.send('42/conn-throws,["message","hi"]');
     expect(await nextNonPing(conn.ws)).toBe('42/conn-throws,["message-back","hi"]');
-    await expectWsOpen(conn.ws, 50);
+    await expectEchoed(conn.ws, "/conn-throws");
     await s.expectHealthy();
     conn.ws.close();
   });
@@ -539,7 +544,7 @@ describe("throwing application code", () => {
     conn.ws.send("430[]");
     conn.ws.send('42["message","after ack"]');
     expect(await nextNonPing(conn.ws)).toBe('42["message-back","after ack"]');
-    await expectWsOpen(conn.ws, 50);
+    await expectEchoed(conn.ws);
     conn.ws.close();
   });
 
@@ -560,22 +565,43 @@ describe("throwing application code", () => {
 });
 
 describe("a CONNECT still in an async middleware", () => {
-  function slowMiddleware(connections: string[]): (io: Server) => void {
-    return (io) => {
+  /** A "/" middleware that answers only when the test opens the gate; `answered` resolves a turn after its next(). */
+  function gatedMiddleware(connections: string[]) {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let answered: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    let calls = 0;
+    const setup = (io: Server) => {
       referenceFixture(io);
-      io.use((_socket, next) => void setTimeout(() => next(), 80));
+      io.use((_socket, next) => {
+        calls++;
+        void gate.then(() => {
+          next();
+          // A whole event-loop turn later: whatever next() set off (joins, the connection event) has run.
+          setImmediate(answered);
+        });
+      });
       io.on("connection", (socket) => void connections.push(socket.id));
     };
+    return { setup, open: () => open(), answered: done, calls: () => calls };
   }
 
   test("a second CONNECT to the same namespace closes the connection; no socket is left behind", async () => {
     const connections: string[] = [];
-    await using s = await startSioServer(QUIET_SIO_OPTIONS, slowMiddleware(connections));
+    const middleware = gatedMiddleware(connections);
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, middleware.setup);
     const { ws } = await s.openWs();
     ws.send("40");
     ws.send("40");
     await expectWsClosed(ws, 1000);
-    await sleep(150);
+    // The first CONNECT's middleware answers only now, after the close.
+    middleware.open();
+    await withTimeout(middleware.answered, 1000, "the middleware's answer");
     expect(connections).toEqual([]);
     expect(s.io.of("/").sockets.size).toBe(0);
     expect(s.io.of("/").adapter.sids.size).toBe(0);
@@ -584,24 +610,29 @@ describe("a CONNECT still in an async middleware", () => {
 
   test("an EVENT before the CONNECT completed closes the connection (invalid state)", async () => {
     const connections: string[] = [];
-    await using s = await startSioServer(QUIET_SIO_OPTIONS, slowMiddleware(connections));
+    const middleware = gatedMiddleware(connections);
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, middleware.setup);
     const { ws } = await s.openWs();
     ws.send("40");
     ws.send('42["message","too early"]');
     await expectWsClosed(ws, 1000);
-    await sleep(150);
+    middleware.open();
+    await withTimeout(middleware.answered, 1000, "the middleware's answer");
     expect(connections).toEqual([]);
     expect(s.io.of("/").sockets.size).toBe(0);
   });
 
   test("the client leaves before the middleware answers: no connection event, no socket left behind", async () => {
     const connections: string[] = [];
-    await using s = await startSioServer(QUIET_SIO_OPTIONS, slowMiddleware(connections));
+    const middleware = gatedMiddleware(connections);
+    await using s = await startSioServer(QUIET_SIO_OPTIONS, middleware.setup);
     const { ws } = await s.openWs();
     ws.send("40");
-    await sleep(10);
+    await eventually(() => middleware.calls() === 1, 1000, "the CONNECT in the middleware");
     ws.close();
-    await sleep(150);
+    await eventually(() => s.io.engine.clientsCount === 0, 1000, "the engine session to close");
+    middleware.open();
+    await withTimeout(middleware.answered, 1000, "the middleware's answer");
     expect(connections).toEqual([]);
     expect(s.io.of("/").sockets.size).toBe(0);
     expect(s.io.of("/").adapter.sids.size).toBe(0);
@@ -676,20 +707,27 @@ describe("middleware errors whose data JSON cannot carry", () => {
           (error: unknown) => ({ answered: false as const, error: String(error) }),
         );
         const first = await Promise.race([child.exited.then((code) => ({ exited: code })), answered]);
-        await sleep(50);
-        const exitCode = "exited" in first ? first.exited : child.exitCode;
-        if (exitCode !== null) {
+        const exited = async (code: number | null) => {
           const stderr = await new Response(child.stderr).text();
-          throw new Error(`the server process exited with code ${exitCode}:\n${stderr.slice(0, 600)}`);
-        }
-        if ("answered" in first && !first.answered) throw new Error(first.error);
+          return new Error(`the server process exited with code ${code}:\n${stderr.slice(0, 600)}`);
+        };
+        if ("exited" in first) throw await exited(first.exited);
+        if (!first.answered) throw new Error(first.error);
         ws.close();
+        // Sentinel: a fresh client's full round trip after the answer. A process that died right after
+        // answering (an exception escaping the timer) cannot give it.
         const fresh = new WsClient(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
-        await fresh.nextText(1000);
-        fresh.send("40");
-        parseConnectReply(await nextNonPing(fresh));
-        fresh.send('42["message","alive"]');
-        expect(await nextNonPing(fresh)).toBe('42["message-back","alive"]');
+        try {
+          await fresh.nextText(1000);
+          fresh.send("40");
+          parseConnectReply(await nextNonPing(fresh));
+          fresh.send('42["message","alive"]');
+          expect(await nextNonPing(fresh)).toBe('42["message-back","alive"]');
+        } catch (error) {
+          if (child.exitCode !== null) throw await exited(child.exitCode);
+          throw error;
+        }
+        expect(child.exitCode).toBeNull();
         fresh.close();
       } finally {
         child.kill();
@@ -764,7 +802,9 @@ describe("namespace isolation", () => {
     parseConnectReply(reply, "/t1\u0000a");
     s.io.of("/t1").to("a\u0000general").emit("secret", 1);
     for (const victim of victims) expect(await nextNonPing(victim.ws)).toBe('42/t1,["secret",1]');
-    await attacker.expectSilence(200);
+    // Sentinel: an emit to the attacker's namespace after the secret is the first frame it gets.
+    s.io.of("/t1\u0000a").emit("sentinel");
+    expect(await nextNonPing(attacker)).toBe('42/t1\u0000a,["sentinel"]');
     for (const victim of victims) victim.ws.close();
     attacker.close();
   });
@@ -776,8 +816,10 @@ describe("late work after a disconnect (advisories.md §8.1)", () => {
     await using s = await startSioServer(QUIET_SIO_OPTIONS, (io) => {
       referenceFixture(io);
       io.on("connection", (socket) => {
+        // The slow work (e.g. a database lookup) finishes only once the client has left.
+        const left = new Promise<void>((resolve) => socket.on("disconnect", () => resolve()));
         socket.on("slow-join", async () => {
-          await sleep(50); // e.g. a database lookup
+          await left;
           socket.join("late-room");
           socket.emit("joined");
           joined++;

@@ -5,14 +5,16 @@ import { describe, expect, test } from "bun:test";
 import * as msgpackParser from "socket.io-msgpack-parser";
 import type { Socket as ServerSocket } from "../../src/socketio/index.ts";
 import {
+  bytesOf,
+  type ClientOptions,
+  type ClientSocket,
+  connectPair,
   FAST_HEARTBEAT,
   record,
+  type SioHarness,
   startSio,
   until,
   waitFor,
-  type ClientOptions,
-  type ClientSocket,
-  type SioHarness,
 } from "../support/sio-client.ts";
 
 const MSGPACK: ClientOptions = { parser: msgpackParser };
@@ -24,20 +26,6 @@ const TRANSPORTS: { name: string; options: ClientOptions }[] = [
 ];
 
 type Ack = (...args: unknown[]) => void;
-
-async function pair(h: SioHarness, options: ClientOptions, nsp = "/"): Promise<{ client: ClientSocket; socket: ServerSocket }> {
-  const connection = waitFor<[ServerSocket]>(h.io.of(nsp), "connection");
-  const client = await h.connect(nsp, options);
-  const [socket] = await connection;
-  expect(socket.id).toBe(client.id ?? "");
-  return { client, socket };
-}
-
-function bytesOf(value: unknown): number[] {
-  if (value instanceof ArrayBuffer) return [...new Uint8Array(value)];
-  if (ArrayBuffer.isView(value)) return [...new Uint8Array(value.buffer, value.byteOffset, value.byteLength)];
-  throw new Error(`not binary: ${Object.prototype.toString.call(value)}`);
-}
 
 describe.each(TRANSPORTS)("a msgpack client over $name", ({ name, options }) => {
   test("connects, and events, acks and binary go both ways", async () => {
@@ -108,7 +96,7 @@ describe.each(TRANSPORTS)("a msgpack client over $name", ({ name, options }) => 
   // each emit waits until the server reports the transport writable.
   test("volatile emits reach a writable client", async () => {
     await using h = startSio(FAST_HEARTBEAT);
-    const { client, socket } = await pair(h, options);
+    const { client, socket } = await connectPair(h, options);
     const writable = () => until(() => (socket.conn.writable ? true : undefined), 1000, "writable transport");
     await writable();
     const direct = waitFor<[number]>(client, "v-direct");
@@ -127,7 +115,7 @@ describe("connection state recovery for a msgpack client", () => {
     h.io.on("connection", (socket) => {
       if (!socket.recovered) socket.join("room");
     });
-    const { client, socket } = await pair(h, { ...MSGPACK, transports: ["websocket"], reconnectionDelay: 300, reconnectionDelayMax: 300 });
+    const { client, socket } = await connectPair(h, { ...MSGPACK, transports: ["websocket"], reconnectionDelay: 300, reconnectionDelayMax: 300 });
     const firstId = socket.id;
     const welcome = waitFor(client, "welcome");
     h.io.emit("welcome");

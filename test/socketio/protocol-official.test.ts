@@ -5,7 +5,7 @@
 // every close is awaited, and pings are answered while waiting for a close, so a ping timeout can never
 // pass for the close a case is about.
 import { describe, expect, test } from "bun:test";
-import { describeFrame, errorBody, request, sleep, type Frame, WsClient } from "../support/engine-server.ts";
+import { describeFrame, errorBody, request, type Frame, until, WsClient } from "../support/engine-server.ts";
 import {
   autoPong,
   expectWsClosed,
@@ -106,8 +106,13 @@ describe("socket.io-protocol suite: Engine.IO handshake", () => {
 });
 
 describe("socket.io-protocol suite: Engine.IO heartbeat", () => {
+  // These sessions never join a namespace: the suite's 1 s connectTimeout would end them within the
+  // cases (three ping rounds take ~900 ms, a ping timeout ~500 ms), so it is 10 s here.
+  const NO_CONNECT_TIMEOUT = { connectTimeout: 10_000 };
+
   test("HTTP long-polling: sends ping/pong packets", async () => {
-    await using s = await startSioServer();
+    // The suite's pingInterval; a pong may be 2 s late (not 200 ms): a loaded machine's POST can take longer.
+    await using s = await startSioServer({ ...NO_CONNECT_TIMEOUT, pingTimeout: 2000 });
     const { sid } = await s.handshake();
     for (let i = 0; i < 3; i++) {
       const poll = await s.get(sid);
@@ -119,29 +124,32 @@ describe("socket.io-protocol suite: Engine.IO heartbeat", () => {
   });
 
   test("HTTP long-polling: closes the session upon ping timeout", async () => {
-    await using s = await startSioServer();
+    await using s = await startSioServer(NO_CONNECT_TIMEOUT);
+    const started = Date.now();
     const { sid } = await s.handshake();
-    // The suite sleeps pingInterval + pingTimeout (500 ms); 50 ms of slack for timer jitter.
-    await sleep(PING_INTERVAL + PING_TIMEOUT + 50);
+    // The suite sleeps pingInterval + pingTimeout (500 ms) and then polls; here the session's end is
+    // awaited instead, with no GET before it (no GET may carry the ping or keep it alive).
+    await until(() => (s.io.engine.clientsCount === 0 ? true : undefined), PING_INTERVAL + PING_TIMEOUT + 1500, "the ping timeout");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(PING_INTERVAL + PING_TIMEOUT - 50);
     const poll = await s.get(sid);
     expect(poll.status).toBe(400);
   });
 
   test("WebSocket: sends ping/pong packets", async () => {
-    await using s = await startSioServer();
+    await using s = await startSioServer({ ...NO_CONNECT_TIMEOUT, pingTimeout: 2000 }); // a late pong is not what this case is about
     const { ws } = await s.openWs();
     for (let i = 0; i < 3; i++) {
-      expect(await ws.next(PING_INTERVAL + 200)).toBe("2");
+      expect(await ws.next(PING_INTERVAL + 1000)).toBe("2");
       ws.send("3");
     }
     ws.close();
   });
 
   test("WebSocket: closes the session upon ping timeout", async () => {
-    await using s = await startSioServer();
+    await using s = await startSioServer(NO_CONNECT_TIMEOUT);
     const { ws } = await s.openWs();
     const started = Date.now();
-    await ws.waitClosed(PING_INTERVAL + PING_TIMEOUT + 500);
+    await ws.waitClosed(PING_INTERVAL + PING_TIMEOUT + 1500);
     expect(Date.now() - started).toBeGreaterThanOrEqual(PING_INTERVAL + PING_TIMEOUT - 50);
     expect(ws.buffered).toEqual(["2"]);
   });
@@ -151,7 +159,9 @@ describe("socket.io-protocol suite: Engine.IO close", () => {
   test("HTTP long-polling: forcefully closes the session", async () => {
     await using s = await startSioServer();
     const { sid } = await s.handshake();
-    const [poll, push] = await Promise.all([s.get(sid), sleep(20).then(() => s.post(sid, "1"))]);
+    const { response } = await s.heldGet(sid); // the suite's 20 ms head start for the GET, as a sentinel
+    const push = await s.post(sid, "1");
+    const poll = await response;
     expect(push.status).toBe(200);
     expect(poll.status).toBe(200);
     expect(poll.body).toBe("6");
@@ -160,7 +170,9 @@ describe("socket.io-protocol suite: Engine.IO close", () => {
   });
 
   test("WebSocket: forcefully closes the session", async () => {
-    await using s = await startSioServer();
+    // connectTimeout (1000 ms in the suite) would close this session by itself within the wait: with
+    // 10 s, and pings answered, only the "1" can close it.
+    await using s = await startSioServer({ connectTimeout: 10_000 });
     const { ws } = await s.openWs();
     ws.send("1");
     await expectWsClosed(ws, 1000);
@@ -280,12 +292,16 @@ const TRANSPORTS: Transport[] = [
   { name: "HTTP long-polling", open: async (s) => pollingConn(await s.openPolling()) },
 ];
 
-/** `40` on "/" then the CONNECT reply and the fixture's auth event (the suite's initSocketIOConnection). */
+/**
+ * `40` on "/" then the CONNECT reply and the fixture's auth event (the suite's initSocketIOConnection).
+ * Pings on the way are answered and skipped, as the suite's waitForPackets does: on a loaded machine the
+ * first ping (at +300 ms) can come before the reply.
+ */
 async function initSocketIOConnection(s: StartedSio, transport: Transport): Promise<Conn> {
   const conn = await transport.open(s);
   await conn.send("40");
-  expect(String(await conn.next()).startsWith('40{"sid":')).toBe(true);
-  expect(await conn.next()).toBe('42["auth",{}]');
+  expect(String(await conn.nextNonPing()).startsWith('40{"sid":')).toBe(true);
+  expect(await conn.nextNonPing()).toBe('42["auth",{}]');
   return conn;
 }
 
@@ -307,8 +323,8 @@ for (const transport of TRANSPORTS) {
       await using s = await startSioServer();
       const conn = await transport.open(s);
       await conn.send("40");
-      expectConnectReply(await conn.next(), "40");
-      expect(await conn.next()).toBe('42["auth",{}]');
+      expectConnectReply(await conn.nextNonPing(), "40");
+      expect(await conn.nextNonPing()).toBe('42["auth",{}]');
       conn.close();
     });
 
@@ -316,8 +332,8 @@ for (const transport of TRANSPORTS) {
       await using s = await startSioServer();
       const conn = await transport.open(s);
       await conn.send('40{"token":"123"}');
-      expectConnectReply(await conn.next(), "40");
-      expect(await conn.next()).toBe('42["auth",{"token":"123"}]');
+      expectConnectReply(await conn.nextNonPing(), "40");
+      expect(await conn.nextNonPing()).toBe('42["auth",{"token":"123"}]');
       conn.close();
     });
 
@@ -325,8 +341,8 @@ for (const transport of TRANSPORTS) {
       await using s = await startSioServer();
       const conn = await transport.open(s);
       await conn.send("40/custom,");
-      expectConnectReply(await conn.next(), "40/custom,");
-      expect(await conn.next()).toBe('42/custom,["auth",{}]');
+      expectConnectReply(await conn.nextNonPing(), "40/custom,");
+      expect(await conn.nextNonPing()).toBe('42/custom,["auth",{}]');
       conn.close();
     });
 
@@ -334,8 +350,8 @@ for (const transport of TRANSPORTS) {
       await using s = await startSioServer();
       const conn = await transport.open(s);
       await conn.send('40/custom,{"token":"abc"}');
-      expectConnectReply(await conn.next(), "40/custom,");
-      expect(await conn.next()).toBe('42/custom,["auth",{"token":"abc"}]');
+      expectConnectReply(await conn.nextNonPing(), "40/custom,");
+      expect(await conn.nextNonPing()).toBe('42/custom,["auth",{"token":"abc"}]');
       conn.close();
     });
 
@@ -343,7 +359,7 @@ for (const transport of TRANSPORTS) {
       await using s = await startSioServer();
       const conn = await transport.open(s);
       await conn.send("40/random");
-      expect(await conn.next()).toBe('44/random,{"message":"Invalid namespace"}');
+      expect(await conn.nextNonPing()).toBe('44/random,{"message":"Invalid namespace"}');
       // The engine connection stays open: "/" can still be joined.
       await conn.send("40");
       expectConnectReply(await conn.nextNonPing(), "40");
@@ -351,7 +367,8 @@ for (const transport of TRANSPORTS) {
     });
 
     test("should disallow connection with an invalid handshake", async () => {
-      await using s = await startSioServer();
+      // connectTimeout 10 s instead of 1 s: only the invalid CONNECT can close the session within the wait.
+      await using s = await startSioServer({ connectTimeout: 10_000 });
       const conn = await transport.open(s);
       await conn.sendHostile("4abc");
       await conn.expectClosed();
@@ -484,8 +501,10 @@ test("WebSocket: the CONNECT reply and the auth event may share one TCP write an
   const { ws } = await s.openWs();
   autoPong(ws);
   ws.send("40");
-  await sleep(50);
-  const frames = ws.buffered.filter((f) => f !== "2");
+  // Nothing is read until both are in the buffer.
+  const nonPing = () => ws.buffered.filter((f) => f !== "2");
+  await until(() => (nonPing().length >= 2 ? true : undefined), 1000, "the CONNECT reply and the auth event");
+  const frames = nonPing();
   expect(frames).toHaveLength(2);
   expectConnectReply(frames[0] as Frame, "40");
   expect(frames[1]).toBe('42["auth",{}]');

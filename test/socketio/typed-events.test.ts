@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { io as connect } from "socket.io-client";
 import { Server, type Socket } from "../../src/socketio/index.ts";
+import { withTimeout } from "../support/engine-server.ts";
 
 type ClientToServer = {
   hello: (name: string, ack: (greeting: string) => void) => void;
@@ -41,13 +42,20 @@ describe("typed events", () => {
     const io = new Server<ClientToServer, ServerToClient, InterServer, SocketData>({ serveClient: false });
     const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...io.handler() });
     const counts: number[] = [];
+    let counted: () => void = () => {};
+    const countArrived = new Promise<void>((resolve) => {
+      counted = resolve;
+    });
     io.on("connection", (socket: Socket<ClientToServer, ServerToClient, InterServer, SocketData>) => {
       socket.on("hello", (name, ack) => {
         socket.data.name = name;
         ack(`hi ${name}`);
         io.emit("greeted", name, 1);
       });
-      socket.on("count", (n) => counts.push(n + 1));
+      socket.on("count", (n) => {
+        counts.push(n + 1);
+        counted();
+      });
       io.serverSideEmit("ping");
     });
     const client = connect(`http://127.0.0.1:${server.port}`, { transports: ["websocket"] });
@@ -59,8 +67,7 @@ describe("typed events", () => {
       expect(await greeted).toEqual(["ada", 1]);
       const [remote] = await io.fetchSockets();
       expect(remote?.data.name).toBe("ada");
-      await Bun.sleep(0);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await withTimeout(countArrived, 2000, "the count event");
       expect(counts).toEqual([42]);
     } finally {
       client.close();

@@ -1,6 +1,7 @@
 // Engine.IO test support: an EngineServer on Bun.serve (port 0) with an echo handler that records
 // sessions, messages and close reasons; a raw WebSocket client that buffers every frame; polling
-// and raw-TCP request helpers. `await using s = await startEngineServer()` stops everything.
+// and raw-TCP request helpers; sentinels that replace fixed waits. `await using s = await
+// startEngineServer()` stops everything.
 import { bunEngineHandler, EngineServer } from "../../src/engine/index.ts";
 import type { CloseReason, EngineOptions, EngineSession, MessageData } from "../../src/engine/types.ts";
 
@@ -22,6 +23,8 @@ export type CloseRecord = { sid: string; reason: CloseReason; description: strin
 export type MessageRecord = { sid: string; data: MessageData };
 
 export type HttpResult = { status: number; body: string; headers: Headers };
+
+export type RequestRecord = { method: string; sid: string | null };
 
 export type OpenPacket = {
   sid: string;
@@ -54,6 +57,12 @@ export type StartedEngine = {
   closeOf(sid: string, timeoutMs?: number): Promise<CloseRecord>;
   /** Resolves once the session's onupgrade fired. */
   upgradeOf(sid: string, timeoutMs?: number): Promise<void>;
+  /** Every request the engine was handed, in order (recorded once its handler returned). */
+  requests: RequestRecord[];
+  /** Resolves with the first request recorded from now on that matches (a sentinel: the server has it). */
+  requestArrived(match: (record: RequestRecord) => boolean, timeoutMs?: number): Promise<RequestRecord>;
+  /** A GET for the session, resolved (with the pending response) once the server holds it. */
+  heldGet(sid: string, init?: RequestInit): Promise<{ response: Promise<HttpResult> }>;
   /** Polling handshake (GET ?EIO=4&transport=polling&<query>). Throws unless it answers an open packet. */
   handshake(query?: string): Promise<{ sid: string; open: OpenPacket; keys: string[]; response: HttpResult }>;
   pollUrl(sid: string): string;
@@ -68,15 +77,20 @@ export type StartedEngine = {
 
 export type ConnectionHandler = (session: EngineSession) => void;
 
+/** Bun.serve settings a test may change: `idleTimeout` (seconds, Bun's default 10). */
+export type ServeOptions = { idleTimeout?: number };
+
 export async function startEngineServer(
   options: Partial<EngineOptions> = SUITE_OPTIONS,
   connection?: ConnectionHandler,
   fallbackFetch?: (request: Request) => Response | Promise<Response>,
+  serveOptions: ServeOptions = {},
 ): Promise<StartedEngine> {
   const sessions: EngineSession[] = [];
   const closes: CloseRecord[] = [];
   const messages: MessageRecord[] = [];
   const upgrades: string[] = [];
+  const requests: RequestRecord[] = [];
   const listeners = new Set<() => void>();
   const notify = () => {
     for (const listener of [...listeners]) listener();
@@ -111,7 +125,14 @@ export async function startEngineServer(
     },
   });
   const handler = fallbackFetch ? bunEngineHandler(engine, fallbackFetch) : bunEngineHandler(engine);
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...handler });
+  const recordingFetch: typeof handler.fetch = (request, bunServer) => {
+    const result = handler.fetch(request, bunServer);
+    // Recorded after the engine ran up to its first await: a held GET is held, a POST being read is marked.
+    requests.push({ method: request.method, sid: new URL(request.url).searchParams.get("sid") });
+    notify();
+    return result;
+  };
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...serveOptions, ...handler, fetch: recordingFetch });
   const port = server.port ?? 0;
   const origin = `http://127.0.0.1:${port}`;
   const path = (options.path ?? "/engine.io/").endsWith("/") ? (options.path ?? "/engine.io/") : `${options.path}/`;
@@ -154,6 +175,20 @@ export async function startEngineServer(
     closeOf: (sid, timeoutMs = 1000) => waitFor(() => closes.find((c) => c.sid === sid), timeoutMs, `close of ${sid}`),
     upgradeOf: (sid, timeoutMs = 1000) =>
       waitFor(() => (upgrades.includes(sid) ? sid : undefined), timeoutMs, `upgrade of ${sid}`).then(() => {}),
+    requests,
+    requestArrived(match, timeoutMs = 2000) {
+      const from = requests.length;
+      return waitFor(() => requests.slice(from).find(match), timeoutMs, "a request at the engine");
+    },
+    async heldGet(sid, init) {
+      const session = await started.session(sid);
+      const arrived = started.requestArrived((r) => r.method === "GET" && r.sid === sid);
+      const response = request(pollUrl(sid), init);
+      await arrived;
+      // A held GET is what makes a polling session writable; one answered at once does not.
+      if (!session.writable) throw new Error(`the GET of ${sid} was not held (answered at once?)`);
+      return { response };
+    },
     async handshake(query = "") {
       const response = await request(`${url}?EIO=4&transport=polling${query ? `&${query}` : ""}`);
       if (response.status !== 200) throw new Error(`handshake answered ${response.status}: ${response.body}`);
@@ -325,15 +360,6 @@ export class WsClient {
     return frame;
   }
 
-  /** Resolves when nothing arrived for `ms`; rejects with the frame if one did. */
-  async expectSilence(ms: number): Promise<void> {
-    const result = await this.next(ms).then(
-      (frame) => ({ frame }),
-      () => undefined,
-    );
-    if (result) throw new Error(`expected no frame within ${ms} ms, got ${describeFrame(result.frame)}`);
-  }
-
   /** Resolves with the close code if the socket closes within `timeoutMs`, else rejects. */
   waitClosed(timeoutMs = 1000): Promise<number> {
     return withTimeout(this.closed, timeoutMs, "websocket close");
@@ -346,6 +372,24 @@ export class WsClient {
   close(code?: number): void {
     if (code === undefined) this.socket.close();
     else this.socket.close(code);
+  }
+}
+
+let sentinels = 0;
+
+/**
+ * A sentinel for the echo server: sends a message and resolves with the frames that came before
+ * its echo. The server handles one connection's frames in order, so everything sent earlier has been
+ * handled (and answered, or not) by then: a bounded negative check without a clock.
+ */
+export async function echoBarrier(ws: WsClient, timeoutMs = 1000): Promise<Frame[]> {
+  const token = `4sentinel-${++sentinels}`;
+  ws.send(token);
+  const before: Frame[] = [];
+  for (;;) {
+    const frame = await ws.next(timeoutMs);
+    if (frame === token) return before;
+    before.push(frame);
   }
 }
 
@@ -372,25 +416,19 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, label: string): 
   });
 }
 
-/** True when `promise` is still unsettled after `ms` (used to show that a long-poll is being held). */
-export async function stillPending(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  const marker = Symbol("pending");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const result = await Promise.race([
-    promise.then(
-      () => "settled" as const,
-      () => "settled" as const,
-    ),
-    new Promise<symbol>((resolve) => {
-      timer = setTimeout(() => resolve(marker), ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  return result === marker;
-}
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Re-checks `check` every 10 ms until it returns a value (for state that raises no event); rejects after `timeoutMs`. */
+export async function until<T>(check: () => T | undefined, timeoutMs: number, label: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}`);
+    await sleep(10);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

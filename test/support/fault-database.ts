@@ -5,14 +5,15 @@ import postgres from "postgres";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 
 /** The server fault tests run against; DATABASE_URL's host when it names one, else the local one. */
-const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+// `||`: CI sets DATABASE_URL to "" for the PGlite run.
+const ADMIN_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 let answers: Promise<boolean> | undefined;
 
-/** Whether Postgres answers within 2 s (checked once per process). */
+/** Whether Postgres answers within 5 s (checked once per process; a busy machine is slow to connect). */
 export function postgresAnswers(): Promise<boolean> {
   answers ??= (async () => {
-    const probe = postgres(ADMIN_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    const probe = postgres(ADMIN_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
     try {
       await probe`select 1`;
       return true;

@@ -32,8 +32,10 @@ export type TestServerOptions = {
   logger?: Logger;
   /** The event-loop lag sampling interval (AppOptions.lagIntervalMs). */
   lagIntervalMs?: number;
-  /** The Redis channel prefix under ADAPTER=redis (AppOptions.clusterKey). */
+  /** The cluster channel prefix under ADAPTER=redis or postgres (AppOptions.clusterKey). */
   clusterKey?: string;
+  /** Presence heartbeat under ADAPTER=redis (AppOptions.presenceHeartbeatMs). */
+  presenceHeartbeatMs?: number;
 };
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
@@ -49,6 +51,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     realtime: options.realtime,
     lagIntervalMs: options.lagIntervalMs,
     clusterKey: options.clusterKey,
+    presenceHeartbeatMs: options.presenceHeartbeatMs,
   });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...app.serve });
   const url = `http://127.0.0.1:${server.port}`;

@@ -1,16 +1,23 @@
 // Socket.IO test support for the real socket.io-client: a Server from src/socketio on Bun.serve
 // (port 0), clients that are connected before they are handed out, event waiting with timeouts,
-// and bounded negative checks. `await using h = await startSio(opts)` disconnects every client
-// it made, closes the Server and stops Bun.serve.
+// and sentinels for negative checks. `await using h = await startSio(opts)` disconnects every
+// client it made, closes the Server and stops Bun.serve.
 import { io as ioc, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from "socket.io-client";
 import type { FallbackFetch } from "../../src/engine/bun-binding.ts";
-import { Server, type ServerOptions } from "../../src/socketio/index.ts";
+import { Server, type ServerOptions, type Socket as ServerSocket } from "../../src/socketio/index.ts";
+import { until } from "./engine-server.ts";
 
 export type { ClientSocket };
 export type ClientOptions = Partial<ManagerOptions & SocketOptions>;
 
-/** Heartbeat small enough that ping-related behaviour shows within a test. */
-export const FAST_HEARTBEAT: Partial<ServerOptions> = { pingInterval: 300, pingTimeout: 200 };
+/**
+ * Pings every 300 ms, so ping-related behaviour shows within a test, but a pong may come 2 s late: on a
+ * loaded machine (two cores, other test runs) a 200 ms deadline closed sessions of tests about other things.
+ */
+export const FAST_HEARTBEAT: Partial<ServerOptions> = { pingInterval: 300, pingTimeout: 2000 };
+
+/** The official suites' 300/200 heartbeat, for the tests about the ping timeout itself. */
+export const SHORT_PING_TIMEOUT: Partial<ServerOptions> = { pingInterval: 300, pingTimeout: 200 };
 
 /** Client defaults: a manager of its own, and quick reconnection attempts. */
 export const CLIENT_DEFAULTS: ClientOptions = {
@@ -60,7 +67,11 @@ export function waitFor<T extends unknown[] = unknown[]>(target: Listenable, eve
   });
 }
 
-/** Rejects if `event` fires within ms (a bounded negative check); resolves otherwise. */
+/**
+ * Rejects if `event` fires within ms (a bounded negative check on the clock); resolves otherwise. The
+ * library tests use sentinels instead (sentinelFrom, roundTrip, reconnectionControl); still used by the
+ * cluster tests, which were not converted.
+ */
 export function expectNoEvent(target: Listenable, event: string, ms = 200): Promise<void> {
   const emitter = loose(target);
   return new Promise<void>((resolve, reject) => {
@@ -88,15 +99,56 @@ export function record(target: Listenable, event: string): unknown[][] {
 /** Rejects with a labelled error unless the promise settles within ms (shared with the engine tests). */
 export { withTimeout } from "./engine-server.ts";
 
-/** Polls check() every 10 ms until it returns a value other than undefined (for state without events). */
-export async function until<T>(check: () => T | undefined, timeoutMs: number, label: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}`);
-    await Bun.sleep(10);
-  }
+/** Re-checks check() every 10 ms until it returns a value other than undefined (for state without events). */
+export { until };
+
+let sentinels = 0;
+
+/** A server-side socket or a namespace/server: anything that emits to clients (checked at run time). */
+export type Emitting = object;
+
+function emitterOf(target: Emitting): { emit(event: string, ...args: unknown[]): unknown } {
+  const candidate = target as { emit?: unknown };
+  if (typeof candidate.emit !== "function") throw new TypeError("not an emitter (needs emit)");
+  return target as { emit(event: string, ...args: unknown[]): unknown };
+}
+
+/**
+ * Server → client sentinel: `from` (a server socket, namespace or broadcast) emits a fresh event
+ * and this resolves once `client` got it. Packets reach one client in the order they were sent, so
+ * anything sent to `client` before has arrived by then: a bounded negative check without a clock.
+ */
+export async function sentinelFrom(from: Emitting, client: ClientSocket, timeoutMs = 2000): Promise<void> {
+  const event = `sentinel-${++sentinels}`;
+  const got = waitFor(client, event, timeoutMs);
+  emitterOf(from).emit(event);
+  await got;
+}
+
+/**
+ * Client → server → client sentinel: `client` emits a fresh event that the server socket `socket`
+ * acks. Once the answer is in, the server has handled everything the client sent before, and the
+ * client has received everything the server sent before the ack.
+ */
+export async function roundTrip(client: ClientSocket, socket: Listenable, timeoutMs = 2000): Promise<void> {
+  const event = `sentinel-${++sentinels}`;
+  loose(socket).once(event, ((ack: () => void) => ack()) as AnyListener);
+  await client.timeout(timeoutMs).emitWithAck(event);
+}
+
+/**
+ * A control for "this client does not reconnect": a fresh client on `nsp` whose transport the
+ * server then drops. Its reconnection (same delays, timer started later) completes only after any
+ * reconnection attempt a client dropped earlier would have made.
+ */
+export async function reconnectionControl(h: SioHarness, nsp = "/", options: ClientOptions = {}): Promise<void> {
+  const namespace = h.io.of(nsp); // created before the control joins it
+  const control = await h.connect(nsp, options);
+  const server = await until(() => namespace.sockets.get(control.id ?? ""), 1000, "control's server socket");
+  const back = waitFor(control, "connect", 3000);
+  server.conn.close();
+  await back;
+  control.disconnect();
 }
 
 /** Resolves once the client socket is connected; rejects with the connect_error's message. */
@@ -189,4 +241,20 @@ function safeJson(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** A client connected to namespace `nsp` and the server-side socket it got (their ids checked equal). */
+export async function connectPair(h: SioHarness, options: ClientOptions = {}, nsp = "/"): Promise<{ client: ClientSocket; socket: ServerSocket }> {
+  const connection = waitFor<[ServerSocket]>(h.io.of(nsp), "connection");
+  const client = await h.connect(nsp, options);
+  const [socket] = await connection;
+  if (socket.id !== client.id) throw new Error(`the server socket ${socket.id} is not the client's ${client.id ?? "(none)"}`);
+  return { client, socket };
+}
+
+/** The bytes of an ArrayBuffer or a view (Buffer, Uint8Array, …). */
+export function bytesOf(value: unknown): number[] {
+  if (value instanceof ArrayBuffer) return [...new Uint8Array(value)];
+  if (ArrayBuffer.isView(value)) return [...new Uint8Array(value.buffer, value.byteOffset, value.byteLength)];
+  throw new Error(`not binary: ${Object.prototype.toString.call(value)}`);
 }

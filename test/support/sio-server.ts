@@ -13,6 +13,7 @@ import {
   type Frame,
   type HttpResult,
   type OpenPacket,
+  withTimeout,
 } from "./engine-server.ts";
 
 /** The official socket.io-protocol suite's server: ping 300/200, maxPayload 1e6, connectTimeout 1000, CORS `*`. */
@@ -24,8 +25,11 @@ export const SIO_SUITE_OPTIONS: Partial<ServerOptions> = {
   cors: { origin: "*" },
 };
 
-/** For cases where the heartbeat would only add noise (or could close a session by itself): no ping for 10 s. */
-export const QUIET_SIO_OPTIONS: Partial<ServerOptions> = { pingInterval: 10_000, pingTimeout: 5_000 };
+/**
+ * For cases where the heartbeat or the connect timeout would only add noise, or could close a session by
+ * itself (a close test would then pass without the input under test): no ping for 10 s, and 10 s to join.
+ */
+export const QUIET_SIO_OPTIONS: Partial<ServerOptions> = { pingInterval: 10_000, pingTimeout: 5_000, connectTimeout: 10_000 };
 
 type AnyListener = (...args: unknown[]) => void;
 
@@ -97,6 +101,8 @@ export type StartedSio = {
   connect(options?: ConnectOptions): Promise<SioConnection>;
   /** Polling handshake wrapped in a buffering PollingClient. */
   openPolling(query?: string): Promise<PollingClient>;
+  /** A GET for the session, resolved (with the pending response) once the engine has it (held unless packets wait). */
+  heldGet(sid: string): Promise<{ response: Promise<HttpResult> }>;
   /** A fresh client connects to "/", gets `40{"sid"}` + `42["auth",{}]` and its message is echoed (needs the reference fixture). */
   expectHealthy(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -112,7 +118,21 @@ export async function startSioServer(
 ): Promise<StartedSio> {
   const io = new Server({ ...SIO_SUITE_OPTIONS, ...options });
   setup(io);
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...io.handler() });
+  const handler = io.handler();
+  // GETs the engine was handed (recorded once its handler returned: a long-poll is held by then).
+  const arrivals: { sid: string; arrived: () => void }[] = [];
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    ...handler,
+    fetch(request, bunServer) {
+      const result = handler.fetch(request, bunServer);
+      const sid = request.method === "GET" ? new URL(request.url).searchParams.get("sid") : null;
+      const index = arrivals.findIndex((a) => a.sid === sid);
+      if (index >= 0) arrivals.splice(index, 1)[0]?.arrived();
+      return result;
+    },
+  });
   const port = server.port ?? 0;
   const url = `http://127.0.0.1:${port}/socket.io/`;
   const wsUrl = `ws://127.0.0.1:${port}/socket.io/`;
@@ -159,6 +179,12 @@ export async function startSioServer(
     async openPolling(query = "") {
       const { sid } = await handshake(query);
       return new PollingClient(get, post, sid);
+    },
+    async heldGet(sid) {
+      const arrived = new Promise<void>((resolve) => arrivals.push({ sid, arrived: resolve }));
+      const response = get(sid);
+      await withTimeout(arrived, 2000, `the GET of ${sid} at the engine`);
+      return { response };
     },
     async expectHealthy() {
       const { ws, socketId } = await started.connect();
@@ -239,11 +265,31 @@ export async function expectWsClosed(ws: WsClient, timeoutMs = 1000): Promise<nu
   return result;
 }
 
-/** Resolves when the WebSocket stays open for `ms` (pings answered); rejects if it closes. */
-export async function expectWsOpen(ws: WsClient, ms: number): Promise<void> {
-  autoPong(ws);
-  const result = await Promise.race([ws.closed.then((code) => ({ code })), sleep(ms).then(() => undefined)]);
-  if (result !== undefined) throw new Error(`websocket closed (code ${result.code}) within ${ms} ms`);
+let sentinels = 0;
+
+/**
+ * The connection is still open and has handled everything sent before: a sentinel message on `nsp`
+ * (connected, with the reference fixture's echo) comes back as the next frame that is not a ping.
+ * Frames are handled in order, so this replaces "nothing happens within N ms".
+ */
+export async function expectEchoed(ws: WsClient, nsp = "/", timeoutMs = 1000): Promise<void> {
+  const prefix = nsp === "/" ? "42" : `42${nsp},`;
+  const text = JSON.stringify(["message", `sentinel-${++sentinels}`]);
+  ws.send(`${prefix}${text}`);
+  const frame = await nextNonPing(ws, timeoutMs);
+  const expected = `${prefix}${text.replace('"message"', '"message-back"')}`;
+  if (frame !== expected) throw new Error(`expected the sentinel's echo ${expected}, got ${describeFrame(frame)}`);
+}
+
+/**
+ * The connection is still open and has handled everything sent before, for a connection not (or no
+ * longer) on "/": a CONNECT to "/" is answered, then the reference fixture's auth event arrives.
+ */
+export async function expectConnectable(ws: WsClient, timeoutMs = 1000): Promise<void> {
+  ws.send("40");
+  parseConnectReply(await nextNonPing(ws, timeoutMs));
+  const auth = await nextNonPing(ws, timeoutMs);
+  if (auth !== '42["auth",{}]') throw new Error(`expected the auth event, got ${describeFrame(auth)}`);
 }
 
 /** Polls `check` every 10 ms until it returns true; throws with `label` after `timeoutMs`. */

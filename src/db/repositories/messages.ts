@@ -1,6 +1,6 @@
 // Messages: room chat and direct messages, stored idempotently per (sender, clientId) so a client
 // retrying an unacknowledged send gets the stored message back instead of a duplicate.
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, max, or, type SQL } from "drizzle-orm";
 import type { Database, Db } from "../database.ts";
 import { messages } from "../schema.ts";
 import { createMessageWriter, type CreateMessageResult, type Draft, type Message } from "./message-writer.ts";
@@ -95,6 +95,28 @@ export function createMessagesRepository(db: Db, jsonStatement: Database["jsonSt
         and(eq(messages.senderId, userB), eq(messages.recipientId, userA)),
       );
       return history(and(eq(messages.type, "direct"), conversation), page);
+    },
+
+    async messagesAfter(afterId: number, targets: { roomIds: readonly string[]; userIds: readonly string[] }, limit: number): Promise<Message[]> {
+      if (!Number.isSafeInteger(afterId)) throw new RangeError(`message cursor must be an integer, got ${afterId}`);
+      const roomIds = targets.roomIds.filter(isUuid);
+      const userIds = targets.userIds.filter(isUuid);
+      const wanted = [
+        roomIds.length > 0 ? and(eq(messages.type, "room"), inArray(messages.roomId, roomIds)) : undefined,
+        userIds.length > 0 ? and(eq(messages.type, "direct"), or(inArray(messages.recipientId, userIds), inArray(messages.senderId, userIds))) : undefined,
+      ].filter((condition): condition is SQL => condition !== undefined);
+      if (wanted.length === 0) return [];
+      return db
+        .select(messageColumns)
+        .from(messages)
+        .where(and(gt(messages.id, afterId), or(...wanted)))
+        .orderBy(asc(messages.id))
+        .limit(Math.max(1, Math.trunc(limit)));
+    },
+
+    async latestMessageId(): Promise<number> {
+      const [row] = await db.select({ latest: max(messages.id) }).from(messages);
+      return Number(row?.latest ?? 0);
     },
   };
 }

@@ -1,5 +1,5 @@
 // Presence: one row per user with the last known status and when it was observed.
-import { eq } from "drizzle-orm";
+import { and, eq, lt, notInArray } from "drizzle-orm";
 import type { Database, Db } from "../database.ts";
 import type { Presence } from "../../chat/ports.ts";
 import type { PresenceStatus } from "../../chat/types.ts";
@@ -35,6 +35,27 @@ export function createPresenceRepository(db: Db, jsonStatement: Database["jsonSt
         .update(userPresence)
         .set({ status: "offline" })
         .where(eq(userPresence.status, "online"))
+        .returning({ userId: userPresence.userId });
+      return rows.length;
+    },
+
+    /**
+     * Marks offline the users stored as online that no node counts (`online`), observed before `before`
+     * (a newer "online" is a connection that arrived meanwhile): start-up under a cluster adapter,
+     * where the other nodes' users must stay online. Answers how many.
+     */
+    async markOfflineExcept(online: readonly string[], before: Date): Promise<number> {
+      const ids = online.filter(isUuid);
+      const rows = await db
+        .update(userPresence)
+        .set({ status: "offline" })
+        .where(
+          and(
+            eq(userPresence.status, "online"),
+            lt(userPresence.lastActivity, before),
+            ...(ids.length > 0 ? [notInArray(userPresence.userId, ids)] : []),
+          ),
+        )
         .returning({ userId: userPresence.userId });
       return rows.length;
     },

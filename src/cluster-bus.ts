@@ -1,0 +1,140 @@
+// The connections of the cluster adapter ADAPTER names: Redis pub/sub (two ioredis clients) or
+// Postgres LISTEN/NOTIFY (a small postgres.js pool of its own on DATABASE_URL). Start-up fails when
+// the bus is not reachable within DB_CONNECT_TIMEOUT_MS; later the clients reconnect by themselves.
+import Redis from "ioredis";
+import postgres from "postgres";
+import type { Config } from "./config.ts";
+import type { Logger } from "./lib/logger.ts";
+import { createPostgresAdapter, createRedisAdapter, type AdapterFactory } from "./socketio/index.ts";
+
+export type BusConnection = "publish" | "subscribe" | "presence";
+
+export type ClusterBus = {
+  adapter: AdapterFactory;
+  /**
+   * Redis only: the connection for cluster presence counts (src/cluster), with no offline queue, so
+   * a call during an outage fails at once. Absent on Postgres: presence stays per node there.
+   */
+  presence?: Redis;
+  /** Called each time one of the bus connections is back after a drop. */
+  onReconnect(listener: (connection: BusConnection) => void): void;
+  /** Called when one of the bus connections drops (once per drop). */
+  onDrop(listener: (connection: BusConnection) => void): void;
+  close(): Promise<void>;
+};
+
+/** The bus of `config.adapter`, or undefined for a single node. */
+export async function connectClusterBus(config: Config, logger: Logger, prefix: string | undefined): Promise<ClusterBus | undefined> {
+  if (config.adapter === "redis") return connectRedisBus(config.redisUrl, config.dbConnectTimeoutMs, logger, prefix);
+  if (config.adapter === "postgres" && config.databaseUrl !== undefined) return connectPostgresBus(config.databaseUrl, config.dbConnectTimeoutMs, logger, prefix);
+  return undefined;
+}
+
+/**
+ * The Redis connections of the cluster adapter: one to publish, one to subscribe (a subscribed
+ * connection can do nothing else), one for presence counts. ioredis reconnects and subscribes again
+ * by itself; the drop and reconnect listeners resync what a drop may have lost.
+ */
+async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Logger, key: string | undefined): Promise<ClusterBus> {
+  const options = { lazyConnect: true, connectTimeout: connectTimeoutMs, maxRetriesPerRequest: 2 };
+  const pub = new Redis(url, options);
+  const sub = new Redis(url, options);
+  const presence = new Redis(url, { ...options, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  const reconnectListeners: ((connection: BusConnection) => void)[] = [];
+  const dropListeners: ((connection: BusConnection) => void)[] = [];
+  let lastError = "";
+  const named: [BusConnection, Redis][] = [
+    ["publish", pub],
+    ["subscribe", sub],
+    ["presence", presence],
+  ];
+  for (const [name, client] of named) {
+    // Logged once per kind of failure: a reconnect loop must not flood the log.
+    client.on("error", (error: Error) => {
+      if (error.message === lastError) return;
+      lastError = error.message;
+      logger.warn("redis connection failed", { error });
+    });
+    let readyBefore = false;
+    let up = false;
+    client.on("close", () => {
+      if (!up) return;
+      up = false;
+      for (const listener of dropListeners) listener(name);
+    });
+    client.on("ready", () => {
+      up = true;
+      lastError = "";
+      if (readyBefore) for (const listener of reconnectListeners) listener(name);
+      readyBefore = true;
+    });
+  }
+  const disconnect = () => {
+    pub.disconnect();
+    sub.disconnect();
+    presence.disconnect();
+  };
+  try {
+    await Promise.all([pub.connect(), sub.connect(), presence.connect()]);
+  } catch (error) {
+    disconnect();
+    throw new Error(`Redis not reachable at ${hostOf(url, "REDIS_URL")} (ADAPTER=redis)`, { cause: error });
+  }
+  return {
+    adapter: createRedisAdapter(pub, sub, {
+      ...(key === undefined ? {} : { key }),
+      onError: (error, context) => logger.error(`redis adapter: ${context}`, { error }),
+    }),
+    presence,
+    onReconnect: (listener) => void reconnectListeners.push(listener),
+    onDrop: (listener) => void dropListeners.push(listener),
+    async close() {
+      disconnect();
+    },
+  };
+}
+
+/**
+ * The Postgres connections of the cluster adapter: a pool of two for NOTIFY and the attachment
+ * table, plus the one connection postgres.js dedicates to LISTEN (it listens again after a drop).
+ * Apart from the application's pool, so a busy database pool never delays the bus.
+ */
+async function connectPostgresBus(url: string, connectTimeoutMs: number, logger: Logger, channelPrefix: string | undefined): Promise<ClusterBus> {
+  const sql = postgres(url, {
+    max: 2,
+    connect_timeout: connectTimeoutMs / 1000,
+    onnotice: () => {},
+    connection: { application_name: "studyconnect-bus" },
+  });
+  const reconnectListeners: ((connection: BusConnection) => void)[] = [];
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    await sql.end({ timeout: 0 });
+    throw new Error(`Postgres not reachable at ${hostOf(url, "DATABASE_URL")} (ADAPTER=postgres)`, { cause: error });
+  }
+  return {
+    adapter: createPostgresAdapter(sql, {
+      ...(channelPrefix === undefined ? {} : { channelPrefix }),
+      onError: (error, context) => logger.error(`postgres adapter: ${context}`, { error }),
+      // postgres.js listens again by itself after a drop; the adapter announces itself again.
+      onRelisten: () => {
+        for (const listener of reconnectListeners) listener("subscribe");
+      },
+    }),
+    onReconnect: (listener) => void reconnectListeners.push(listener),
+    onDrop: () => {},
+    async close() {
+      await sql.end({ timeout: 2 });
+    },
+  };
+}
+
+/** The host of a URL for messages (never its password). */
+function hostOf(url: string, name: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return name;
+  }
+}

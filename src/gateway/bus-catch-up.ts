@@ -1,0 +1,102 @@
+// After this node's bus connections dropped and came back. Subscribing: the room messages and DMs
+// other nodes broadcast meanwhile never reached it; they are read back from the store (ids above
+// the last one delivered here from another node) and delivered to this node's sockets only.
+// Publishing: its own broadcasts since shortly before the drop go out again. The ledgers drop
+// whatever the bus or an earlier delivery brought already, so no client gets one twice.
+import type { ChatServices } from "../chat/index.ts";
+import type { Logger } from "../lib/logger.ts";
+import { roomChannel, userChannel } from "./channels.ts";
+import type { DeliveryLedger } from "./delivery-ledger.ts";
+import { toSocketUser } from "./payloads.ts";
+import type { GatewayServer } from "./types.ts";
+
+const PAGE = 500;
+/** How far before a noticed drop of the publishing connection its broadcasts are sent again. */
+const PUBLISH_LOOKBACK_MS = 5000;
+/** More than this many missed messages is no outage of seconds: the rest is left to history (logged). */
+const MAX_PAGES = 20;
+
+export type BusCatchUp = ReturnType<typeof createBusCatchUp>;
+
+export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: DeliveryLedger, logger: Logger, now: () => number = Date.now) {
+  // The mark when the drop was noticed; undefined while the bus is up.
+  let from: number | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let publishDroppedAt: number | undefined;
+
+  /** Rooms and users this node's sockets are in now (their channels, by prefix). */
+  function targets(): { roomIds: string[]; userIds: string[] } {
+    const roomIds: string[] = [];
+    const userIds: string[] = [];
+    for (const channel of io.of("/").adapter.rooms.keys()) {
+      if (channel.startsWith("room:")) roomIds.push(channel.slice("room:".length));
+      else if (channel.startsWith("user:")) userIds.push(channel.slice("user:".length));
+    }
+    return { roomIds, userIds };
+  }
+
+  async function catchUp(after: number): Promise<void> {
+    let cursor = after;
+    let delivered = 0;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const batch = await chat.catchUp.after(cursor, targets(), PAGE);
+      for (const { message, sender } of batch) {
+        cursor = message.id;
+        if (ledger.delivered(message.id)) continue;
+        const common = { id: message.id, sender: toSocketUser(sender), text: message.text, createdAt: message.createdAt, clientId: message.clientId };
+        if (message.type === "room" && message.roomId !== null) {
+          io.local.to(roomChannel(message.roomId)).emit("message:received", { ...common, roomId: message.roomId });
+          delivered++;
+        } else if (message.type === "direct" && message.recipientId !== null) {
+          io.local.to([userChannel(message.recipientId), userChannel(message.senderId)]).emit("dm:received", { ...common, recipientId: message.recipientId });
+          delivered++;
+        }
+      }
+      if (batch.length < PAGE) {
+        if (delivered > 0) logger.info("messages missed during a bus outage delivered", { messages: delivered });
+        return;
+      }
+    }
+    logger.warn("bus outage: more messages missed than one catch-up delivers; the rest is in the history", { delivered });
+  }
+
+  return {
+    /** The bus connection dropped: what arrives from now on may be incomplete. */
+    dropped(): void {
+      from ??= ledger.remoteHigh;
+    },
+
+    /** The bus is back (subscribed again): delivers what the outage lost. */
+    resumed(): Promise<void> {
+      const after = from;
+      if (after === undefined) return running;
+      from = undefined;
+      running = running
+        .then(() => catchUp(after))
+        .catch((error: unknown) => {
+          // The next reconnect tries again from the same mark.
+          from = Math.min(from ?? after, after);
+          logger.error("catching up after a bus outage failed", { error });
+        });
+      return running;
+    },
+
+    /** The publishing connection dropped: broadcasts from now on (and shortly before) may be lost. */
+    publishDropped(): void {
+      publishDroppedAt ??= now() - PUBLISH_LOOKBACK_MS;
+    },
+
+    /** The publishing connection is back: this node's own messages since the drop go out again. */
+    publishResumed(): void {
+      if (publishDroppedAt === undefined) return;
+      const resent = ledger.resendSince(publishDroppedAt);
+      publishDroppedAt = undefined;
+      if (resent > 0) logger.info("own messages published again after a bus outage", { messages: resent });
+    },
+
+    /** Starts counting from the store's newest message (older ones are history, not news). */
+    async start(): Promise<void> {
+      ledger.raise(await chat.catchUp.latestId());
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// Postgres cluster test support: whether Postgres is there (tests skip with one line when not), and
+// nodes of OUR server with the Postgres adapter under a channel prefix and attachment table of the test's own.
+import postgres from "postgres";
+import { createPostgresAdapter, PostgresAdapter, type PostgresAdapterOptions } from "../../src/adapter/index.ts";
+import { Server, type ServerOptions } from "../../src/socketio/index.ts";
+import { serveNode, type ServedNode } from "./support.ts";
+
+export const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
+
+export function pgClient(): postgres.Sql {
+  return postgres(POSTGRES_URL, { max: 4, onnotice: () => {} });
+}
+
+/** True when Postgres answers within a second; otherwise prints the one line saying why tests skip. */
+export async function postgresAvailable(suite: string): Promise<boolean> {
+  const probe = postgres(POSTGRES_URL, { max: 1, connect_timeout: 1, onnotice: () => {} });
+  try {
+    await probe`select 1`;
+    // Test tables live in a schema of their own: a test that drops and recreates "public" cannot take them.
+    await probe`create schema if not exists sio_test`.catch((error: unknown) => {
+      // Another run created it at the same moment.
+      if (!(typeof error === "object" && error !== null && "code" in error && error.code === "23505")) throw error;
+    });
+    return true;
+  } catch {
+    console.warn(`skipping ${suite}: no Postgres at 127.0.0.1:5432`);
+    return false;
+  } finally {
+    await probe.end({ timeout: 0 });
+  }
+}
+
+/** A channel prefix and an attachment table no other test run shares (runs overlap on one Postgres); short, as channel names must be. */
+export function uniqueCluster(name: string): { channelPrefix: string; tableName: string } {
+  const id = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
+  return { channelPrefix: `t-${name.slice(0, 20)}-${id}`, tableName: `sio_test.att_${id}` };
+}
+
+export async function dropTable(tableName: string): Promise<void> {
+  const sql = pgClient();
+  try {
+    await sql.unsafe(`DROP TABLE IF EXISTS ${tableName}`);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+export type PgNode = ServedNode & { sql: postgres.Sql; adapter: PostgresAdapter };
+
+/** Our Server with the Postgres adapter of `cluster`, served on port 0, listening before it is handed out. */
+export async function startPgNode(
+  cluster: { channelPrefix: string; tableName: string },
+  options: Partial<PostgresAdapterOptions> = {},
+  setup: (io: Server) => void = () => {},
+  serverOptions: Partial<ServerOptions> = {},
+): Promise<PgNode> {
+  const sql = pgClient();
+  const io = new Server({ pingInterval: 10_000, pingTimeout: 5_000, ...serverOptions, adapter: createPostgresAdapter(sql, { ...cluster, requestsTimeout: 2000, ...options }) });
+  setup(io);
+  const adapter = io.of("/").adapter;
+  if (!(adapter instanceof PostgresAdapter)) throw new Error("the main namespace has no Postgres adapter");
+  await adapter.ready;
+  const served = serveNode(io, async () => {
+    await adapter.drained();
+    await sql.end({ timeout: 2 });
+  });
+  return { ...served, sql, adapter };
+}
+
+/** Waits until every node counts `count` nodes (heartbeats exchanged). */
+export async function clusterFormed(nodes: readonly { adapter: PostgresAdapter }[], count = nodes.length): Promise<void> {
+  await Promise.all(nodes.map(({ adapter }) => adapter.whenServerCount(count)));
+}

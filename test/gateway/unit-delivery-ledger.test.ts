@@ -1,0 +1,49 @@
+// The delivery ledger (src/gateway/delivery-ledger.ts): each chat message reaches this node's
+// sockets once, other events pass, the mark a catch-up starts from, and own messages kept to resend.
+import { describe, expect, test } from "bun:test";
+import { createDeliveryLedger } from "../../src/gateway/delivery-ledger.ts";
+
+const room = (id: number) => ["message:received", { id, roomId: "r", text: "hi" }];
+const dm = (id: number) => ["dm:received", { id, recipientId: "u", text: "hi" }];
+
+describe("delivery ledger", () => {
+  test("a chat message is admitted once, whichever event carries it; other events always pass", () => {
+    const ledger = createDeliveryLedger();
+    expect([ledger.admit(room(1)), ledger.admit(room(1)), ledger.admit(dm(2)), ledger.admit(dm(2))]).toEqual([true, false, true, false]);
+    expect([ledger.admit(["typing:update", { id: 1 }]), ledger.admit(["typing:update", { id: 1 }]), ledger.admit(["message:received", "odd"])]).toEqual([true, true, true]);
+    expect(ledger.delivered(1) && ledger.delivered(2) && !ledger.delivered(3)).toBe(true);
+  });
+
+  test("the mark follows messages from other nodes, not this node's own, and never goes down", () => {
+    const ledger = createDeliveryLedger();
+    ledger.raise(10);
+    ledger.admit(room(5));
+    expect(ledger.remoteHigh).toBe(10);
+    ledger.admit(room(12));
+    ledger.sent(20, () => {});
+    ledger.admit(room(20));
+    expect(ledger.remoteHigh).toBe(12);
+  });
+
+  test("only the newest ids are remembered", () => {
+    const ledger = createDeliveryLedger(2);
+    for (const id of [1, 2, 3]) ledger.admit(room(id));
+    expect([ledger.delivered(1), ledger.delivered(2), ledger.delivered(3)]).toEqual([false, true, true]);
+  });
+
+  test("own messages sent since an instant are broadcast again", () => {
+    let now = 1000;
+    const ledger = createDeliveryLedger(100, () => now);
+    const resent: number[] = [];
+    for (const id of [1, 2, 3]) {
+      ledger.sent(id, () => resent.push(id));
+      now += 100;
+    }
+    expect(ledger.resendSince(1100)).toBe(2);
+    expect(resent).toEqual([2, 3]);
+    // A minute later they are forgotten.
+    now += 60_000;
+    ledger.sent(4, () => resent.push(4));
+    expect(ledger.resendSince(0)).toBe(1);
+  });
+});
