@@ -1,7 +1,7 @@
 // Deployment as README "Running several nodes" describes it: two `bun src/main.ts` nodes with
-// ADAPTER=redis on one fresh Postgres, behind a real nginx running docs/nginx.conf. Stock clients
-// in their default polling→websocket mode, from several source addresses so ip_hash spreads them
-// over both nodes, upgrade through nginx and chat across the nodes.
+// ADAPTER=redis, then ADAPTER=postgres, on one fresh Postgres, behind a real nginx running
+// docs/nginx.conf. Stock clients in their default polling→websocket mode, from several source
+// addresses so ip_hash spreads them over both nodes, upgrade through nginx and chat across nodes.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { Agent } from "node:http";
@@ -18,7 +18,12 @@ import { redisAvailable } from "./support.ts";
 const SUITE = "the nginx cluster test";
 const nginx = findNginx();
 if (nginx === undefined) console.warn(`skipping ${SUITE}: nginx is not installed (apt-get install nginx)`);
-const available = nginx !== undefined && (await redisAvailable(SUITE)) && (await postgresAvailable(SUITE));
+const withPostgres = nginx !== undefined && (await postgresAvailable(SUITE));
+const withRedis = withPostgres && (await redisAvailable(`${SUITE} on Redis`));
+const DRIVERS = [
+  { adapter: "redis", available: withRedis },
+  { adapter: "postgres", available: withPostgres },
+] as const;
 
 const CONNECTED = "studyconnect_socketio_connected_sockets";
 
@@ -71,73 +76,77 @@ function register(base: string, name: string): Promise<{ token: string; user: { 
   return post(base, "/api/auth/register", { email: uniqueEmail(name.toLowerCase()), password: TEST_PASSWORD, firstName: name, lastName: "Behind-Nginx" });
 }
 
-describe.skipIf(!available)("two nodes behind nginx (docs/nginx.conf)", () => {
-  test("stock clients connect by polling, upgrade through nginx, land on both nodes and chat across them", async () => {
-    if (nginx === undefined) throw new Error("unreachable: skipped without nginx");
-    await using database = await freshPostgresDatabase("studyconnect_nginx");
-    const env = { ADAPTER: "redis", DATABASE_URL: database.url, JWT_SECRET: `nginx-test-${crypto.randomUUID()}`, TRUST_PROXY: "127.0.0.1" };
-    await using one = await startAppNode(env);
-    await using two = await startAppNode(env);
-    await using proxy = await startNginx(nginx, [one.port, two.port]);
-    const nodes = [one, two];
+for (const { adapter, available } of DRIVERS) {
+  describe.skipIf(!available)(`two nodes with ADAPTER=${adapter} behind nginx (docs/nginx.conf)`, () => {
+    test("stock clients connect by polling, upgrade through nginx, land on both nodes and chat across them", async () => {
+      if (nginx === undefined) throw new Error("unreachable: skipped without nginx");
+      await using database = await freshPostgresDatabase("studyconnect_nginx");
+      const env = { ADAPTER: adapter, DATABASE_URL: database.url, JWT_SECRET: `nginx-test-${crypto.randomUUID()}`, TRUST_PROXY: "127.0.0.1" };
+      await using one = await startAppNode(env);
+      await using two = await startAppNode(env);
+      await using proxy = await startNginx(nginx, [one.port, two.port]);
+      const nodes = [one, two];
 
-    const members: Member[] = [];
-    try {
-      // One user per source address 127.0.N.1 (ip_hash keys on the first three octets) until each
-      // node holds two; the nodes' own /metrics say where each one landed.
-      for (let n = 1; n <= 16 && !nodes.every((node) => members.filter((m) => m.node === node).length >= 2); n++) {
-        const name = `User${n}`;
-        const { token, user } = await register(proxy.url, name);
-        const before = await Promise.all(nodes.map(socketsOn));
-        const options: ClientOptions = { forceNew: true, reconnection: false, timeout: 5000, auth: { token } };
-        // The source address, for both transports: long-polling goes through node:http with the
-        // client's `agent` (typed string | boolean, but handed to http.request as the Agent it is);
-        // the WebSocket through Bun's `ws`, which ignores agents but takes `localAddress`.
-        const localAddress = `127.0.${n}.1`;
-        Object.assign(options, { agent: new Agent({ localAddress }), localAddress });
-        const socket = ioc(proxy.url, options);
-        // Default transports: the session opens on long-polling, then upgrades.
-        expect(socket.io.engine.transport.name).toBe("polling");
-        await connected(socket, 5000);
-        await upgraded(socket);
-        const after = await Promise.all(nodes.map(socketsOn));
-        const landed = nodes.filter((_node, i) => (after[i]?.websocket ?? 0) === (before[i]?.websocket ?? 0) + 1);
-        expect(landed).toHaveLength(1);
-        const node = landed[0];
-        if (node === undefined) throw new Error("unreachable: one node gained the socket");
-        members.push({ name, id: user.id, token, socket, node });
+      const members: Member[] = [];
+      try {
+        // One user per source address 127.0.N.1 (ip_hash keys on the first three octets) until each
+        // node holds two; the nodes' own /metrics say where each one landed.
+        for (let n = 1; n <= 16 && !nodes.every((node) => members.filter((m) => m.node === node).length >= 2); n++) {
+          const name = `User${n}`;
+          const { token, user } = await register(proxy.url, name);
+          const before = await Promise.all(nodes.map(socketsOn));
+          const options: ClientOptions = { forceNew: true, reconnection: false, timeout: 5000, auth: { token } };
+          // The source address, for both transports: long-polling goes through node:http with the
+          // client's `agent` (typed string | boolean, but handed to http.request as the Agent it is);
+          // the WebSocket through Bun's `ws`, which ignores agents but takes `localAddress`.
+          const localAddress = `127.0.${n}.1`;
+          Object.assign(options, { agent: new Agent({ localAddress }), localAddress });
+          const socket = ioc(proxy.url, options);
+          // Default transports: the session opens on long-polling, then upgrades.
+          expect(socket.io.engine.transport.name).toBe("polling");
+          await connected(socket, 5000);
+          await upgraded(socket);
+          const after = await Promise.all(nodes.map(socketsOn));
+          const landed = nodes.filter((_node, i) => (after[i]?.websocket ?? 0) === (before[i]?.websocket ?? 0) + 1);
+          expect(landed).toHaveLength(1);
+          const node = landed[0];
+          if (node === undefined) throw new Error("unreachable: one node gained the socket");
+          members.push({ name, id: user.id, token, socket, node });
+        }
+        for (const node of nodes) expect(members.filter((m) => m.node === node).length).toBeGreaterThanOrEqual(2);
+        // Every socket runs on WebSocket on its node; none was left on polling.
+        for (const node of nodes) {
+          expect(await socketsOn(node)).toEqual({ polling: 0, websocket: members.filter((m) => m.node === node).length });
+        }
+
+        const [first] = members;
+        if (first === undefined) throw new Error("unreachable: members were connected");
+        const room = await post<{ id: string }>(proxy.url, "/api/rooms", { name: "Behind nginx", isPublic: true }, first.token);
+        for (const member of members) expectOk(await emitAck(member.socket, "room:join", room.id));
+
+        // Each member says one thing; every member (on either node) hears all of it.
+        const heard = members.map((member) => collect(member.socket, members.length));
+        for (const member of members) expectOk(await emitAck(member.socket, "message:send", { roomId: room.id, text: `hello from ${member.name}` }));
+        for (const texts of await Promise.all(heard)) {
+          expect(texts.toSorted()).toEqual(members.map((m) => `hello from ${m.name}`).toSorted());
+        }
+
+        // A direct message from a user on node one reaches a user on node two.
+        const sender = members.find((m) => m.node === one);
+        const recipient = members.find((m) => m.node === two);
+        if (sender === undefined || recipient === undefined) throw new Error("unreachable: both nodes have members");
+        const dm = waitFor<{ text: string; sender: { id: string } }>(recipient.socket, "dm:received", 5000);
+        expectOk(await emitAck(sender.socket, "dm:send", { recipientId: recipient.id, text: "across nginx" }));
+        expect(await dm).toMatchObject({ text: "across nginx", sender: { id: sender.id }, recipientId: recipient.id });
+      } finally {
+        for (const member of members) member.socket.disconnect();
       }
-      for (const node of nodes) expect(members.filter((m) => m.node === node).length).toBeGreaterThanOrEqual(2);
-      // Every socket runs on WebSocket on its node; none was left on polling.
-      for (const node of nodes) {
-        expect(await socketsOn(node)).toEqual({ polling: 0, websocket: members.filter((m) => m.node === node).length });
-      }
 
-      const [first] = members;
-      if (first === undefined) throw new Error("unreachable: members were connected");
-      const room = await post<{ id: string }>(proxy.url, "/api/rooms", { name: "Behind nginx", isPublic: true }, first.token);
-      for (const member of members) expectOk(await emitAck(member.socket, "room:join", room.id));
+    }, 60_000);
+  });
+}
 
-      // Each member says one thing; every member (on either node) hears all of it.
-      const heard = members.map((member) => collect(member.socket, members.length));
-      for (const member of members) expectOk(await emitAck(member.socket, "message:send", { roomId: room.id, text: `hello from ${member.name}` }));
-      for (const texts of await Promise.all(heard)) {
-        expect(texts.toSorted()).toEqual(members.map((m) => `hello from ${m.name}`).toSorted());
-      }
-
-      // A direct message from a user on node one reaches a user on node two.
-      const sender = members.find((m) => m.node === one);
-      const recipient = members.find((m) => m.node === two);
-      if (sender === undefined || recipient === undefined) throw new Error("unreachable: both nodes have members");
-      const dm = waitFor<{ text: string; sender: { id: string } }>(recipient.socket, "dm:received", 5000);
-      expectOk(await emitAck(sender.socket, "dm:send", { recipientId: recipient.id, text: "across nginx" }));
-      expect(await dm).toMatchObject({ text: "across nginx", sender: { id: sender.id }, recipientId: recipient.id });
-    } finally {
-      for (const member of members) member.socket.disconnect();
-    }
-
-  }, 60_000);
-
+describe.skipIf(!withRedis)("nginx without ip_hash, two nodes with ADAPTER=redis", () => {
   test("without ip_hash the default client's polling session breaks, and WebSocket-only clients need no stickiness", async () => {
     if (nginx === undefined) throw new Error("unreachable: skipped without nginx");
     await using database = await freshPostgresDatabase("studyconnect_nginx");
