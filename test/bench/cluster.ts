@@ -1,9 +1,9 @@
-// `bun run bench:cluster`: room chat on two nodes (ADAPTER=redis, one Postgres) against one node.
+// `bun run bench:cluster`: room chat on two nodes (ADAPTER=redis or postgres, one Postgres) against one node.
 // Stock socket.io-clients (WebSocket) split across the nodes all join one room. Phase 1 offers a
 // fixed rate of message:send and times each send → message:received (cross-node and same-node);
 // phase 2 keeps a window of sends in flight per client and counts acked messages/s. The servers
 // run pinned to core 0 (both nodes share it, the same CPU as the one node), this generator to core 1.
-//   bun test/bench/cluster.ts [--clients 8] [--rate 1000] [--seconds 10] [--window 16] [--throughput-seconds 5]
+//   bun test/bench/cluster.ts [--adapter redis|postgres] [--clients 8] [--rate 1000] [--seconds 10] [--window 16] [--throughput-seconds 5]
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { io as ioc, type Socket } from "socket.io-client";
@@ -13,6 +13,7 @@ import { redisAvailable } from "../cluster/support.ts";
 
 const { values } = parseArgs({
   options: {
+    adapter: { type: "string", default: "redis" },
     clients: { type: "string", default: "8" },
     rate: { type: "string", default: "1000" },
     seconds: { type: "string", default: "10" },
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     "no-pin": { type: "boolean", default: false },
   },
 });
+if (values.adapter !== "redis" && values.adapter !== "postgres") throw new Error(`--adapter must be redis or postgres, not ${values.adapter}`);
+const CLUSTER_ADAPTER: "redis" | "postgres" = values.adapter;
 const CLIENTS = Number(values.clients);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
@@ -36,7 +39,7 @@ if (pin) Bun.spawnSync(["taskset", "-pc", "1", String(process.pid)], { stdout: "
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 type Client = { socket: Socket; node: number };
-type Mode = { name: "one node" | "two nodes"; adapter: "local" | "redis"; nodes: number };
+type Mode = { name: "one node" | "two nodes"; adapter: "local" | "redis" | "postgres"; nodes: number };
 type Result = {
   mode: Mode["name"];
   sent: number;
@@ -207,7 +210,7 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
 const describe = (l: Latency | undefined) => (l === undefined ? "–" : `p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.samples})`);
 
 async function main() {
-  if (!(await redisAvailable("bench:cluster")) || !(await postgresAvailable("bench:cluster"))) process.exit(1);
+  if (!(await postgresAvailable("bench:cluster")) || (CLUSTER_ADAPTER === "redis" && !(await redisAvailable("bench:cluster")))) process.exit(1);
   await using database = await freshPostgresDatabase("cluster_bench");
   // The first node migrates the fresh database; users go in afterwards, straight through SQL.
   const migrator = await startAppNode({ DATABASE_URL: database.url, JWT_SECRET: SECRET });
@@ -219,9 +222,9 @@ async function main() {
   const results: Result[] = [];
   for (const mode of [
     { name: "one node", adapter: "local", nodes: 1 },
-    { name: "two nodes", adapter: "redis", nodes: 2 },
+    { name: "two nodes", adapter: CLUSTER_ADAPTER, nodes: 2 },
   ] satisfies Mode[]) {
-    log(`${mode.name}: ${CLIENTS} clients in one room, ${RATE} msg/s for ${SECONDS} s, then ${WINDOW} in flight per client for ${THROUGHPUT_SECONDS} s`);
+    log(`${mode.name} (ADAPTER=${mode.adapter}): ${CLIENTS} clients in one room, ${RATE} msg/s for ${SECONDS} s, then ${WINDOW} in flight per client for ${THROUGHPUT_SECONDS} s`);
     const result = await runMode(mode, database.url, tokens);
     results.push(result);
     log(
@@ -231,7 +234,7 @@ async function main() {
   }
   const [single, cluster] = results;
   const ratio = single && cluster ? Math.round((cluster.messagesPerS / single.messagesPerS) * 100) / 100 : NaN;
-  console.log(JSON.stringify({ clients: CLIENTS, rate: RATE, seconds: SECONDS, window: WINDOW, pinned: pin, results, throughputRatio: ratio }));
+  console.log(JSON.stringify({ adapter: CLUSTER_ADAPTER, clients: CLIENTS, rate: RATE, seconds: SECONDS, window: WINDOW, pinned: pin, results, throughputRatio: ratio }));
   log(`two nodes / one node throughput: ${ratio}; cross-node p99 ${cluster?.crossNode?.p99 ?? "–"} ms at ${RATE} msg/s (targets: < 10 ms, ≥ 0.5)`);
 }
 
