@@ -250,9 +250,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     }
     // The goodbye (ADAPTER_CLOSE) of the Postgres adapter goes out before its connections end.
     if (mainAdapter instanceof PostgresAdapter) await step("the cluster goodbye", mainAdapter.drained());
-    if (bus) await step("the cluster bus", bus.close());
     if (stopServer) await step("HTTP requests in flight", stopServer());
     await step("presence writes", gateway.settled());
+    // Last: the offline announcements above still go out through it.
+    if (bus) await step("the cluster bus", bus.close());
     health.stop();
     metrics.stop();
     if (ownsDatabase) await database.close(Math.min(Math.max(deadline - Date.now(), DATABASE_CLOSE_MS.min), DATABASE_CLOSE_MS.max));

@@ -106,6 +106,9 @@ for (const { adapter, available } of DRIVERS) {
           expect(socket.io.engine.transport.name).toBe("polling");
           await connected(socket, 5000);
           await upgraded(socket);
+          // The client counts itself upgraded once it sent the upgrade; an answer over the WebSocket
+          // (any event is answered) comes after the server switched, so /metrics shows it there.
+          await socket.timeout(5000).emitWithAck("no:such-event");
           const after = await Promise.all(nodes.map(socketsOn));
           const landed = nodes.filter((_node, i) => (after[i]?.websocket ?? 0) === (before[i]?.websocket ?? 0) + 1);
           expect(landed).toHaveLength(1);
