@@ -4,7 +4,7 @@
 import type { ClusterPresence } from "../chat/ports.ts";
 import type { Timers } from "../chat/ports.ts";
 import type { PresenceStatus } from "../chat/types.ts";
-import type { RedisPresence } from "./redis-presence.ts";
+import type { ClusterPresenceStore } from "./presence-store.ts";
 
 /** The tracker's side (src/chat/presence-tracker.ts). */
 export type LocalPresence = {
@@ -21,7 +21,7 @@ export type PresenceSyncOptions = {
 
 export type PresenceSync = ReturnType<typeof createPresenceSync>;
 
-export function createPresenceSync(store: RedisPresence, { timers, heartbeatMs, onError }: PresenceSyncOptions) {
+export function createPresenceSync(store: ClusterPresenceStore, { timers, heartbeatMs, onError }: PresenceSyncOptions) {
   let local: LocalPresence | undefined;
   let running: Promise<void> | undefined;
   let again = false;
