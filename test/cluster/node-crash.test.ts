@@ -53,6 +53,31 @@ function startParent(driver: Driver, databaseUrl: string, clusterKey: string): P
   return startChat({ ADAPTER: driver, DATABASE_URL: databaseUrl }, { ownDatabase: true, clusterKey, presenceHeartbeatMs: HEARTBEAT_MS });
 }
 
+/** A database of its own, a node in this process and one in a child process, of one cluster; disposing kills the child and closes the rest. */
+async function parentAndChild(driver: Driver) {
+  const db = await createFaultDatabase();
+  const clusterKey = uniqueKey("crash");
+  let parent: ChatHarness | undefined;
+  try {
+    parent = await startParent(driver, db.directUrl, clusterKey);
+    const child = await startChild(driver, db.directUrl, clusterKey);
+    const started = parent;
+    return {
+      parent: started,
+      child,
+      async [Symbol.asyncDispose]() {
+        child.process.kill("SIGKILL");
+        await started[Symbol.asyncDispose]();
+        await db[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await parent?.[Symbol.asyncDispose]();
+    await db[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
 /** Ada's socket on the child node. */
 async function adaOnChild(child: ChildNode, ada: ChatUser) {
   const socket = ioc(child.url, { ...CHAT_CLIENT_DEFAULTS, auth: { token: ada.token } });
@@ -68,30 +93,24 @@ for (const driver of ["redis", "postgres"] as const) {
   const up = postgresUp && (driver === "postgres" || redis);
   describe.skipIf(!up)(`a node killed with kill -9 (ADAPTER=${driver})`, () => {
     test("its users go offline within the heartbeat timeout, announced to the other node's users", async () => {
-      await using db = await createFaultDatabase();
-      const clusterKey = uniqueKey("crash");
-      await using parent = await startParent(driver, db.directUrl, clusterKey);
-      const child = await startChild(driver, db.directUrl, clusterKey);
-      try {
-        const [ada, bob] = [await parent.user("Ada"), await parent.user("Bob")];
-        const bobSocket = await parent.connect(bob);
-        const online = waitFor<UserStatus>(bobSocket, "user:status", 5000, (s) => s.userId === ada.id);
-        const adaSocket = await adaOnChild(child, ada);
-        expect(await online).toEqual({ userId: ada.id, status: "online" });
-        expect(await profileStatus(parent, ada, bob)).toBe("online");
+      await using nodes = await parentAndChild(driver);
+      const { parent, child } = nodes;
+      const [ada, bob] = [await parent.user("Ada"), await parent.user("Bob")];
+      const bobSocket = await parent.connect(bob);
+      const online = waitFor<UserStatus>(bobSocket, "user:status", 5000, (s) => s.userId === ada.id);
+      const adaSocket = await adaOnChild(child, ada);
+      expect(await online).toEqual({ userId: ada.id, status: "online" });
+      expect(await profileStatus(parent, ada, bob)).toBe("online");
 
-        const offline = waitFor<UserStatus>(bobSocket, "user:status", 5000, (s) => s.userId === ada.id);
-        const killedAt = performance.now();
-        child.process.kill("SIGKILL");
-        await child.process.exited;
-        expect(await offline).toEqual({ userId: ada.id, status: "offline" });
-        // Three missed heartbeats, and at most one more until the next reaping.
-        expect(performance.now() - killedAt).toBeLessThan(HEARTBEAT_MS * 5 + 1000);
-        expect(await profileStatus(parent, ada, bob)).toBe("offline");
-        adaSocket.disconnect();
-      } finally {
-        child.process.kill("SIGKILL");
-      }
+      const offline = waitFor<UserStatus>(bobSocket, "user:status", 5000, (s) => s.userId === ada.id);
+      const killedAt = performance.now();
+      child.process.kill("SIGKILL");
+      await child.process.exited;
+      expect(await offline).toEqual({ userId: ada.id, status: "offline" });
+      // Three missed heartbeats, and at most one more until the next reaping.
+      expect(performance.now() - killedAt).toBeLessThan(HEARTBEAT_MS * 5 + 1000);
+      expect(await profileStatus(parent, ada, bob)).toBe("offline");
+      adaSocket.disconnect();
     });
 
     test("a node started after the crash takes the dead node's users offline within the timeout", async () => {
@@ -118,60 +137,54 @@ for (const driver of ["redis", "postgres"] as const) {
     });
 
     test("killed mid-traffic: every message it acknowledged is stored, none reaches the other node twice, its sender goes offline", async () => {
-      await using db = await createFaultDatabase();
-      const clusterKey = uniqueKey("crash");
-      await using parent = await startParent(driver, db.directUrl, clusterKey);
-      const child = await startChild(driver, db.directUrl, clusterKey);
-      try {
-        const [ada, bob] = [await parent.user("Ada"), await parent.user("Bob")];
-        const room = await parent.createRoom(bob, { name: "Crash traffic" });
-        const bobSocket = await parent.connect(bob);
-        expectOk(await emitAck(bobSocket, "room:join", room.id));
-        const adaSocket = await adaOnChild(child, ada);
-        expectOk(await emitAck(adaSocket, "room:join", room.id));
-        const received = record<WireRoomMessage>(bobSocket, "message:received");
-        const offline = waitFor<UserStatus>(bobSocket, "user:status", 10_000, (s) => s.userId === ada.id && s.status === "offline");
+      await using nodes = await parentAndChild(driver);
+      const { parent, child } = nodes;
+      const [ada, bob] = [await parent.user("Ada"), await parent.user("Bob")];
+      const room = await parent.createRoom(bob, { name: "Crash traffic" });
+      const bobSocket = await parent.connect(bob);
+      expectOk(await emitAck(bobSocket, "room:join", room.id));
+      const adaSocket = await adaOnChild(child, ada);
+      expectOk(await emitAck(adaSocket, "room:join", room.id));
+      const received = record<WireRoomMessage>(bobSocket, "message:received");
+      const offline = waitFor<UserStatus>(bobSocket, "user:status", 10_000, (s) => s.userId === ada.id && s.status === "offline");
 
-        // Ada sends on three lanes, each message on the previous one's ack, until her node is gone:
-        // the kill finds messages in flight.
-        const acked: number[] = [];
-        let sending = true;
-        const lane = async (name: string) => {
-          for (let i = 0; sending; i++) {
-            try {
-              const ack = await emitAckWithin<WireRoomMessage>(adaSocket, 1000, "message:send", { roomId: room.id, text: `${name} ${i}` });
-              if (ack.ok) acked.push(ack.data.id);
-            } catch {
-              return;
-            }
+      // Ada sends on three lanes, each message on the previous one's ack, until her node is gone:
+      // the kill finds messages in flight.
+      const acked: number[] = [];
+      let sending = true;
+      const lane = async (name: string) => {
+        for (let i = 0; sending; i++) {
+          try {
+            const ack = await emitAckWithin<WireRoomMessage>(adaSocket, 1000, "message:send", { roomId: room.id, text: `${name} ${i}` });
+            if (ack.ok) acked.push(ack.data.id);
+          } catch {
+            return;
           }
-        };
-        const traffic = Promise.all(["a", "b", "c"].map(lane));
-        // Mid-traffic: Ada has twenty acks and Bob has heard twenty, more are on their way.
-        await eventually("twenty messages acked and heard on the other node", () => (acked.length >= 20 && received.length >= 20 ? true : undefined), 10_000, 10);
-        child.process.kill("SIGKILL");
-        await child.process.exited;
-        expect(await offline).toEqual({ userId: ada.id, status: "offline" });
-        sending = false;
-        adaSocket.disconnect();
-        await traffic;
+        }
+      };
+      const traffic = Promise.all(["a", "b", "c"].map(lane));
+      // Mid-traffic: Ada has twenty acks and Bob has heard twenty, more are on their way.
+      await eventually("twenty messages acked and heard on the other node", () => (acked.length >= 20 && received.length >= 20 ? true : undefined), 10_000, 10);
+      child.process.kill("SIGKILL");
+      await child.process.exited;
+      expect(await offline).toEqual({ userId: ada.id, status: "offline" });
+      sending = false;
+      adaSocket.disconnect();
+      await traffic;
 
-        const page = await parent.rest<WirePage<WireRoomMessage>>("GET", `/api/rooms/${room.id}/messages?limit=100`, bob.token);
-        const stored = new Set(page.body.data.messages.map((m) => m.id));
-        expect(acked.length).toBeGreaterThanOrEqual(20);
-        expect(acked.filter((id) => !stored.has(id))).toEqual([]);
-        // What Bob heard was stored, each once; what he did not hear live is in the history.
-        const heard = received.map((m) => m.id);
-        expect(new Set(heard).size).toBe(heard.length);
-        expect(heard.filter((id) => !stored.has(id))).toEqual([]);
-        // An ack leaves once the message is stored, its NOTIFY/PUBLISH still on its way: the last few
-        // acked before the kill may have missed Bob (seen: one on Postgres); those he reads in history.
-        const missed = acked.filter((id) => !heard.includes(id));
-        expect(missed.length).toBeLessThanOrEqual(5);
-        expect(stored.size).toBeLessThan(100);
-      } finally {
-        child.process.kill("SIGKILL");
-      }
+      const page = await parent.rest<WirePage<WireRoomMessage>>("GET", `/api/rooms/${room.id}/messages?limit=100`, bob.token);
+      const stored = new Set(page.body.data.messages.map((m) => m.id));
+      expect(acked.length).toBeGreaterThanOrEqual(20);
+      expect(acked.filter((id) => !stored.has(id))).toEqual([]);
+      // What Bob heard was stored, each once; what he did not hear live is in the history.
+      const heard = received.map((m) => m.id);
+      expect(new Set(heard).size).toBe(heard.length);
+      expect(heard.filter((id) => !stored.has(id))).toEqual([]);
+      // An ack leaves once the message is stored, its NOTIFY/PUBLISH still on its way: the last few
+      // acked before the kill may have missed Bob (seen: one on Postgres); those he reads in history.
+      const missed = acked.filter((id) => !heard.includes(id));
+      expect(missed.length).toBeLessThanOrEqual(5);
+      expect(stored.size).toBeLessThan(100);
     });
   });
 }
