@@ -125,6 +125,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   try {
     bus = await connectClusterBus(config, logger, options.clusterKey);
   } catch (error) {
+    health.stop();
     if (ownsDatabase) await database.close(0).catch(() => {});
     throw error;
   }

@@ -113,7 +113,7 @@ export class LocalAdapter implements Adapter {
   broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
     if (this.deps.admit && !this.deps.admit(packet.data, options)) return;
     const flags = options.flags ?? {};
-    const data = this.recovery && packet.id === undefined && !flags.volatile ? this.recovery.record(packet.data, options) : packet.data;
+    const data = this.recovery && packet.id === undefined && !flags.volatile ? this.recorded(this.recovery.record(packet.data, options), options) : packet.data;
     const messages = this.deps.encode(data, packet.id);
     const topic = flags.volatile ? undefined : this.topicFor(options);
     if (topic) {
@@ -273,8 +273,31 @@ export class LocalAdapter implements Adapter {
     this.recovery?.persist(session);
   }
 
-  restoreSession(pid: string, offset: string): RestoredSession | undefined {
+  restoreSession(pid: string, offset: string): RestoredSession | undefined | Promise<RestoredSession | undefined> {
+    return this.restoreHere(pid, offset);
+  }
+
+  /** The session as this node kept it (a cluster adapter answers other nodes' restore requests with it). */
+  protected restoreHere(pid: string, offset: string): RestoredSession | undefined {
     return this.recovery?.restore(pid, offset);
+  }
+
+  /** Whether this node keeps sessions and broadcasts for recovery. */
+  protected get recovering(): boolean {
+    return this.recovery !== undefined;
+  }
+
+  /**
+   * Keeps a broadcast from another node that reaches no socket here, for the sessions that dropped
+   * from this node: a client coming back elsewhere is sent what it missed from this node's log.
+   */
+  protected recordUndelivered(data: unknown[], options: BroadcastOptions): void {
+    if (this.recovery) this.recorded(this.recovery.record(data, options), options);
+  }
+
+  /** Told of each broadcast logged for recovery, with its offset (a cluster adapter handing a session over watches them); returns it. */
+  protected recorded(tagged: unknown[], _options: BroadcastOptions): unknown[] {
+    return tagged;
   }
 
   close(): void {

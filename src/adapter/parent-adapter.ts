@@ -80,7 +80,7 @@ export class ParentAdapter implements Adapter {
     return [];
   }
   persistSession(_session: PersistedSession): void {}
-  restoreSession(_pid: string, _offset: string): RestoredSession | undefined {
+  restoreSession(_pid: string, _offset: string): RestoredSession | undefined | Promise<RestoredSession | undefined> {
     return undefined;
   }
   close(): void {}

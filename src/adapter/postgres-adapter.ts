@@ -7,9 +7,10 @@ import { LocalAdapter, type AdapterDeps, type AdapterFactory } from "./local-ada
 import { NodeLiveness } from "./node-liveness.ts";
 import { PendingRequests } from "./pending-requests.ts";
 import { PostgresBus, type PostgresBusOptions } from "./postgres-bus.ts";
+import { HandoffType, SessionSearches } from "./session-handoff.ts";
 import type { PostgresBusClient } from "./postgres-client.ts";
 import { EMITTER_UID, MAX_CHANNEL_BYTES, MessageType } from "./postgres-protocol.ts";
-import type { AdapterHost, BroadcastOptions, BroadcastPacket, Room, SocketDetails, SocketId } from "./types.ts";
+import type { AdapterHost, AdapterSocket, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
 
 export type PostgresAdapterOptions = PostgresBusOptions & {
   /** Milliseconds between heartbeats while this node sends nothing else (socket.io: 5000). */
@@ -51,6 +52,9 @@ export class PostgresAdapter extends LocalAdapter {
   private readonly liveness: NodeLiveness;
   private readonly requests: PendingRequests;
   private readonly ackRequests = new AckRequests();
+  private readonly sessionSearches: SessionSearches;
+  /** True while a broadcast from another node is handed to the local adapter (to tell it from our own). */
+  private receiving = false;
   private readonly heartbeat: Timer;
   private unlisten: (() => void) | undefined;
   private closed = false;
@@ -64,6 +68,7 @@ export class PostgresAdapter extends LocalAdapter {
   ) {
     super(host, deps);
     this.requests = new PendingRequests(options.requestsTimeout);
+    this.sessionSearches = new SessionSearches(options.requestsTimeout, deps.recoveryWindow ?? options.requestsTimeout);
     this.liveness = new NodeLiveness(options.heartbeatTimeout, (uid) => this.requests.nodeGone(uid));
     // Re-armed by every document this node sends: a heartbeat goes out only after a quiet interval.
     this.heartbeat = setTimeout(() => this.publish({ type: MessageType.HEARTBEAT }), options.heartbeatInterval);
@@ -82,6 +87,9 @@ export class PostgresAdapter extends LocalAdapter {
       if (listenedBefore) this.options.onRelisten();
       listenedBefore = true;
       this.publish({ type: MessageType.INITIAL_HEARTBEAT });
+    }, (own) => {
+      // Our restore request back from Postgres: the answering node's log ends before it (it answers on receipt).
+      if (own.type === HandoffType.RESTORE_SESSION && isRecord(own.data)) this.sessionSearches.echoed(own.data.requestId);
     });
     if (this.closed) unlisten();
     else this.unlisten = unlisten;
@@ -225,6 +233,57 @@ export class PostgresAdapter extends LocalAdapter {
     );
   }
 
+  /**
+   * A session this node does not have may have been kept by the node the client left: that node
+   * answers with it and the broadcasts the client missed there (our message type; stock nodes ignore it).
+   */
+  override restoreSession(pid: string, offset: string): RestoredSession | undefined | Promise<RestoredSession | undefined> {
+    const here = this.restoreHere(pid, offset);
+    if (here) return here;
+    const asked = this.liveness.count;
+    if (asked === 0) return undefined;
+    const requestId = shortId() + shortId();
+    const found = this.sessionSearches.start(requestId, asked);
+    this.publish({ type: HandoffType.RESTORE_SESSION, data: { requestId, pid, offset } });
+    return found;
+  }
+
+  private onRestoreRequest(data: BusRecord): void {
+    const { requestId, pid, offset } = data;
+    if (typeof requestId !== "string" || typeof pid !== "string" || typeof offset !== "string") return;
+    const session = this.recovering ? (this.restoreHere(pid, offset) ?? null) : null;
+    let serializable = session;
+    try {
+      // The bus writes JSON (or MessagePack when there are bytes): data it cannot carry means a fresh session.
+      JSON.stringify(session);
+    } catch (error) {
+      this.options.onError(error, "encoding a session for another node");
+      serializable = null;
+    }
+    this.respond(HandoffType.RESTORE_SESSION_RESPONSE, { requestId, session: serializable });
+  }
+
+  protected override recorded(tagged: unknown[], options: BroadcastOptions): unknown[] {
+    this.sessionSearches.recorded(tagged, options, this.receiving);
+    return tagged;
+  }
+
+  override attach(socket: AdapterSocket): void {
+    super.attach(socket);
+    this.sessionSearches.attached(socket.id);
+  }
+
+  /** Hands a broadcast from another node to the local adapter (delivered, or only logged when none of its rooms is here). */
+  private receive(data: unknown[], options: BroadcastOptions, deliver: boolean): void {
+    this.receiving = true;
+    try {
+      if (deliver) super.broadcast({ data }, options);
+      else if (!options.flags?.volatile) this.recordUndelivered(data, options);
+    } finally {
+      this.receiving = false;
+    }
+  }
+
   // ---- receiving ------------------------------------------------------------------------------
 
   private onDocument(document: BusRecord): void {
@@ -253,6 +312,12 @@ export class PostgresAdapter extends LocalAdapter {
         return;
       case MessageType.BROADCAST:
         this.onBroadcast(uid, data);
+        return;
+      case HandoffType.RESTORE_SESSION:
+        this.onRestoreRequest(data);
+        return;
+      case HandoffType.RESTORE_SESSION_RESPONSE:
+        this.sessionSearches.answer(data.requestId, data.session);
         return;
       case MessageType.SOCKETS_JOIN:
       case MessageType.SOCKETS_LEAVE: {
@@ -298,7 +363,7 @@ export class PostgresAdapter extends LocalAdapter {
     if (!packet || !options) return;
     const { requestId } = data;
     if (requestId === undefined) {
-      super.broadcast({ data: packet.data }, options);
+      this.receive(packet.data, options, true);
       return;
     }
     if (typeof requestId !== "string" || typeof uid !== "string") return;
@@ -344,6 +409,7 @@ export class PostgresAdapter extends LocalAdapter {
     this.unlisten?.();
     this.liveness.close();
     this.requests.close();
+    this.sessionSearches.close();
     this.ackRequests.clear();
     super.close();
   }

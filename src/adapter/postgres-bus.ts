@@ -59,12 +59,18 @@ export class PostgresBus {
    * LISTENs to a namespace's channel. Documents of other senders reach `onDocument` in the order
    * their NOTIFYs came (an attachment is read before anything after it is handed on).
    */
-  async listen(namespace: string, ownUid: string, onDocument: (document: BusRecord) => void, onListen: () => void): Promise<() => void> {
+  async listen(
+    namespace: string,
+    ownUid: string,
+    onDocument: (document: BusRecord) => void,
+    onListen: () => void,
+    onOwnDocument: (document: BusRecord) => void = () => {},
+  ): Promise<() => void> {
     let queue = Promise.resolve();
     let listening = true;
     const onNotify = (payload: string) => {
       queue = queue
-        .then(() => this.receive(payload, ownUid))
+        .then(() => this.receive(payload, ownUid, onOwnDocument))
         .then((document) => {
           if (document) onDocument(document);
         })
@@ -118,12 +124,17 @@ export class PostgresBus {
     await this.client.notify(channel, JSON.stringify({ uid: document.uid, type: document.type, attachmentId: String(id) }));
   }
 
-  private async receive(payload: string, ownUid: string): Promise<BusRecord | undefined> {
+  private async receive(payload: string, ownUid: string, onOwnDocument: (document: BusRecord) => void): Promise<BusRecord | undefined> {
     const notification = decodeNotification(payload);
     if (!notification.ok) return undefined;
     const value = notification.value;
-    // Our own documents come back: this node acted on them when it sent them (and reads no row for them).
-    if (value.kind === "document") return value.document.uid === ownUid ? undefined : value.document;
+    // Our own documents come back: this node acted on them when it sent them (and reads no row for
+    // them); it is only told, in order, where they came (a restore request marks a point in the stream).
+    if (value.kind === "document") {
+      if (value.document.uid !== ownUid) return value.document;
+      onOwnDocument(value.document);
+      return undefined;
+    }
     if (value.uid === ownUid) return undefined;
     const rows = await this.client.unsafe(`SELECT payload FROM ${this.table} WHERE id = $1::bigint`, [value.attachmentId]);
     // Gone already (cleaned up after a long outage of this listener): nothing to deliver.

@@ -51,9 +51,7 @@ export class RecoveryStore {
     const rooms = new Set(entry.session.rooms);
     const missedPackets: unknown[][] = [];
     for (const packet of this.packets.slice(index + 1)) {
-      const targeted = packet.rooms.length === 0 || packet.rooms.some((room) => rooms.has(room));
-      const excluded = packet.except.some((room) => rooms.has(room));
-      if (targeted && !excluded) missedPackets.push(packet.data);
+      if (packetReaches(rooms, { rooms: new Set(packet.rooms), except: new Set(packet.except) })) missedPackets.push(packet.data);
     }
     return { ...entry.session, missedPackets };
   }
@@ -70,4 +68,11 @@ export class RecoveryStore {
     this.sessions.clear();
     this.packets = [];
   }
+}
+
+/** Whether a broadcast with these options reaches a socket in `rooms` (its own id among them). */
+export function packetReaches(rooms: ReadonlySet<Room>, options: BroadcastOptions): boolean {
+  const targeted = options.rooms.size === 0 || [...options.rooms].some((room) => rooms.has(room));
+  const excluded = [...(options.except ?? [])].some((room) => rooms.has(room));
+  return targeted && !excluded;
 }

@@ -21,8 +21,9 @@ import {
 import { AckRequests, forgetAcksAfter } from "./ack-requests.ts";
 import { LocalAdapter, type AdapterDeps, type AdapterFactory } from "./local-adapter.ts";
 import { PendingRequests } from "./pending-requests.ts";
+import { HandoffType, SessionSearches } from "./session-handoff.ts";
 import type { RedisPublisher, RedisSubscriber } from "./redis-client.ts";
-import type { AdapterHost, BroadcastOptions, BroadcastPacket, Room, SocketDetails, SocketId } from "./types.ts";
+import type { AdapterHost, AdapterSocket, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
 
 export type RedisAdapterOptions = {
   /** Channel prefix shared by the cluster; socket.io's default is "socket.io". */
@@ -56,6 +57,9 @@ export class RedisAdapter extends LocalAdapter {
   readonly ready: Promise<void>;
   private readonly requests: PendingRequests;
   private readonly ackRequests = new AckRequests();
+  private readonly sessionSearches: SessionSearches;
+  /** True while a broadcast from another node is handed to the local adapter (to tell it from our own). */
+  private receiving = false;
   private publishFailing = false;
   private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) =>
     this.onBroadcast(channel.toString(), message);
@@ -71,6 +75,7 @@ export class RedisAdapter extends LocalAdapter {
     super(host, deps);
     this.channels = channelsFor(options.key, host.name, this.uid);
     this.requests = new PendingRequests(options.requestsTimeout);
+    this.sessionSearches = new SessionSearches(options.requestsTimeout, deps.recoveryWindow ?? options.requestsTimeout);
     sub.on("pmessageBuffer", this.onBroadcastMessage);
     sub.on("messageBuffer", this.onRequestMessage);
     // The pattern first: once the request channel counts this node (NUMSUB), broadcasts reach it too.
@@ -217,18 +222,73 @@ export class RedisAdapter extends LocalAdapter {
     });
   }
 
+  /**
+   * A session this node does not have may have been kept by the node the client left: that node
+   * answers with it and the broadcasts the client missed there (our request type; stock nodes ignore it).
+   */
+  override restoreSession(pid: string, offset: string): RestoredSession | undefined | Promise<RestoredSession | undefined> {
+    return this.restoreHere(pid, offset) ?? this.askForSession(pid, offset);
+  }
+
+  private async askForSession(pid: string, offset: string): Promise<RestoredSession | undefined> {
+    const others = (await this.serverCount()) - 1;
+    if (others <= 0) return undefined;
+    const requestId = shortId();
+    const found = this.sessionSearches.start(requestId, others);
+    this.request({ uid: this.uid, requestId, type: HandoffType.RESTORE_SESSION, pid, offset });
+    return found;
+  }
+
+  private onRestoreRequest(request: BusRecord): void {
+    const { requestId, pid, offset } = request;
+    if (typeof requestId !== "string" || typeof pid !== "string" || typeof offset !== "string") return;
+    const session = this.recovering ? (this.restoreHere(pid, offset) ?? null) : null;
+    let body: Buffer;
+    try {
+      body = msgpackEncode({ type: HandoffType.RESTORE_SESSION_RESPONSE, requestId, session });
+    } catch (error) {
+      // Socket data MessagePack cannot carry: the client starts a fresh session.
+      this.options.onError(error, "encoding a session for another node");
+      body = msgpackEncode({ type: HandoffType.RESTORE_SESSION_RESPONSE, requestId, session: null });
+    }
+    this.respond(request, body);
+  }
+
+  protected override recorded(tagged: unknown[], options: BroadcastOptions): unknown[] {
+    this.sessionSearches.recorded(tagged, options, this.receiving);
+    return tagged;
+  }
+
+  override attach(socket: AdapterSocket): void {
+    super.attach(socket);
+    this.sessionSearches.attached(socket.id);
+  }
+
+  /** Hands a broadcast from another node to the local adapter (delivered, or only logged when none of its rooms is here). */
+  private receive(data: unknown[], options: BroadcastOptions, deliver: boolean): void {
+    this.receiving = true;
+    try {
+      if (deliver) super.broadcast({ data }, options);
+      else if (!options.flags?.volatile) this.recordUndelivered(data, options);
+    } finally {
+      this.receiving = false;
+    }
+  }
+
   // ---- receiving ------------------------------------------------------------------------------
 
   private onBroadcast(channel: string, message: Buffer): void {
     if (!channel.startsWith(this.channels.broadcast)) return;
     const room = channel.slice(this.channels.broadcast.length, -1);
     // A single-room broadcast only matters to nodes with a member in that room.
-    if (room !== "" && !this.hasRoom(room)) return;
+    // With recovery on it is still kept: a socket that dropped from that room may come back on another node.
+    const absent = room !== "" && !this.hasRoom(room);
+    if (absent && !this.recovering) return;
     const decoded = decodeBroadcast(message);
     if (!decoded.ok) return;
     const { uid, nsp, data, options } = decoded.value;
     if (uid === this.uid || nsp !== this.host.name) return;
-    super.broadcast({ data }, options);
+    this.receive(data, options, !absent);
   }
 
   private onRequestOrResponse(channel: string, message: Buffer): void {
@@ -247,8 +307,12 @@ export class RedisAdapter extends LocalAdapter {
 
   private onRequest(request: BusRecord): void {
     const { requestId, type } = request;
-    // Our own requests come back from Redis: this node acted on them when it sent them.
-    if (request.uid === this.uid) return;
+    // Our own requests come back from Redis: this node acted on them when it sent them. A restore
+    // request's return marks where the answering node's log ends (it answers on receipt).
+    if (request.uid === this.uid) {
+      if (type === HandoffType.RESTORE_SESSION) this.sessionSearches.echoed(requestId);
+      return;
+    }
     switch (type) {
       case RequestType.SOCKETS: {
         const rooms = roomsOf(request.rooms);
@@ -276,6 +340,9 @@ export class RedisAdapter extends LocalAdapter {
         return;
       case RequestType.BROADCAST:
         this.onBroadcastWithAck(request);
+        return;
+      case HandoffType.RESTORE_SESSION:
+        this.onRestoreRequest(request);
         return;
     }
   }
@@ -345,6 +412,10 @@ export class RedisAdapter extends LocalAdapter {
   private onResponse(response: BusRecord): void {
     const { requestId } = response;
     if (typeof requestId !== "string") return;
+    if (response.type === HandoffType.RESTORE_SESSION_RESPONSE) {
+      this.sessionSearches.answer(requestId, response.session);
+      return;
+    }
     const ackRequest = this.ackRequests.get(requestId);
     if (ackRequest) {
       if (response.type === RequestType.BROADCAST_CLIENT_COUNT && typeof response.clientCount === "number") ackRequest.sent(response.clientCount);
@@ -361,6 +432,7 @@ export class RedisAdapter extends LocalAdapter {
     this.sub.punsubscribe(`${this.channels.broadcast}*`).catch(ignore);
     this.sub.unsubscribe(this.channels.request, this.channels.response, this.channels.specificResponse).catch(ignore);
     this.requests.close();
+    this.sessionSearches.close();
     this.ackRequests.clear();
     super.close();
   }

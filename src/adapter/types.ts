@@ -127,6 +127,7 @@ export interface Adapter {
   /** Same, resolving with one answer per other node; rejects when they do not all answer in time. */
   serverSideEmitWithAck(packet: unknown[]): Promise<unknown[]>;
   persistSession(session: PersistedSession): void;
-  restoreSession(pid: string, offset: string): RestoredSession | undefined;
+  /** The session of `pid` with the packets after `offset`; a cluster adapter may have to ask the other nodes (a Promise then). */
+  restoreSession(pid: string, offset: string): RestoredSession | undefined | Promise<RestoredSession | undefined>;
   close(): void;
 }

@@ -228,7 +228,27 @@ export class Namespace<
     auth: Record<string, unknown>,
     done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
   ): void {
-    const previous = this.tryRecover(auth);
+    const recovering = this.tryRecover(auth);
+    if (!(recovering instanceof Promise)) {
+      this.connectClient(client, auth, recovering, done);
+      return;
+    }
+    // A cluster adapter asks the other nodes for a session it does not have: the CONNECT waits for the answer.
+    recovering.then(
+      (previous) => this.connectClient(client, auth, previous, done),
+      (error: unknown) => {
+        this.reportError(error, "connection state recovery");
+        this.connectClient(client, auth, undefined, done);
+      },
+    );
+  }
+
+  private connectClient(
+    client: Client,
+    auth: Record<string, unknown>,
+    previous: RecoveredSession | undefined,
+    done: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+  ): void {
     const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, client, auth, previous);
     const skip = previous !== undefined && this.server.recoveryOptions?.skipMiddlewares === true;
     const proceed = (error?: ExtendedError) => {
@@ -256,7 +276,7 @@ export class Namespace<
     else this.runMiddlewares(socket, proceed);
   }
 
-  private tryRecover(auth: Record<string, unknown>): RecoveredSession | undefined {
+  private tryRecover(auth: Record<string, unknown>): RecoveredSession | undefined | Promise<RecoveredSession | undefined> {
     if (!this.server.recoveryOptions) return undefined;
     const { pid, offset } = auth;
     if (typeof pid !== "string" || typeof offset !== "string") return undefined;

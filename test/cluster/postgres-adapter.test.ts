@@ -2,7 +2,7 @@
 // Postgres's own: binary through the attachment table, a closing node counted out at once, garbage
 // on the channel ignored, a dropped listening connection that LISTENs again.
 import { afterAll, describe, expect, test } from "bun:test";
-import { record, waitFor } from "../support/sio-client.ts";
+import { record, until, waitFor } from "../support/sio-client.ts";
 import { clusterFormed, dropTable, pgClient, postgresAvailable, startPgNode, uniqueCluster } from "./postgres-support.ts";
 import { twoNodeScenarios, type ClusterDriver } from "./two-node-scenarios.ts";
 
@@ -117,7 +117,8 @@ describe.skipIf(!available)("Postgres adapter: two of our nodes", () => {
       }
       expect(delivered).toBe(true);
       expect(await b.adapter.serverCount()).toBe(2);
-      // What the app counts as a bus reconnect (studyconnect_bus_reconnects_total).
+      // What the app counts as a bus reconnect (studyconnect_bus_reconnects_total): once, for this drop.
+      await until(() => (relistens > 0 ? true : undefined), 5000, "onRelisten");
       expect(relistens).toBe(1);
     } finally {
       await admin.end({ timeout: 1 });

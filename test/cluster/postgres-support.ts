@@ -2,7 +2,7 @@
 // nodes of OUR server with the Postgres adapter under a channel prefix and attachment table of the test's own.
 import postgres from "postgres";
 import { createPostgresAdapter, PostgresAdapter, type PostgresAdapterOptions } from "../../src/adapter/index.ts";
-import { Server } from "../../src/socketio/index.ts";
+import { Server, type ServerOptions } from "../../src/socketio/index.ts";
 import { serveNode, type ServedNode } from "./support.ts";
 
 export const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -52,9 +52,10 @@ export async function startPgNode(
   cluster: { channelPrefix: string; tableName: string },
   options: Partial<PostgresAdapterOptions> = {},
   setup: (io: Server) => void = () => {},
+  serverOptions: Partial<ServerOptions> = {},
 ): Promise<PgNode> {
   const sql = pgClient();
-  const io = new Server({ pingInterval: 10_000, pingTimeout: 5_000, adapter: createPostgresAdapter(sql, { ...cluster, requestsTimeout: 2000, ...options }) });
+  const io = new Server({ pingInterval: 10_000, pingTimeout: 5_000, ...serverOptions, adapter: createPostgresAdapter(sql, { ...cluster, requestsTimeout: 2000, ...options }) });
   setup(io);
   const adapter = io.of("/").adapter;
   if (!(adapter instanceof PostgresAdapter)) throw new Error("the main namespace has no Postgres adapter");

@@ -2,31 +2,12 @@
 // Bun in this process) and our Server with our Redis adapter. Every cluster feature, both ways; and
 // @socket.io/redis-emitter reaching our clients.
 import { describe } from "bun:test";
-import { createAdapter } from "@socket.io/redis-adapter";
 import { Emitter } from "@socket.io/redis-emitter";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Server as StockServer } from "socket.io";
-import { emitterScenario, interopScenarios, stockNode, type StockNode } from "./interop-scenarios.ts";
+import { emitterScenario, interopScenarios } from "./interop-scenarios.ts";
+import { startStock } from "./stock-redis-node.ts";
 import { redisAvailable, redisClient, startNode, uniqueKey } from "./support.ts";
 
 const available = await redisAvailable("Redis interop tests");
-
-/** socket.io's own Server and Redis adapter, listening to the bus before it is handed out. */
-async function startStock(key: string, setup: (io: StockServer) => void = () => {}): Promise<StockNode> {
-  const pub = redisClient();
-  const sub = redisClient();
-  const http = createServer();
-  const io = new StockServer(http, { adapter: createAdapter(pub, sub, { key, requestsTimeout: 2000 }) });
-  setup(io);
-  // Commands on one connection run in order: once a PING is answered, the adapter's subscriptions are in place.
-  await sub.ping();
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return stockNode(io, `http://127.0.0.1:${(http.address() as AddressInfo).port}`, () => {
-    pub.disconnect();
-    sub.disconnect();
-  });
-}
 
 describe.skipIf(!available)("Redis adapter interop with socket.io's own adapter", () => {
   interopScenarios({

@@ -3,7 +3,7 @@
 import Redis from "ioredis";
 import { io as ioc } from "socket.io-client";
 import { createRedisAdapter, RedisAdapter, type RedisAdapterOptions } from "../../src/adapter/index.ts";
-import { Server, type Socket as ServerSocket } from "../../src/socketio/index.ts";
+import { Server, type ServerOptions, type Socket as ServerSocket } from "../../src/socketio/index.ts";
 import { CLIENT_DEFAULTS, connected, waitFor, type ClientOptions, type ClientSocket } from "../support/sio-client.ts";
 
 export const REDIS_URL = "redis://127.0.0.1:6379";
@@ -75,10 +75,15 @@ export function serveNode(io: Server, release: () => Promise<void> | void): Serv
 }
 
 /** Our Server with the Redis adapter under `key`, served on port 0, listening to the bus before it is handed out. */
-export async function startNode(key: string, options: Partial<RedisAdapterOptions> = {}, setup: (io: Server) => void = () => {}): Promise<Node> {
+export async function startNode(
+  key: string,
+  options: Partial<RedisAdapterOptions> = {},
+  setup: (io: Server) => void = () => {},
+  serverOptions: Partial<ServerOptions> = {},
+): Promise<Node> {
   const pub = redisClient();
   const sub = redisClient();
-  const io = new Server({ pingInterval: 10_000, pingTimeout: 5_000, adapter: createRedisAdapter(pub, sub, { key, requestsTimeout: 2000, ...options }) });
+  const io = new Server({ pingInterval: 10_000, pingTimeout: 5_000, ...serverOptions, adapter: createRedisAdapter(pub, sub, { key, requestsTimeout: 2000, ...options }) });
   setup(io);
   const adapter = io.of("/").adapter;
   if (adapter instanceof RedisAdapter) await adapter.ready;

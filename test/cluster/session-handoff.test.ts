@@ -1,0 +1,83 @@
+// The bookkeeping of a session handed over between nodes, without a bus: what a found session gets
+// appended (this node's own broadcasts from the request on, the others' from its echo on, then all
+// until its socket is attached), and how a search ends when nobody has the session.
+import { describe, expect, test } from "bun:test";
+import { HandoffType, restoredSessionOf, SessionSearches } from "../../src/adapter/session-handoff.ts";
+import type { BroadcastOptions } from "../../src/adapter/types.ts";
+
+const all: BroadcastOptions = { rooms: new Set(), except: new Set() };
+const toRoom = (room: string): BroadcastOptions => ({ rooms: new Set([room]), except: new Set() });
+const session = (missed: unknown[][]) => ({ sid: "sid1", pid: "pid1", rooms: ["sid1", "room"], data: { n: 1 }, missedPackets: missed });
+
+describe("SessionSearches", () => {
+  test("a found session gets, after the answer's packets, our own broadcasts since the request and the others' since its echo, for its rooms only", async () => {
+    const searches = new SessionSearches(1000, 1000);
+    const found = searches.start("req1", 2);
+    searches.recorded(["remote-before-echo", "o1"], all, true);
+    searches.recorded(["own-before-echo", "o2"], all, false);
+    searches.echoed("req1");
+    searches.recorded(["remote-after-echo", "o3"], toRoom("room"), true);
+    searches.recorded(["elsewhere", "o4"], toRoom("other"), true);
+    searches.recorded(["excluded", "o5"], { rooms: new Set(), except: new Set(["room"]) }, false);
+    searches.answer("req1", session([["from-answer", "x9"]]));
+    // Handled after the answer, before the search settles (one read of the bus may carry both).
+    searches.recorded(["same-read", "o6"], all, true);
+    const restored = await found;
+    expect(restored?.missedPackets).toEqual([
+      ["from-answer", "x9"],
+      ["own-before-echo", "o2"],
+      ["remote-after-echo", "o3"],
+      ["same-read", "o6"],
+    ]);
+    // Until its socket is attached, what reaches it is added; after that, nothing.
+    searches.recorded(["before-attach", "o7"], toRoom("sid1"), true);
+    searches.attached("sid1");
+    searches.recorded(["live", "o8"], all, false);
+    expect(restored?.missedPackets.at(-1)).toEqual(["before-attach", "o7"]);
+    expect(restored?.missedPackets.length).toBe(5);
+    searches.close();
+  });
+
+  test("settles with no session once every node asked said it has none, or at the timeout", async () => {
+    const searches = new SessionSearches(1000, 1000);
+    const none = searches.start("req2", 2);
+    searches.answer("req2", null);
+    searches.answer("req2", null);
+    expect(await none).toBeUndefined();
+    const silent = new SessionSearches(50, 1000).start("req3", 1);
+    expect(await silent).toBeUndefined();
+    searches.close();
+  });
+
+  test("answers that are not sessions count as 'none'; unknown request ids are ignored", async () => {
+    const searches = new SessionSearches(1000, 1000);
+    const found = searches.start("req4", 2);
+    searches.answer("unknown", session([]));
+    searches.answer(42, session([]));
+    searches.answer("req4", { sid: "s", pid: "p", rooms: [1], data: null, missedPackets: [] });
+    searches.answer("req4", { sid: "s", pid: "p", rooms: [], data: null, missedPackets: [[1]] });
+    expect(await found).toBeUndefined();
+    searches.close();
+  });
+
+  test("close ends searches in flight without a session", async () => {
+    const searches = new SessionSearches(10_000, 1000);
+    const pending = searches.start("req5", 1);
+    searches.close();
+    expect(await pending).toBeUndefined();
+  });
+});
+
+describe("restoredSessionOf", () => {
+  test("takes a well-formed session and refuses anything else", () => {
+    expect(restoredSessionOf(session([["e", "o"]]))).toEqual(session([["e", "o"]]));
+    expect(restoredSessionOf(null)).toBeUndefined();
+    expect(restoredSessionOf({ ...session([]), sid: 1 })).toBeUndefined();
+    expect(restoredSessionOf({ ...session([]), missedPackets: "x" })).toBeUndefined();
+  });
+
+  test("our message types stay clear of the official ones (Redis 0–9, Postgres 1–13)", () => {
+    expect(HandoffType.RESTORE_SESSION).toBeGreaterThan(13);
+    expect(HandoffType.RESTORE_SESSION_RESPONSE).toBeGreaterThan(13);
+  });
+});
