@@ -26,7 +26,7 @@ export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeout
     if (users.length === 0) return out;
     const rows = await tx<{ userId: string; total: number }[]>`
       select user_id as "userId", sum(connections)::int as total from cluster_presence
-      where cluster = ${key} and user_id = any(${users as string[]}::text[]) group by user_id`;
+      where cluster = ${key} and user_id = any(${[...users]}::text[]) group by user_id`;
     for (const { userId, total } of rows) out.set(userId, total);
     return out;
   }
