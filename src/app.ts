@@ -6,7 +6,6 @@ import { createPasswordHasher, type PasswordHashingCost } from "./auth/passwords
 import { createTokenService } from "./auth/tokens.ts";
 import { createChatServices, type ChatServices } from "./chat/index.ts";
 import { createPresenceSync, type PresenceSync } from "./cluster/presence-sync.ts";
-import { createRedisPresence } from "./cluster/redis-presence.ts";
 import type { Config } from "./config.ts";
 import { databaseOptionsOf, openDatabase, type Database } from "./db/database.ts";
 import { createDatabaseHealth } from "./db/health.ts";
@@ -82,7 +81,7 @@ export type AppOptions = {
   /** The cluster's channel prefix (Redis key / Postgres channelPrefix); socket.io's "socket.io" unless given (tests isolate runs). */
   clusterKey?: string;
   /**
-   * Under ADAPTER=redis, how often this node's presence heartbeat goes to Redis (5 s unless given;
+   * Under a cluster adapter, how often this node's presence heartbeat goes to Redis or Postgres (5 s unless given;
    * tests pass short ones). A node silent for three of them is dead: its users go offline.
    */
   presenceHeartbeatMs?: number;
@@ -133,10 +132,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
 
   const { typingExpiryMs, ...timings } = options.realtime ?? {};
   const heartbeatMs = options.presenceHeartbeatMs ?? PRESENCE_HEARTBEAT_MS;
-  // Cluster-wide presence needs Redis; on Postgres (no presence counts there yet) it stays per node.
-  const presenceSync: PresenceSync | undefined = bus?.presence
+  // Under a cluster adapter presence is cluster-wide: per-node counts on the bus' Redis or Postgres.
+  const presenceSync: PresenceSync | undefined = bus
     ? createPresenceSync(
-        createRedisPresence(bus.presence, { key: options.clusterKey ?? "socket.io", nodeId: crypto.randomUUID(), timeoutMs: heartbeatMs * PRESENCE_MISSED_HEARTBEATS }),
+        bus.presence({ key: options.clusterKey ?? "socket.io", nodeId: crypto.randomUUID(), timeoutMs: heartbeatMs * PRESENCE_MISSED_HEARTBEATS }),
         { timers: systemTimers, heartbeatMs, onError: (error, context) => logger.warn(`cluster ${context} failed`, { error }) },
       )
     : undefined;
@@ -277,7 +276,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   };
 }
 
-// Presence heartbeats of a node under ADAPTER=redis; three missed ones (15 s) make it dead.
+// Presence heartbeats of a node under a cluster adapter; three missed ones (15 s) make it dead.
 const PRESENCE_HEARTBEAT_MS = 5000;
 const PRESENCE_MISSED_HEARTBEATS = 3;
 

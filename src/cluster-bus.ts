@@ -3,6 +3,9 @@
 // the bus is not reachable within DB_CONNECT_TIMEOUT_MS; later the clients reconnect by themselves.
 import Redis from "ioredis";
 import postgres from "postgres";
+import { createPostgresPresence } from "./cluster/postgres-presence.ts";
+import type { ClusterPresenceStore, PresenceStoreOptions } from "./cluster/presence-store.ts";
+import { createRedisPresence } from "./cluster/redis-presence.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./lib/logger.ts";
 import { createPostgresAdapter, createRedisAdapter, type AdapterFactory } from "./socketio/index.ts";
@@ -12,10 +15,11 @@ export type BusConnection = "publish" | "subscribe" | "presence";
 export type ClusterBus = {
   adapter: AdapterFactory;
   /**
-   * Redis only: the connection for cluster presence counts (src/cluster), with no offline queue, so
-   * a call during an outage fails at once. Absent on Postgres: presence stays per node there.
+   * The store of cluster presence counts (src/cluster) on this bus, on a connection of its own: on
+   * Redis one with no offline queue, so a call during an outage fails at once; on Postgres one
+   * connection too (its tables come with the application's migrations, in the DATABASE_URL database).
    */
-  presence?: Redis;
+  presence(options: PresenceStoreOptions): ClusterPresenceStore;
   /** Called each time one of the bus connections is back after a drop. */
   onReconnect(listener: (connection: BusConnection) => void): void;
   /** Called when one of the bus connections drops (once per drop). */
@@ -85,7 +89,7 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
       ...(key === undefined ? {} : { key }),
       onError: (error, context) => logger.error(`redis adapter: ${context}`, { error }),
     }),
-    presence,
+    presence: (presenceOptions) => createRedisPresence(presence, presenceOptions),
     onReconnect: (listener) => void reconnectListeners.push(listener),
     onDrop: (listener) => void dropListeners.push(listener),
     async close() {
@@ -96,8 +100,9 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
 
 /**
  * The Postgres connections of the cluster adapter: a pool of two for NOTIFY and the attachment
- * table, plus the one connection postgres.js dedicates to LISTEN (it listens again after a drop).
- * Apart from the application's pool, so a busy database pool never delays the bus.
+ * table, plus the one connection postgres.js dedicates to LISTEN (it listens again after a drop),
+ * and one connection for presence counts. Apart from the application's pool, so a busy database pool
+ * never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
  */
 async function connectPostgresBus(url: string, connectTimeoutMs: number, logger: Logger, channelPrefix: string | undefined): Promise<ClusterBus> {
   const sql = postgres(url, {
@@ -106,11 +111,19 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     onnotice: () => {},
     connection: { application_name: "studyconnect-bus" },
   });
+  // One connection, as on Redis: this node's presence changes reach the cluster in the order it made
+  // them (they are serialized on the cluster's clock row anyway), so announcements keep that order.
+  const presenceSql = postgres(url, {
+    max: 1,
+    connect_timeout: connectTimeoutMs / 1000,
+    onnotice: () => {},
+    connection: { application_name: "studyconnect-presence" },
+  });
   const reconnectListeners: ((connection: BusConnection) => void)[] = [];
   try {
-    await sql`select 1`;
+    await Promise.all([sql`select 1`, presenceSql`select 1`]);
   } catch (error) {
-    await sql.end({ timeout: 0 });
+    await Promise.all([sql.end({ timeout: 0 }), presenceSql.end({ timeout: 0 })]);
     throw new Error(`Postgres not reachable at ${hostOf(url, "DATABASE_URL")} (ADAPTER=postgres)`, { cause: error });
   }
   return {
@@ -122,10 +135,11 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
         for (const listener of reconnectListeners) listener("subscribe");
       },
     }),
+    presence: (presenceOptions) => createPostgresPresence(presenceSql, presenceOptions),
     onReconnect: (listener) => void reconnectListeners.push(listener),
     onDrop: () => {},
     async close() {
-      await sql.end({ timeout: 2 });
+      await Promise.all([sql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
     },
   };
 }

@@ -1,10 +1,11 @@
 // Keeps this node's part of cluster presence true: a heartbeat, reaping nodes whose heartbeat
 // stopped (their users go offline, announced once, by whichever node reaps), and a resync of this
-// node's counts whenever Redis may have missed some (start, reconnect, being presumed dead).
+// node's counts whenever the store may have missed some (start, reconnect, being presumed dead, a
+// failed call: Postgres tells no reconnect, so the next heartbeat that gets through resyncs).
 import type { ClusterPresence } from "../chat/ports.ts";
 import type { Timers } from "../chat/ports.ts";
 import type { PresenceStatus } from "../chat/types.ts";
-import type { RedisPresence } from "./redis-presence.ts";
+import type { ClusterPresenceStore } from "./presence-store.ts";
 
 /** The tracker's side (src/chat/presence-tracker.ts). */
 export type LocalPresence = {
@@ -21,21 +22,27 @@ export type PresenceSyncOptions = {
 
 export type PresenceSync = ReturnType<typeof createPresenceSync>;
 
-export function createPresenceSync(store: RedisPresence, { timers, heartbeatMs, onError }: PresenceSyncOptions) {
+export function createPresenceSync(store: ClusterPresenceStore, { timers, heartbeatMs, onError }: PresenceSyncOptions) {
   let local: LocalPresence | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let cancel: (() => void) | undefined;
   let stopped = false;
 
-  // Users whose status was guessed while Redis was unreachable and whose truth is still to tell.
+  // Users whose status was guessed while the store was unreachable and whose truth is still to tell.
   let guesses = new Set<string>();
+  // A call failed since the last resync: this node's counts in the store may be behind.
+  let behind = false;
 
   async function resyncOnce(tracker: LocalPresence): Promise<void> {
+    behind = false;
     for (const userId of tracker.takeGuessed()) guesses.add(userId);
     const asked = guesses;
     // A failure leaves the guesses for the next try.
-    const result = await store.register(tracker.snapshot(), [...asked]);
+    const result = await store.register(tracker.snapshot(), [...asked]).catch((error: unknown) => {
+      behind = true;
+      throw error;
+    });
     guesses = new Set();
     const settled: Promise<void>[] = [];
     for (const { userId, before, after } of result.users) {
@@ -67,7 +74,14 @@ export function createPresenceSync(store: RedisPresence, { timers, heartbeatMs, 
 
   /** One heartbeat, then reaping the dead. */
   async function tick(): Promise<void> {
-    if (!(await store.heartbeat())) await resync();
+    let registered: boolean;
+    try {
+      registered = await store.heartbeat();
+    } catch (error) {
+      behind = true;
+      throw error;
+    }
+    if (!registered || behind) await resync();
     const { at, offline } = await store.reap();
     const tracker = local;
     if (tracker) await Promise.all(offline.map((userId) => tracker.observed(userId, "offline", at)));
@@ -84,7 +98,10 @@ export function createPresenceSync(store: RedisPresence, { timers, heartbeatMs, 
 
   const port: ClusterPresence = {
     async set(userId, connections) {
-      const change = await store.set(userId, connections);
+      const change = await store.set(userId, connections).catch((error: unknown) => {
+        behind = true;
+        throw error;
+      });
       // Presumed dead by another node: register again (after this turn of the user's queue).
       if (!change) void resync().catch((error: unknown) => onError(error, "presence resync"));
       return change;
@@ -101,9 +118,9 @@ export function createPresenceSync(store: RedisPresence, { timers, heartbeatMs, 
       await tick();
       schedule();
     },
-    /** Users some live node counts, and Redis' clock when asked (start-up clearing). */
+    /** Users some live node counts, and the store's clock when asked (start-up clearing). */
     online: () => store.online(),
-    /** After a reconnect to Redis: this node's counts again, and the truth for what it guessed. */
+    /** After a reconnect to the store: this node's counts again, and the truth for what it guessed. */
     resync(): void {
       if (!local || stopped) return;
       void resync().catch((error: unknown) => onError(error, "presence resync"));

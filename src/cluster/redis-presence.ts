@@ -3,17 +3,7 @@
 // node counts them. Every step is one Lua script, so totals, ownership and reaping are atomic.
 import type Redis from "ioredis";
 import type { ClusterPresenceChange } from "../chat/ports.ts";
-
-export type RedisPresenceOptions = {
-  /** The cluster's key prefix (the adapter's, "socket.io" by default). */
-  key: string;
-  nodeId: string;
-  /** A node whose heartbeat is older than this is dead: its users are taken offline. */
-  timeoutMs: number;
-};
-
-/** A user's cluster-wide connections before and after a resync, and whether this node had guessed. */
-export type ResyncedUser = { userId: string; before: number; after: number };
+import type { ClusterPresenceStore, PresenceStoreOptions, ResyncedUser } from "./presence-store.ts";
 
 // Shared Lua: the cluster's instant (Redis' clock, strictly increasing, so changes order by it) and
 // a user's total over the live nodes. KEYS[1] nodes zset, KEYS[2] last stamp; ARGV[1] hash prefix.
@@ -105,9 +95,7 @@ return {tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), users}`;
 // ARGV[2] node: a graceful goodbye (its sockets are closed, so its counts are gone already).
 const LEAVE = `redis.call('DEL', ARGV[1] .. ARGV[2]); redis.call('ZREM', KEYS[1], ARGV[2]); return 1`;
 
-export type RedisPresence = ReturnType<typeof createRedisPresence>;
-
-export function createRedisPresence(redis: Redis, { key, nodeId, timeoutMs }: RedisPresenceOptions) {
+export function createRedisPresence(redis: Redis, { key, nodeId, timeoutMs }: PresenceStoreOptions): ClusterPresenceStore {
   const base = `${key}#presence#`;
   const keys = [`${base}nodes`, `${base}stamp`] as const;
   const hashPrefix = `${base}node#`;

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LOCK_FILE_NAME } from "./data-dir-lock.ts";
 import { openDatabase } from "./database.ts";
 import { embeddedMigrations } from "./migrations.ts";
 import { PGLITE_VERSION, type SnapshotInfo } from "./pglite-snapshot.ts";
@@ -29,7 +30,11 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-/** Relative paths under `dir`: files only, or files and directories. */
+/**
+ * Relative paths under `dir`: files only, or files and directories. Never the lock file the open above
+ * held: a directory restored with it would swap the new server's lock file for another inode, which a
+ * second process could lock too.
+ */
 function scan(dir: string, onlyFiles: boolean): string[] {
-  return [...new Bun.Glob("**/*").scanSync({ cwd: dir, dot: true, onlyFiles })].sort();
+  return [...new Bun.Glob("**/*").scanSync({ cwd: dir, dot: true, onlyFiles })].filter((path) => path !== LOCK_FILE_NAME).sort();
 }

@@ -1,7 +1,7 @@
 // The one Drizzle schema for both drivers (PGlite and Postgres): the seed's models, with the
 // constraints and indexes the repositories' queries rely on. drizzle-kit generates drizzle/ from it.
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 
@@ -108,6 +108,44 @@ export const messages = pgTable(
       "messages_target_check",
       sql`(${t.type} = 'room' and ${t.roomId} is not null and ${t.recipientId} is null) or (${t.type} = 'direct' and ${t.recipientId} is not null and ${t.roomId} is null)`,
     ),
+  ],
+);
+
+// Cluster presence under ADAPTER=postgres (src/cluster/postgres-presence.ts). Every table is keyed by
+// the cluster's name (the adapter's channel prefix), so several clusters can share one database.
+
+/** One row per cluster: its last instant, strictly increasing; locking it orders every presence change. */
+export const clusterClock = pgTable("cluster_clock", {
+  cluster: text("cluster").primaryKey(),
+  lastAt: timestamp("last_at", { withTimezone: true, mode: "date", precision: 3 }).notNull(),
+});
+
+/** The live nodes of a cluster and their last heartbeat; a node silent for the timeout is reaped. */
+export const clusterNodes = pgTable(
+  "cluster_nodes",
+  {
+    cluster: text("cluster").notNull(),
+    nodeId: text("node_id").notNull(),
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date", precision: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cluster, t.nodeId] })],
+);
+
+/** Each node's open connections per user (rows with a count above zero only); gone with the node. */
+export const clusterPresence = pgTable(
+  "cluster_presence",
+  {
+    cluster: text("cluster").notNull(),
+    nodeId: text("node_id").notNull(),
+    userId: text("user_id").notNull(),
+    connections: integer("connections").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cluster, t.nodeId, t.userId] }),
+    // A user's total across the nodes.
+    index("cluster_presence_user_idx").on(t.cluster, t.userId),
+    foreignKey({ columns: [t.cluster, t.nodeId], foreignColumns: [clusterNodes.cluster, clusterNodes.nodeId] }).onDelete("cascade"),
+    check("cluster_presence_connections_check", sql`${t.connections} > 0`),
   ],
 );
 

@@ -8,6 +8,7 @@ import { silentLogger } from "../../src/lib/logger.ts";
 import { PostgresAdapter } from "../../src/socketio/index.ts";
 import { startChat } from "../support/chat-client.ts";
 import { testDatabase } from "../support/database.ts";
+import { createFaultDatabase } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 import { TEST_JWT_SECRET } from "../support/server.ts";
 import { usersOnTwoNodes } from "./app-scenario.ts";
@@ -15,14 +16,16 @@ import { POSTGRES_URL, postgresAvailable, uniqueCluster } from "./postgres-suppo
 
 const available = await postgresAvailable("application cluster tests on Postgres");
 
-// Both nodes use the suite's shared test database (handed to createApp); the bus runs on the Postgres DATABASE_URL names.
 const CLUSTER_ENV = { ADAPTER: "postgres", DATABASE_URL: process.env.DATABASE_URL || POSTGRES_URL };
 
 describe.skipIf(!available)("two application nodes on Postgres", () => {
   test("room:created, room:userJoined, message:received, dm:received and typing:update reach users on the other node", async () => {
+    // Both nodes on a migrated database of their own, which is also the bus (cluster presence lives there).
+    await using db = await createFaultDatabase();
     const { channelPrefix } = uniqueCluster("app");
-    await using one = await startChat(CLUSTER_ENV, { clusterKey: channelPrefix });
-    await using two = await startChat(CLUSTER_ENV, { clusterKey: channelPrefix });
+    const env = { ADAPTER: "postgres", DATABASE_URL: db.directUrl };
+    await using one = await startChat(env, { clusterKey: channelPrefix, ownDatabase: true });
+    await using two = await startChat(env, { clusterKey: channelPrefix, ownDatabase: true });
     const adapters = [one.server.app.io.of("/").adapter, two.server.app.io.of("/").adapter];
     for (const adapter of adapters) if (adapter instanceof PostgresAdapter) await adapter.whenServerCount(2);
     expect(await Promise.all(adapters.map((adapter) => adapter.serverCount()))).toEqual([2, 2]);

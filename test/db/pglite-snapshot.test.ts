@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LOCK_FILE_NAME } from "../../src/db/data-dir-lock.ts";
 import { openDatabase, rowsOf } from "../../src/db/database.ts";
 import { embeddedMigrations } from "../../src/db/migrate.ts";
 import { pendingMigrations } from "../support/migrations.ts";
@@ -26,6 +27,13 @@ describe("PGlite snapshot", () => {
     expect(SNAPSHOT_INFO.migrations).toEqual(embeddedMigrations.map((m) => m.hash));
     // Postgres needs its empty directories too; the tarball only carries files.
     expect(SNAPSHOT_INFO.directories).toContain("pg_tblspc");
+  });
+
+  test("carries no data-directory lock file (restoring it would replace the lock the new server holds)", async () => {
+    const archive = new Bun.Archive(await Bun.file(join(import.meta.dir, "..", "..", "drizzle", "pglite-snapshot.tar.gz")).bytes());
+    const names = [...(await archive.files()).keys()];
+    expect(names).toContain("PG_VERSION");
+    expect(names).not.toContain(LOCK_FILE_NAME);
   });
 
   test("a new data directory starts from it: migrated, writable, and reopened as it is", async () => {
