@@ -92,6 +92,8 @@ export function clusterPresenceScenarios(newCluster: () => Promise<TestCluster>)
     const secondTab = await two.connect(ada);
     expectOk(await emitAck(firstTab, "room:join", room.id));
     expectOk(await emitAck(secondTab, "room:join", room.id));
+    // Ada's tabs connected on both nodes: what either node announced has reached Bob before recording.
+    await statusBarrier(one.server, bobSocket);
     await statusBarrier(two.server, bobSocket);
     const statuses = record<UserStatus>(bobSocket, "user:status");
     const joins = record(bobSocket, "room:userJoined");
