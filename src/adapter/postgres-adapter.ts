@@ -3,14 +3,15 @@
 // counted by heartbeat. What reaches this node's sockets still goes out through the local adapter's Bun topics.
 import { eventPacketOf, EVENT, isDetails, optionsOf, roomsOf, serializableDetails, shortId, wireOptions, type BusRecord } from "./cluster-protocol.ts";
 import { AckRequests, forgetAcksAfter } from "./ack-requests.ts";
-import { LocalAdapter, type AdapterDeps, type AdapterFactory } from "./local-adapter.ts";
+import { ClusterBaseAdapter } from "./cluster-base-adapter.ts";
+import type { AdapterDeps, AdapterFactory } from "./local-adapter.ts";
 import { NodeLiveness } from "./node-liveness.ts";
 import { PendingRequests } from "./pending-requests.ts";
 import { PostgresBus, type PostgresBusOptions } from "./postgres-bus.ts";
-import { HandoffType, SessionSearches } from "./session-handoff.ts";
+import { HandoffType } from "./session-handoff.ts";
 import type { PostgresBusClient } from "./postgres-client.ts";
 import { EMITTER_UID, MAX_CHANNEL_BYTES, MessageType } from "./postgres-protocol.ts";
-import type { AdapterHost, AdapterSocket, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
+import type { AdapterHost, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
 
 export type PostgresAdapterOptions = PostgresBusOptions & {
   /** Milliseconds between heartbeats while this node sends nothing else (socket.io: 5000). */
@@ -44,7 +45,7 @@ export function createPostgresAdapter(client: PostgresBusClient, options: Partia
 
 const isRecord = (value: unknown): value is BusRecord => typeof value === "object" && value !== null && !Array.isArray(value);
 
-export class PostgresAdapter extends LocalAdapter {
+export class PostgresAdapter extends ClusterBaseAdapter {
   /** This node's id in this namespace: documents carrying it are our own, back from Postgres. */
   readonly uid = shortId() + shortId();
   /** Resolves once this node listens to the cluster and has announced itself. */
@@ -52,9 +53,6 @@ export class PostgresAdapter extends LocalAdapter {
   private readonly liveness: NodeLiveness;
   private readonly requests: PendingRequests;
   private readonly ackRequests = new AckRequests();
-  private readonly sessionSearches: SessionSearches;
-  /** True while a broadcast from another node is handed to the local adapter (to tell it from our own). */
-  private receiving = false;
   private readonly heartbeat: Timer;
   private unlisten: (() => void) | undefined;
   private closed = false;
@@ -66,9 +64,8 @@ export class PostgresAdapter extends LocalAdapter {
     private readonly bus: PostgresBus,
     private readonly options: PostgresAdapterOptions,
   ) {
-    super(host, deps);
+    super(host, deps, options.requestsTimeout);
     this.requests = new PendingRequests(options.requestsTimeout);
-    this.sessionSearches = new SessionSearches(options.requestsTimeout, deps.recoveryWindow ?? options.requestsTimeout);
     this.liveness = new NodeLiveness(options.heartbeatTimeout, (uid) => this.requests.nodeGone(uid));
     // Re-armed by every document this node sends: a heartbeat goes out only after a quiet interval.
     this.heartbeat = setTimeout(() => this.publish({ type: MessageType.HEARTBEAT }), options.heartbeatInterval);
@@ -263,27 +260,6 @@ export class PostgresAdapter extends LocalAdapter {
     this.respond(HandoffType.RESTORE_SESSION_RESPONSE, { requestId, session: serializable });
   }
 
-  protected override recorded(tagged: unknown[], options: BroadcastOptions): unknown[] {
-    this.sessionSearches.recorded(tagged, options, this.receiving);
-    return tagged;
-  }
-
-  override attach(socket: AdapterSocket): void {
-    super.attach(socket);
-    this.sessionSearches.attached(socket.id);
-  }
-
-  /** Hands a broadcast from another node to the local adapter (delivered, or only logged when none of its rooms is here). */
-  private receive(data: unknown[], options: BroadcastOptions, deliver: boolean): void {
-    this.receiving = true;
-    try {
-      if (deliver) super.broadcast({ data }, options);
-      else if (!options.flags?.volatile) this.recordUndelivered(data, options);
-    } finally {
-      this.receiving = false;
-    }
-  }
-
   // ---- receiving ------------------------------------------------------------------------------
 
   private onDocument(document: BusRecord): void {
@@ -409,7 +385,6 @@ export class PostgresAdapter extends LocalAdapter {
     this.unlisten?.();
     this.liveness.close();
     this.requests.close();
-    this.sessionSearches.close();
     this.ackRequests.clear();
     super.close();
   }

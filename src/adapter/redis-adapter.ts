@@ -19,11 +19,12 @@ import {
   type ClusterChannels,
 } from "./cluster-protocol.ts";
 import { AckRequests, forgetAcksAfter } from "./ack-requests.ts";
-import { LocalAdapter, type AdapterDeps, type AdapterFactory } from "./local-adapter.ts";
+import { ClusterBaseAdapter } from "./cluster-base-adapter.ts";
+import type { AdapterDeps, AdapterFactory } from "./local-adapter.ts";
 import { PendingRequests } from "./pending-requests.ts";
-import { HandoffType, SessionSearches } from "./session-handoff.ts";
+import { HandoffType } from "./session-handoff.ts";
 import type { RedisPublisher, RedisSubscriber } from "./redis-client.ts";
-import type { AdapterHost, AdapterSocket, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
+import type { AdapterHost, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
 
 export type RedisAdapterOptions = {
   /** Channel prefix shared by the cluster; socket.io's default is "socket.io". */
@@ -49,7 +50,7 @@ export function createRedisAdapter(pub: RedisPublisher, sub: RedisSubscriber, op
   return (host, deps) => new RedisAdapter(host, deps, pub, sub, resolved);
 }
 
-export class RedisAdapter extends LocalAdapter {
+export class RedisAdapter extends ClusterBaseAdapter {
   /** This node's id: messages carrying it are our own, come back from Redis. */
   readonly uid = shortId();
   readonly channels: ClusterChannels;
@@ -57,9 +58,6 @@ export class RedisAdapter extends LocalAdapter {
   readonly ready: Promise<void>;
   private readonly requests: PendingRequests;
   private readonly ackRequests = new AckRequests();
-  private readonly sessionSearches: SessionSearches;
-  /** True while a broadcast from another node is handed to the local adapter (to tell it from our own). */
-  private receiving = false;
   private publishFailing = false;
   private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) =>
     this.onBroadcast(channel.toString(), message);
@@ -72,10 +70,9 @@ export class RedisAdapter extends LocalAdapter {
     private readonly sub: RedisSubscriber,
     private readonly options: RedisAdapterOptions,
   ) {
-    super(host, deps);
+    super(host, deps, options.requestsTimeout);
     this.channels = channelsFor(options.key, host.name, this.uid);
     this.requests = new PendingRequests(options.requestsTimeout);
-    this.sessionSearches = new SessionSearches(options.requestsTimeout, deps.recoveryWindow ?? options.requestsTimeout);
     sub.on("pmessageBuffer", this.onBroadcastMessage);
     sub.on("messageBuffer", this.onRequestMessage);
     // The pattern first: once the request channel counts this node (NUMSUB), broadcasts reach it too.
@@ -254,27 +251,6 @@ export class RedisAdapter extends LocalAdapter {
     this.respond(request, body);
   }
 
-  protected override recorded(tagged: unknown[], options: BroadcastOptions): unknown[] {
-    this.sessionSearches.recorded(tagged, options, this.receiving);
-    return tagged;
-  }
-
-  override attach(socket: AdapterSocket): void {
-    super.attach(socket);
-    this.sessionSearches.attached(socket.id);
-  }
-
-  /** Hands a broadcast from another node to the local adapter (delivered, or only logged when none of its rooms is here). */
-  private receive(data: unknown[], options: BroadcastOptions, deliver: boolean): void {
-    this.receiving = true;
-    try {
-      if (deliver) super.broadcast({ data }, options);
-      else if (!options.flags?.volatile) this.recordUndelivered(data, options);
-    } finally {
-      this.receiving = false;
-    }
-  }
-
   // ---- receiving ------------------------------------------------------------------------------
 
   private onBroadcast(channel: string, message: Buffer): void {
@@ -432,7 +408,6 @@ export class RedisAdapter extends LocalAdapter {
     this.sub.punsubscribe(`${this.channels.broadcast}*`).catch(ignore);
     this.sub.unsubscribe(this.channels.request, this.channels.response, this.channels.specificResponse).catch(ignore);
     this.requests.close();
-    this.sessionSearches.close();
     this.ackRequests.clear();
     super.close();
   }
