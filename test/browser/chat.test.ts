@@ -1,12 +1,13 @@
 // The web app in Chromium, as two people use it: sign up, a room, chat (escaped text, Enter and
 // Shift+Enter), typing and presence, direct messages on every tab, history paged back through
-// 5 000 messages, a private room only its participants see, and a server restart both pages survive.
+// 5 000 messages, a private room only its participants see, a server restart both pages survive, and
+// REST answers overtaken by realtime events.
 // No console error in any of it.
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { browserMissing, connected, messageText, ready, send, signIn, signUp, startWebServer, useBrowser, watchConsole } from "./support.ts";
+import { browserMissing, connected, holdAnswer, messageText, ready, registerUser, send, signIn, signUp, startWebServer, useBrowser, watchConsole } from "./support.ts";
 
 const TEST_MS = 90_000;
 
@@ -72,6 +73,62 @@ describe.skipIf(browserMissing)("the web app in Chromium", () => {
       await alan.page.getByRole("button", { name: "Sign out" }).click();
       await alan.page.getByRole("button", { name: "Sign in" }).waitFor();
       await ada.page.locator(`.member[data-user-id="${alan.id}"] .dot.offline`).waitFor();
+
+      consoles.expectClean();
+      await ada.context.close();
+      await alan.context.close();
+    },
+    TEST_MS,
+  );
+
+  test(
+    "a room list or member list fetched before an announcement, answered after it, does not undo it",
+    async () => {
+      await using server = await startWebServer();
+      const consoles = watchConsole();
+      const ada = await signUp(browser(), server.url, "Ada", consoles);
+      const alan = await signUp(browser(), server.url, "Alan", consoles);
+      const grace = await registerUser(server.url, "Grace");
+      const room = `Race ${crypto.randomUUID().slice(0, 8)}`;
+      const marker = `Marker ${crypto.randomUUID().slice(0, 8)}`;
+
+      // Alan's list is fetched before the room exists and held until room:created has shown the room;
+      // a marker room added to the held answer shows when the page has taken it in.
+      const list = await holdAnswer(
+        alan.page,
+        (url) => url.pathname === "/api/rooms",
+        (rooms) => [...(rooms as object[]), { id: crypto.randomUUID(), name: marker, description: null, isPublic: true, createdBy: grace.id }],
+      );
+      await alan.page.getByRole("button", { name: "Refresh" }).click();
+      await list.fetched;
+      // Ada's member list is fetched before Alan joins and held until room:userJoined has shown him;
+      // Grace, added to the held answer, marks when the page has taken it in.
+      const details = await holdAnswer(
+        ada.page,
+        (url) => /^\/api\/rooms\/[0-9a-f-]{36}$/.test(url.pathname),
+        (data) => {
+          const room = data as { participants: object[] };
+          return { ...room, participants: [...room.participants, { role: "member", user: grace }] };
+        },
+      );
+      await ada.page.getByLabel("Room name").fill(room);
+      await ada.page.getByRole("button", { name: "Create room" }).click();
+      await details.fetched;
+
+      const roomButton = alan.page.getByRole("button", { name: room });
+      await roomButton.waitFor();
+      list.release();
+      await alan.page.getByRole("button", { name: marker }).waitFor();
+      expect(await roomButton.count()).toBe(1);
+
+      await roomButton.click();
+      await ready(alan.page);
+      const alansDot = ada.page.locator(`.member[data-user-id="${alan.id}"] .dot.online`);
+      // The panel shows once the member list is in; the announcement is in the page before that.
+      await alansDot.waitFor({ state: "attached" });
+      details.release();
+      await ada.page.locator(`.member[data-user-id="${grace.id}"] .dot.offline`).waitFor();
+      expect(await alansDot.isVisible()).toBe(true);
 
       consoles.expectClean();
       await ada.context.close();

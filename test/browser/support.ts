@@ -182,3 +182,45 @@ export async function send(page: Page, text: string): Promise<void> {
 export function messageText(page: Page, text: string) {
   return page.locator(".messages .message .text").filter({ hasText: text });
 }
+
+export type HeldAnswer = {
+  /** Settles once the request has been answered by the server (the answer is then held). */
+  fetched: Promise<void>;
+  /** Hands the held answer to the page. */
+  release(): void;
+};
+
+/**
+ * Holds the server's answer to the page's next GET matching `matches` until released (an answer
+ * overtaken by realtime events), passing its `data` through `change` first: a test adds a marker to
+ * it, to see on the page when the page has taken the answer in.
+ */
+export async function holdAnswer(page: Page, matches: (url: URL) => boolean, change: (data: unknown) => unknown): Promise<HeldAnswer> {
+  const fetched = Promise.withResolvers<void>();
+  const released = Promise.withResolvers<void>();
+  let held = false;
+  await page.route(
+    (url) => matches(url),
+    async (route) => {
+      if (held || route.request().method() !== "GET") return route.fallback();
+      held = true;
+      const response = await route.fetch();
+      const envelope = (await response.json()) as { data: unknown };
+      fetched.resolve();
+      await released.promise;
+      await route.fulfill({ response, json: { ...envelope, data: change(envelope.data) } });
+    },
+  );
+  return { fetched: fetched.promise, release: () => released.resolve() };
+}
+
+/** A user registered over REST, never signed in to a page. */
+export async function registerUser(url: string, firstName: string): Promise<{ id: string; firstName: string; lastName: string }> {
+  const response = await fetch(`${url}/api/auth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: `${firstName.toLowerCase()}.${crypto.randomUUID()}@example.test`, password: PASSWORD, firstName, lastName: "Tester" }),
+  });
+  const body = (await response.json()) as { data: { user: { id: string; firstName: string; lastName: string } } };
+  return body.data.user;
+}

@@ -79,6 +79,9 @@ export function chatApp(api: Api, session: Session, signOut: (message?: string) 
     },
     refresh: () => void loadRooms(),
   });
+  // user:status and room:userJoined events seen per user: a presence answer fetched over REST is
+  // applied only when no event came while it was on its way.
+  const statusEvents = new Map<string, number>();
   const members = createMembersPanel(me.id, {
     message: (person) => open({ kind: "dm", person }),
     async addParticipant(userId) {
@@ -161,6 +164,8 @@ export function chatApp(api: Api, session: Session, signOut: (message?: string) 
       title.textContent = room.name;
       subtitle.textContent = room.description || (room.isPublic ? "Public room" : "Private room");
       leave.hidden = false;
+      // Another room's members (and who joined it) must not show while this one loads.
+      if (previous?.kind !== "room" || previous.room.id !== room.id) members.hide();
       composer.setEnabled(false, "Joining…");
       realtime
         .request("room:join", room.id)
@@ -196,7 +201,13 @@ export function chatApp(api: Api, session: Session, signOut: (message?: string) 
       members.show(details.participants, !details.isPublic && mine?.role === "admin");
       for (const p of details.participants.slice(0, PRESENCE_LOOKUPS)) {
         if (p.user.id === me.id) members.setStatus(me.id, "online");
-        else void api.profile(p.user.id).then((profile) => members.setStatus(profile.id, profile.status), () => {});
+        else {
+          // A user:status that arrives while the profile is fetched is newer than the profile's answer.
+          const seen = statusEvents.get(p.user.id) ?? 0;
+          void api.profile(p.user.id).then((profile) => {
+            if ((statusEvents.get(profile.id) ?? 0) === seen) members.setStatus(profile.id, profile.status);
+          }, () => {});
+        }
       }
     } catch (error) {
       notices.error(error);
@@ -228,10 +239,14 @@ export function chatApp(api: Api, session: Session, signOut: (message?: string) 
   socket.on("room:userJoined", (event: { roomId: string; user: Person }) => {
     if (current?.kind !== "room" || current.room.id !== event.roomId) return;
     members.addMember(event.user);
+    statusEvents.set(event.user.id, (statusEvents.get(event.user.id) ?? 0) + 1);
     members.setStatus(event.user.id, "online");
   });
   socket.on("typing:update", (event: TypingUpdate) => typing.update(event.roomId, event.userId, event.firstName, event.isTyping));
-  socket.on("user:status", (event: UserStatus) => members.setStatus(event.userId, event.status));
+  socket.on("user:status", (event: UserStatus) => {
+    statusEvents.set(event.userId, (statusEvents.get(event.userId) ?? 0) + 1);
+    members.setStatus(event.userId, event.status);
+  });
 
   composer.setEnabled(false, "");
   void loadRooms();

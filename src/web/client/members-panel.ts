@@ -23,6 +23,9 @@ export function createMembersPanel(myId: string, handlers: MembersHandlers): Mem
   const list = el("ul", { class: "member-list", "aria-label": "Members" });
   const status = new Map<string, "online" | "offline">();
   const rows = new Map<string, HTMLElement>();
+  // Members announced by room:userJoined since the panel was last hidden: a participant list fetched
+  // before they joined may arrive after the announcement, and must not drop them.
+  const joined = new Map<string, Person>();
   const known = new Map<string, Person>();
   const picker = el("select", { "aria-label": "Person to add" });
   const userId = el("input", { placeholder: "or paste a user id", "aria-label": "User id to add" });
@@ -73,7 +76,9 @@ export function createMembersPanel(myId: string, handlers: MembersHandlers): Mem
     element,
     show(participants, canAdd) {
       rows.clear();
-      list.replaceChildren(...participants.map((p) => row(p.user, p.role)));
+      const listed = new Set(participants.map((p) => p.user.id));
+      const late = [...joined.values()].filter((person) => !listed.has(person.id));
+      list.replaceChildren(...participants.map((p) => row(p.user, p.role)), ...late.map((person) => row(person, "member")));
       for (const p of participants) known.set(p.user.id, p.user);
       form.hidden = !canAdd;
       refreshPicker();
@@ -81,11 +86,13 @@ export function createMembersPanel(myId: string, handlers: MembersHandlers): Mem
     },
     hide() {
       rows.clear();
+      joined.clear();
       list.replaceChildren();
       element.hidden = true;
     },
     addMember(person) {
       known.set(person.id, person);
+      joined.set(person.id, person);
       if (!rows.has(person.id)) list.appendChild(row(person, "member"));
       refreshPicker();
     },

@@ -22,6 +22,9 @@ export type RoomsHandlers = {
 
 export function createRoomsPanel(handlers: RoomsHandlers): RoomsPanel {
   const rooms = new Map<string, Room>();
+  // Rooms announced by room:created since the list was last loaded: a list fetched before a room was
+  // created may arrive after its announcement, and must not drop it.
+  const announced = new Map<string, Room>();
   const roomList = el("ul", { class: "room-list", "aria-label": "Rooms" });
   const threadList = el("ul", { class: "thread-list", "aria-label": "Direct messages" });
   const threads = new Map<string, { person: Person; item: HTMLElement }>();
@@ -82,11 +85,14 @@ export function createRoomsPanel(handlers: RoomsHandlers): RoomsPanel {
     ),
     setRooms(list) {
       rooms.clear();
+      for (const room of announced.values()) if (!list.some((listed) => listed.id === room.id)) rooms.set(room.id, room);
+      announced.clear();
       for (const room of list) rooms.set(room.id, room);
       renderRooms();
     },
     addRoom(room) {
       if (rooms.has(room.id)) return;
+      announced.set(room.id, room);
       // Newest first, as the server lists them.
       const list = [room, ...rooms.values()];
       rooms.clear();
