@@ -3,13 +3,18 @@
 // fixed rate of message:send and times each send → message:received (cross-node and same-node);
 // phase 2 keeps a window of sends in flight per client and counts acked messages/s. The servers
 // run pinned to core 0 (both nodes share it, the same CPU as the one node), this generator to core 1.
+// Each phase also reports the CPU time each node process used per acknowledged message (from
+// /proc/<pid>/stat): on a shared machine the steadiest measure of what the cluster path costs; and
+// how often each node's event loop slept per message (fewer when work arrives in batches).
 //   bun test/bench/cluster.ts [--adapter redis|postgres] [--clients 8] [--rate 1000] [--seconds 10] [--window 16] [--throughput-seconds 5]
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { io as ioc, type Socket } from "socket.io-client";
 import { createTokenService } from "../../src/auth/tokens.ts";
 import { freshPostgresDatabase, postgresAvailable, startAppNode, type AppNode } from "../cluster/processes.ts";
 import { redisAvailable } from "../cluster/support.ts";
+import { meterCpu, type CpuMeter } from "./process-cpu.ts";
 
 const { values } = parseArgs({
   options: {
@@ -51,7 +56,23 @@ type Result = {
   deliveriesPerS: number;
   /** Sends answered with an error, by code (none expected). */
   failedAcks: Record<string, number>;
+  /** CPU time of each node process per phase, and per message acknowledged ok in that phase. */
+  cpu: { fixedRate: PhaseCpu; closedLoop: PhaseCpu };
 };
+type PhaseCpu = {
+  okAcks: number;
+  nodes: { userMs: number; systemMs: number; usPerMessage: number; sleepsPerMessage: number }[];
+  usPerMessage: number;
+};
+
+function phaseCpu(meters: CpuMeter[], okAcks: number): PhaseCpu {
+  const perMessage = (ms: number) => (okAcks === 0 ? NaN : Math.round((ms * 1000) / okAcks));
+  const nodes = meters.map((meter) => {
+    const { userMs, systemMs, sleeps } = meter.stop();
+    return { userMs, systemMs, usPerMessage: perMessage(userMs + systemMs), sleepsPerMessage: okAcks === 0 ? NaN : Math.round((sleeps / okAcks) * 100) / 100 };
+  });
+  return { okAcks, nodes, usPerMessage: perMessage(nodes.reduce((sum, node) => sum + node.userMs + node.systemMs, 0)) };
+}
 type Latency = { samples: number; p50: number; p99: number; max: number };
 
 function latencyOf(samples: number[]): Latency | undefined {
@@ -153,6 +174,8 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
     };
 
     // Phase 1: a fixed offered rate, round robin over the clients, paced against the clock.
+    const meterNodes = () => nodes.map((node) => meterCpu(node.pid));
+    let meters = meterNodes();
     const start = performance.now();
     measureFrom = start + WARMUP_MS;
     const end = start + WARMUP_MS + SECONDS * 1000;
@@ -169,11 +192,14 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
     while (delivered < okAcks * clients.length && performance.now() - lastDeliveryAt < 2000) await Bun.sleep(20);
     const phaseOneDelivered = delivered;
     const phaseOneExpected = okAcks * clients.length;
+    const fixedRate = phaseCpu(meters, okAcks);
 
     // Phase 2: closed loop, WINDOW sends in flight per client, for THROUGHPUT_SECONDS.
     let running = true;
     let acked = 0;
     const deliveredBefore = delivered;
+    const okAcksBefore = okAcks;
+    meters = meterNodes();
     const pump = (client: Client) => {
       if (!running) return;
       send(client, () => {
@@ -188,7 +214,9 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
     const elapsedS = (performance.now() - t0) / 1000;
     const ackedInWindow = acked;
     const deliveredInWindow = delivered - deliveredBefore;
-    while (delivered < sentAt.length * clients.length && performance.now() - lastDeliveryAt < 2000) await Bun.sleep(20);
+    while (acks < sentAt.length && performance.now() - lastDeliveryAt < 10_000) await Bun.sleep(20);
+    while (delivered < okAcks * clients.length && performance.now() - lastDeliveryAt < 2000) await Bun.sleep(20);
+    const closedLoop = phaseCpu(meters, okAcks - okAcksBefore);
 
     return {
       mode: mode.name,
@@ -200,6 +228,7 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
       messagesPerS: Math.round(ackedInWindow / elapsedS),
       deliveriesPerS: Math.round(deliveredInWindow / elapsedS),
       failedAcks,
+      cpu: { fixedRate, closedLoop },
     };
   } finally {
     for (const client of clients) client.socket.disconnect();
@@ -208,6 +237,8 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
 }
 
 const describe = (l: Latency | undefined) => (l === undefined ? "–" : `p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.samples})`);
+const describeCpu = (phase: PhaseCpu) =>
+  `${phase.usPerMessage} µs/msg in all (${phase.nodes.map((node) => `${node.usPerMessage}`).join(" + ")}; user+sys ${phase.nodes.map((node) => `${node.userMs}+${node.systemMs} ms`).join(", ")}; event-loop sleeps/msg ${phase.nodes.map((node) => node.sleepsPerMessage).join(" + ")}) over ${phase.okAcks} acked`;
 
 async function main() {
   if (!(await postgresAvailable("bench:cluster")) || (CLUSTER_ADAPTER === "redis" && !(await redisAvailable("bench:cluster")))) process.exit(1);
@@ -224,18 +255,19 @@ async function main() {
     { name: "one node", adapter: "local", nodes: 1 },
     { name: "two nodes", adapter: CLUSTER_ADAPTER, nodes: 2 },
   ] satisfies Mode[]) {
-    log(`${mode.name} (ADAPTER=${mode.adapter}): ${CLIENTS} clients in one room, ${RATE} msg/s for ${SECONDS} s, then ${WINDOW} in flight per client for ${THROUGHPUT_SECONDS} s`);
+    log(`${mode.name} (ADAPTER=${mode.adapter}, load average ${loadavg()[0]?.toFixed(1)}): ${CLIENTS} clients in one room, ${RATE} msg/s for ${SECONDS} s, then ${WINDOW} in flight per client for ${THROUGHPUT_SECONDS} s`);
     const result = await runMode(mode, database.url, tokens);
     results.push(result);
     log(
       `  delivered ${result.delivered}/${result.expected}; cross-node ${describe(result.crossNode)}; same node ${describe(result.sameNode)}; ` +
         `${result.messagesPerS} msg/s acked (${result.deliveriesPerS} deliveries/s); failed acks ${JSON.stringify(result.failedAcks)}`,
     );
+    log(`  node CPU at ${RATE} msg/s: ${describeCpu(result.cpu.fixedRate)}; closed loop: ${describeCpu(result.cpu.closedLoop)}`);
   }
   const [single, cluster] = results;
   const ratio = single && cluster ? Math.round((cluster.messagesPerS / single.messagesPerS) * 100) / 100 : NaN;
-  console.log(JSON.stringify({ adapter: CLUSTER_ADAPTER, clients: CLIENTS, rate: RATE, seconds: SECONDS, window: WINDOW, pinned: pin, results, throughputRatio: ratio }));
-  log(`two nodes / one node throughput: ${ratio}; cross-node p99 ${cluster?.crossNode?.p99 ?? "–"} ms at ${RATE} msg/s (targets: < 10 ms, ≥ 0.5)`);
+  console.log(JSON.stringify({ loadAverage: loadavg(), adapter: CLUSTER_ADAPTER, clients: CLIENTS, rate: RATE, seconds: SECONDS, window: WINDOW, pinned: pin, results, throughputRatio: ratio }));
+  log(`two nodes / one node throughput: ${ratio}; cross-node p99 ${cluster?.crossNode?.p99 ?? "–"} ms at ${RATE} msg/s (targets: < 10 ms, ≥ 0.5); load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 }
 
 await main();
