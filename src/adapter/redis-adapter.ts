@@ -56,11 +56,19 @@ export class RedisAdapter extends ClusterBaseAdapter {
   readonly channels: ClusterChannels;
   /** Resolves once this node listens to the cluster (its broadcasts and requests). */
   readonly ready: Promise<void>;
+  /**
+   * How our own broadcasts start on the wire: MessagePack `[uid, …` (a 3-element array, then our uid).
+   * Redis sends every node its own broadcasts back: they are recognised by these bytes, not decoded.
+   */
+  private readonly ownBroadcastPrefix: Buffer;
   private readonly requests: PendingRequests;
   private readonly ackRequests = new AckRequests();
   private publishFailing = false;
-  private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) =>
+  private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) => {
+    // Before anything else (even the channel's name): half of what a node receives is its own.
+    if (message.subarray(0, this.ownBroadcastPrefix.length).equals(this.ownBroadcastPrefix)) return;
     this.onBroadcast(channel.toString(), message);
+  };
   private readonly onRequestMessage = (channel: Buffer | string, message: Buffer) => this.onRequestOrResponse(channel.toString(), message);
 
   constructor(
@@ -72,6 +80,7 @@ export class RedisAdapter extends ClusterBaseAdapter {
   ) {
     super(host, deps, options.requestsTimeout);
     this.channels = channelsFor(options.key, host.name, this.uid);
+    this.ownBroadcastPrefix = Buffer.concat([Buffer.of(0x93), msgpackEncode(this.uid)]);
     this.requests = new PendingRequests(options.requestsTimeout);
     sub.on("pmessageBuffer", this.onBroadcastMessage);
     sub.on("messageBuffer", this.onRequestMessage);
