@@ -100,10 +100,10 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
 
 /**
  * The Postgres connections of the cluster adapter: a pool of two for the attachment table, plus the
- * one connection postgres.js dedicates to LISTEN (it listens again after a drop), one connection for
- * NOTIFY (one connection keeps them in order while they are pipelined: the bus sends the next before
- * the previous is answered), and one connection for presence counts. Apart from the application's pool, so a busy database pool
- * never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
+ * one connection postgres.js dedicates to LISTEN (it listens again after a drop), one for NOTIFY
+ * (one connection keeps them in order while they are pipelined: the bus sends the next before the
+ * previous is answered), and one for presence counts. Apart from the application's pool, so a busy
+ * database pool never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
  */
 async function connectPostgresBus(url: string, connectTimeoutMs: number, logger: Logger, channelPrefix: string | undefined): Promise<ClusterBus> {
   const sql = postgres(url, {

@@ -32,7 +32,7 @@ export function mainThreadSleeps(pid: number): number | undefined {
 export type CpuUse = { userMs: number; systemMs: number; sleeps: number };
 export type CpuMeter = { stop(): CpuUse };
 
-/** Starts counting a process' CPU time and sleeps; `stop` answers what it used since (zero when it is gone). */
+/** Starts counting a process' CPU time and sleeps; `stop` answers what it used since (NaN when it is gone: it died). */
 export function meterCpu(pid: number): CpuMeter {
   const before = processCpuMs(pid);
   const sleepsBefore = mainThreadSleeps(pid);
@@ -40,7 +40,7 @@ export function meterCpu(pid: number): CpuMeter {
     stop() {
       const after = processCpuMs(pid);
       const sleepsAfter = mainThreadSleeps(pid);
-      if (!before || !after || sleepsBefore === undefined || sleepsAfter === undefined) return { userMs: 0, systemMs: 0, sleeps: 0 };
+      if (!before || !after || sleepsBefore === undefined || sleepsAfter === undefined) return { userMs: NaN, systemMs: NaN, sleeps: NaN };
       return { userMs: after.user - before.user, systemMs: after.system - before.system, sleeps: sleepsAfter - sleepsBefore };
     },
   };
