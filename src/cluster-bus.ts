@@ -120,6 +120,10 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     connection: { application_name: "studyconnect-presence" },
   });
   const reconnectListeners: ((connection: BusConnection) => void)[] = [];
+  const dropListeners: ((connection: BusConnection) => void)[] = [];
+  const tell = (listeners: ((connection: BusConnection) => void)[], connection: BusConnection) => {
+    for (const listener of listeners) listener(connection);
+  };
   try {
     await Promise.all([sql`select 1`, presenceSql`select 1`]);
   } catch (error) {
@@ -130,14 +134,21 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     adapter: createPostgresAdapter(sql, {
       ...(channelPrefix === undefined ? {} : { channelPrefix }),
       onError: (error, context) => logger.error(`postgres adapter: ${context}`, { error }),
-      // postgres.js listens again by itself after a drop; the adapter announces itself again.
+      // postgres.js listens again by itself after a drop and tells nothing of the drop itself: a
+      // LISTEN again means the connection dropped before it, and nothing of the new connection has
+      // been handed on yet, so the drop's mark taken now misses nothing that came before it.
       onRelisten: () => {
-        for (const listener of reconnectListeners) listener("subscribe");
+        tell(dropListeners, "subscribe");
+        tell(reconnectListeners, "subscribe");
       },
+      // The pool connects again on the next query by itself: a NOTIFY lost is the drop, the next
+      // one through is the reconnect (this node then publishes its own recent messages again).
+      onPublishDropped: () => tell(dropListeners, "publish"),
+      onPublishResumed: () => tell(reconnectListeners, "publish"),
     }),
     presence: (presenceOptions) => createPostgresPresence(presenceSql, presenceOptions),
     onReconnect: (listener) => void reconnectListeners.push(listener),
-    onDrop: () => {},
+    onDrop: (listener) => void dropListeners.push(listener),
     async close() {
       await Promise.all([sql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
     },
