@@ -143,6 +143,41 @@ describe.skipIf(!available)("a node's Postgres bus connections drop and come bac
     expect(metrics).toMatch(/studyconnect_bus_reconnects_total\{connection="subscribe"\} [1-9]/);
   });
 
+  test("its LISTEN connection ended under steady traffic: every message sent before, during and after reaches its users once", async () => {
+    await using cluster = await twoNodes("listen-traffic");
+    const { db, cut, other } = cluster;
+    const [bob, ada] = [await cut.user("Bob"), await other.user("Ada")];
+    const room = await other.createRoom(ada, { name: "Traffic" });
+    const [bobSocket, adaSocket] = [await cut.connect(bob), await other.connect(ada)];
+    for (const socket of [bobSocket, adaSocket]) expectOk(await emitAck(socket, "room:join", room.id));
+    const bobRoom = record<Delivered>(bobSocket, "message:received");
+    // One message after another, each acknowledged, until told to stop.
+    const sent: string[] = [];
+    let sending = true;
+    const sender = (async () => {
+      for (let i = 0; sending; i++) {
+        const text = `m${i}`;
+        expectOk(await emitAck(adaSocket, "message:send", { roomId: room.id, text }));
+        sent.push(text);
+      }
+    })();
+    const sentAtLeast = (count: number) => eventually(`${count} messages sent`, () => (sent.length >= count ? true : undefined));
+    await sentAtLeast(5);
+    await endBusBackends(db, "listen");
+    await sentAtLeast(sent.length + 10);
+    await db.proxy.restore();
+    await eventually("the catch-up done", () => (cluster.log.text().includes("messages missed during a bus outage delivered") ? true : undefined));
+    await sentAtLeast(sent.length + 10);
+    sending = false;
+    await sender;
+    const sentinel = waitFor<Delivered>(bobSocket, "dm:received", 5000, (m) => m.text === "after");
+    expectOk(await emitAck(adaSocket, "dm:send", { recipientId: bob.id, text: "after" }));
+    await sentinel;
+
+    expect(bobRoom.map((m) => m.text).toSorted()).toEqual(sent.toSorted());
+    expect(new Set(bobRoom.map((m) => m.id)).size).toBe(bobRoom.length);
+  });
+
   test("its NOTIFY connections ended: what its users sent meanwhile reaches the other node's users once, in order, when a NOTIFY goes through again", async () => {
     await using cluster = await twoNodes("notify-cut");
     const { db, cut, other } = cluster;
