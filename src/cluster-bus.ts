@@ -101,8 +101,10 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
 /**
  * The Postgres connections of the cluster adapter: a pool of two for NOTIFY and the attachment
  * table, plus the one connection postgres.js dedicates to LISTEN (it listens again after a drop),
- * and one connection for presence counts. Apart from the application's pool, so a busy database pool
- * never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
+ * and one connection for presence counts. Apart from the application's pool, so a busy database
+ * pool never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
+ * Drops and reconnects are told as on Redis: `subscribe` for the LISTEN connection, `publish` for
+ * NOTIFYs failing and going through again.
  */
 async function connectPostgresBus(url: string, connectTimeoutMs: number, logger: Logger, channelPrefix: string | undefined): Promise<ClusterBus> {
   const sql = postgres(url, {
@@ -141,8 +143,8 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
         tell(dropListeners, "subscribe");
         tell(reconnectListeners, "subscribe");
       },
-      // The pool connects again on the next query by itself: a NOTIFY lost is the drop, the next
-      // one through is the reconnect (this node then publishes its own recent messages again).
+      // The pool connects again on the next query by itself: a NOTIFY lost is the drop, the pool
+      // answering again the reconnect (this node's recent messages then go out again, first).
       onPublishDropped: () => tell(dropListeners, "publish"),
       onPublishResumed: () => tell(reconnectListeners, "publish"),
     }),
