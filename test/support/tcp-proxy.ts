@@ -1,6 +1,6 @@
 // A TCP proxy in front of a server (Postgres) that a test can cut: refuse connections (the database
-// is down), drop every byte silently (a half-open network: nothing errors, nothing answers), or
-// close every connection, and then restore the link.
+// is down, or only new connections fail), drop every byte silently (a half-open network: nothing
+// errors, nothing answers), or close every connection, and then restore the link.
 import net from "node:net";
 
 export type TcpProxy = {
