@@ -101,8 +101,10 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
 /**
  * The Postgres connections of the cluster adapter: a pool of two for NOTIFY and the attachment
  * table, plus the one connection postgres.js dedicates to LISTEN (it listens again after a drop),
- * and one connection for presence counts. Apart from the application's pool, so a busy database pool
- * never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
+ * and one connection for presence counts. Apart from the application's pool, so a busy database
+ * pool never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
+ * Drops and reconnects are told as on Redis: `subscribe` for the LISTEN connection, `publish` for
+ * NOTIFYs failing and going through again.
  */
 async function connectPostgresBus(url: string, connectTimeoutMs: number, logger: Logger, channelPrefix: string | undefined): Promise<ClusterBus> {
   const sql = postgres(url, {
@@ -120,6 +122,10 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     connection: { application_name: "studyconnect-presence" },
   });
   const reconnectListeners: ((connection: BusConnection) => void)[] = [];
+  const dropListeners: ((connection: BusConnection) => void)[] = [];
+  const tell = (listeners: ((connection: BusConnection) => void)[], connection: BusConnection) => {
+    for (const listener of listeners) listener(connection);
+  };
   try {
     await Promise.all([sql`select 1`, presenceSql`select 1`]);
   } catch (error) {
@@ -130,14 +136,21 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     adapter: createPostgresAdapter(sql, {
       ...(channelPrefix === undefined ? {} : { channelPrefix }),
       onError: (error, context) => logger.error(`postgres adapter: ${context}`, { error }),
-      // postgres.js listens again by itself after a drop; the adapter announces itself again.
+      // postgres.js listens again by itself after a drop and tells nothing of the drop itself: a
+      // LISTEN again means the connection dropped before it, and nothing of the new connection has
+      // been handed on yet, so the drop's mark taken now misses nothing that came before it.
       onRelisten: () => {
-        for (const listener of reconnectListeners) listener("subscribe");
+        tell(dropListeners, "subscribe");
+        tell(reconnectListeners, "subscribe");
       },
+      // The pool connects again on the next query by itself: a NOTIFY lost is the drop, the pool
+      // answering again the reconnect (this node's recent messages then go out again, first).
+      onPublishDropped: () => tell(dropListeners, "publish"),
+      onPublishResumed: () => tell(reconnectListeners, "publish"),
     }),
     presence: (presenceOptions) => createPostgresPresence(presenceSql, presenceOptions),
     onReconnect: (listener) => void reconnectListeners.push(listener),
-    onDrop: () => {},
+    onDrop: (listener) => void dropListeners.push(listener),
     async close() {
       await Promise.all([sql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
     },
