@@ -115,10 +115,7 @@ export class EngineServer implements SessionHost {
       if (transport === "websocket") return this.upgradeExisting(request, http, session, isUpgrade, cors);
       const polling = session.polling;
       if (!polling) return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
-      if (request.method === "GET") {
-        http.disableTimeout(request);
-        return polling.poll(request.signal, cors);
-      }
+      if (request.method === "GET") return polling.poll(request, http, cors);
       if (request.method === "POST") return polling.receive(request, cors);
       return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
     }
