@@ -104,6 +104,8 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
  * (one connection keeps them in order while they are pipelined: the bus sends the next before the
  * previous is answered), and one for presence counts. Apart from the application's pool, so a busy
  * database pool never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
+ * Drops and reconnects are told as on Redis: `subscribe` for the LISTEN connection, `publish` for
+ * NOTIFYs failing and going through again.
  */
 async function connectPostgresBus(url: string, connectTimeoutMs: number, logger: Logger, channelPrefix: string | undefined): Promise<ClusterBus> {
   const sql = postgres(url, {
@@ -116,7 +118,8 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     max: 1,
     connect_timeout: connectTimeoutMs / 1000,
     onnotice: () => {},
-    connection: { application_name: "studyconnect-bus-notify" },
+    // Named as the pool is: an administrator (and the outage test) finds every bus connection by this name.
+    connection: { application_name: "studyconnect-bus" },
   });
   // One connection, as on Redis: this node's presence changes reach the cluster in the order it made
   // them (they are serialized on the cluster's clock row anyway), so announcements keep that order.
@@ -127,6 +130,10 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     connection: { application_name: "studyconnect-presence" },
   });
   const reconnectListeners: ((connection: BusConnection) => void)[] = [];
+  const dropListeners: ((connection: BusConnection) => void)[] = [];
+  const tell = (listeners: ((connection: BusConnection) => void)[], connection: BusConnection) => {
+    for (const listener of listeners) listener(connection);
+  };
   try {
     await Promise.all([sql`select 1`, notifySql`select 1`, presenceSql`select 1`]);
   } catch (error) {
@@ -143,14 +150,21 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     adapter: createPostgresAdapter(busClient, {
       ...(channelPrefix === undefined ? {} : { channelPrefix }),
       onError: (error, context) => logger.error(`postgres adapter: ${context}`, { error }),
-      // postgres.js listens again by itself after a drop; the adapter announces itself again.
+      // postgres.js listens again by itself after a drop and tells nothing of the drop itself: a
+      // LISTEN again means the connection dropped before it, and nothing of the new connection has
+      // been handed on yet, so the drop's mark taken now misses nothing that came before it.
       onRelisten: () => {
-        for (const listener of reconnectListeners) listener("subscribe");
+        tell(dropListeners, "subscribe");
+        tell(reconnectListeners, "subscribe");
       },
+      // The pool connects again on the next query by itself: a NOTIFY lost is the drop, the pool
+      // answering again the reconnect (this node's recent messages then go out again, first).
+      onPublishDropped: () => tell(dropListeners, "publish"),
+      onPublishResumed: () => tell(reconnectListeners, "publish"),
     }),
     presence: (presenceOptions) => createPostgresPresence(presenceSql, presenceOptions),
     onReconnect: (listener) => void reconnectListeners.push(listener),
-    onDrop: () => {},
+    onDrop: (listener) => void dropListeners.push(listener),
     async close() {
       await Promise.all([sql.end({ timeout: 2 }), notifySql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
     },

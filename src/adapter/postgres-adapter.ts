@@ -20,7 +20,11 @@ export type PostgresAdapterOptions = PostgresBusOptions & {
   heartbeatTimeout: number;
   /** Milliseconds to wait for the other nodes' answers (fetchSockets, serverSideEmitWithAck…). */
   requestsTimeout: number;
-  /** Called each time LISTEN is established again after the listening connection dropped (for metrics). */
+  /**
+   * Called each time LISTEN is established again after the listening connection dropped, before
+   * anything that came on the new connection is handed on: documents NOTIFYed meanwhile never
+   * reached this node (NOTIFY is not stored), the application reads back what it needs.
+   */
   onRelisten: () => void;
 };
 
@@ -34,6 +38,8 @@ const DEFAULTS: PostgresAdapterOptions = {
   requestsTimeout: 5000,
   onError: (error, context) => console.error(`postgres adapter: ${context}`, error),
   onRelisten: () => {},
+  onPublishDropped: () => {},
+  onPublishResumed: () => {},
 };
 
 /** The adapter factory for Server options: `new Server({ adapter: createPostgresAdapter(sql) })` with a postgres.js `sql`. */

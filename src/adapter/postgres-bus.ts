@@ -14,6 +14,10 @@ export type PostgresBusOptions = {
   /** Attachment rows older than this many milliseconds are deleted, checked as often. */
   cleanupInterval: number;
   onError: (error: unknown, context: string) => void;
+  /** A NOTIFY (or attachment insert) failed: the document never reached the other nodes. Once until the next success. */
+  onPublishDropped: () => void;
+  /** The first document that went out after one that failed. */
+  onPublishResumed: () => void;
 };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -29,6 +33,9 @@ function quotedTable(name: string): string {
 const isCreateRace = (error: unknown): boolean =>
   typeof error === "object" && error !== null && "code" in error && (error.code === "23505" || error.code === "42P07");
 
+type Document = BusRecord & { nsp: string };
+type Ahead = { document: Document; settle: (error?: unknown) => void };
+
 export class PostgresBus {
   /** Resolves once the attachment table exists (created when missing, with the official adapter's columns). */
   readonly ready: Promise<void>;
@@ -36,8 +43,12 @@ export class PostgresBus {
   private cleanupTimer: Timer | undefined;
   /** Settles once the last document published so far is handed to Postgres (sent, or answered without `notifiesInOrder`). */
   private sending = Promise.resolve();
-  /** Settles once the last document published so far is answered. */
+  /** Settles once the last document published so far is answered and told to `published`. */
   private answered = Promise.resolve();
+  /** False from a document that did not go out until one does. */
+  private publishing = true;
+  /** While the resumption listener runs: what it publishes, sent ahead of the document that found the pool back. */
+  private ahead: Ahead[] | undefined;
   private users = 0;
 
   constructor(
@@ -60,7 +71,9 @@ export class PostgresBus {
 
   /**
    * LISTENs to a namespace's channel. Documents of other senders reach `onDocument` in the order
-   * their NOTIFYs came (an attachment is read before anything after it is handed on).
+   * their NOTIFYs came (an attachment is read before anything after it is handed on); `onListen`
+   * runs after every LISTEN (again after the listening connection dropped), in that same order:
+   * after everything that came on the connection before, before anything on the new one.
    */
   async listen(
     namespace: string,
@@ -71,19 +84,33 @@ export class PostgresBus {
   ): Promise<() => void> {
     let queue = Promise.resolve();
     let listening = true;
-    const onNotify = (payload: string) => {
-      queue = queue
-        .then(() => this.receive(payload, ownUid, onOwnDocument))
-        .then((document) => {
+    const context = `notification on ${this.channel(namespace)}`;
+    const inOrder = (step: () => Promise<void> | void, failure: string) => {
+      queue = queue.then(step).catch((error: unknown) => {
+        // Once unlistened, a read cut short by the client's end is no loss.
+        if (listening) this.options.onError(error, failure);
+      });
+    };
+    // Notifications are queued one turn of the event loop after they arrive. postgres.js reports a
+    // LISTEN done (onlisten) in the microtasks of the turn that read its answer, and the new
+    // connection's first notifications can come in the same read: queued at once, they would be
+    // handed on before `onListen`, and a listener taking a mark there would count them as old.
+    let arrived: string[] = [];
+    const handOn = () => {
+      const batch = arrived;
+      arrived = [];
+      for (const payload of batch) {
+        inOrder(async () => {
+          const document = await this.receive(payload, ownUid, onOwnDocument);
           if (document) onDocument(document);
-        })
-        .catch((error: unknown) => {
-          // Once unlistened, a read cut short by the client's end is no loss.
-          if (listening) this.options.onError(error, `notification on ${this.channel(namespace)}`);
-        });
+        }, context);
+      }
+    };
+    const onNotify = (payload: string) => {
+      if (arrived.push(payload) === 1) setImmediate(handOn);
     };
     await this.ready;
-    const { unlisten } = await this.client.listen(this.channel(namespace), onNotify, onListen);
+    const { unlisten } = await this.client.listen(this.channel(namespace), onNotify, () => inOrder(onListen, `listen on ${this.channel(namespace)}`));
     this.retain();
     return () => {
       if (!listening) return;
@@ -101,14 +128,23 @@ export class PostgresBus {
    * round trip each: under load the queue, not the CPU, set the cross-node latency); on a client
    * with `notifiesInOrder` each goes as soon as the one before it is handed over.
    */
-  publish(document: BusRecord & { nsp: string }): Promise<void> {
-    const handedOver = this.sending.then(() => this.send(document));
+  publish(document: Document): Promise<void> {
+    const ahead = this.ahead;
+    if (ahead) return new Promise<void>((resolve, reject) => ahead.push({ document, settle: (error) => (error === undefined ? resolve() : reject(error)) }));
+    const before = this.answered;
+    const handedOver = this.sending.then(() => this.send(document, before));
     this.sending = handedOver.then(
       () => {},
       () => {},
     );
     const answered = handedOver.then((sent) => sent.answered);
-    this.answered = answered.catch(() => {});
+    // Told in the order the documents went (or did not): a resumption always follows its drop.
+    this.answered = before.then(() =>
+      answered.then(
+        () => this.published(true),
+        () => this.published(false),
+      ),
+    );
     return answered;
   }
 
@@ -117,8 +153,56 @@ export class PostgresBus {
     return this.sending.then(() => this.answered);
   }
 
-  /** Hands a document to Postgres; resolves (with its answer still to come when NOTIFYs are pipelined) once the next one may go. */
-  private async send(document: BusRecord & { nsp: string }): Promise<{ answered: Promise<void> }> {
+  /**
+   * Hands a document to Postgres; resolves (its answer still to come when NOTIFYs are pipelined)
+   * once the next one may go. After a failure, the documents still in flight are answered first.
+   */
+  private async send(document: Document, before: Promise<void>): Promise<{ answered: Promise<void> }> {
+    if (!this.publishing) {
+      await before;
+      if (!this.publishing) await this.resume();
+    }
+    return this.transmit(document);
+  }
+
+  /**
+   * After a document that did not go out, the pool is asked first; once it answers, the resumption
+   * listener runs and what it publishes (this node's messages the outage lost) goes out ahead of
+   * the document at hand, so that no later document overtakes them.
+   */
+  private async resume(): Promise<void> {
+    await this.client.unsafe("SELECT 1");
+    const ahead: Ahead[] = [];
+    this.ahead = ahead;
+    try {
+      this.published(true);
+    } finally {
+      this.ahead = undefined;
+    }
+    for (const [index, entry] of ahead.entries()) {
+      try {
+        await (await this.transmit(entry.document)).answered;
+        entry.settle();
+      } catch (error) {
+        for (const failed of ahead.slice(index)) failed.settle(error);
+        throw error;
+      }
+    }
+  }
+
+  private published(ok: boolean): void {
+    if (ok === this.publishing) return;
+    this.publishing = ok;
+    try {
+      if (ok) this.options.onPublishResumed();
+      else this.options.onPublishDropped();
+    } catch (error) {
+      // A listener's failure must not stop the documents queued behind.
+      this.options.onError(error, ok ? "publish resumed" : "publish dropped");
+    }
+  }
+
+  private async transmit(document: Document): Promise<{ answered: Promise<void> }> {
     const channel = this.channel(document.nsp);
     const json = hasBinary(document) ? undefined : JSON.stringify(document);
     if (json !== undefined) {

@@ -35,3 +35,14 @@ export function tooManyHandshakes(headers: Record<string, string>, retryAfterMs:
     headers: { ...headers, "content-type": "application/json", "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
   });
 }
+
+/**
+ * A handshake that reaches a server shutting down: 503 with Retry-After, so a proxy (nginx
+ * `proxy_next_upstream http_503`) or the client's reconnection tries another node, or this one later.
+ */
+export function shuttingDown(headers: Record<string, string>): Response {
+  return new Response(JSON.stringify({ code: EngineErrorCode.BAD_REQUEST, message: "Server shutting down" }), {
+    status: 503,
+    headers: { ...headers, "content-type": "application/json", "retry-after": "1" },
+  });
+}

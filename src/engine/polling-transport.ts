@@ -1,6 +1,6 @@
-// HTTP long-polling for one session: the outbox and its byte bound, the held GET, POSTed payloads,
-// topics kept in JS (polling clients are not Bun subscribers), pausing during an upgrade, and the
-// last GET a closed session may still owe its client.
+// HTTP long-polling for one session: the outbox and its byte bound, the held GET (answered once per
+// tick with everything queued in it), POSTed payloads, topics kept in JS (polling clients are not
+// Bun subscribers), pausing during an upgrade, and the last GET a closed session may still owe.
 import { readBodyLimited } from "./body.ts";
 import { decodePayload, encodePayload, type EnginePacket } from "./parser.ts";
 import type { HttpPort } from "./server.ts";
@@ -39,6 +39,8 @@ export class PollingTransport implements Transport {
   private outbox: EnginePacket[] = NO_PACKETS;
   private outboxBytes = 0;
   private posting = false;
+  /** A held GET will be answered at the end of this tick, with everything queued until then. */
+  private flushScheduled = false;
   /** An upgrade is probing: every GET gets a noop and nothing is flushed until it ends. */
   private paused = false;
   private topics: Set<string> | undefined;
@@ -48,8 +50,9 @@ export class PollingTransport implements Transport {
     private readonly host: SessionHost,
   ) {}
 
+  /** False as soon as the held GET's answer is decided (as in the reference, where sending ends writability). */
   get writable(): boolean {
-    return this.heldPoll !== undefined && !this.paused;
+    return this.heldPoll !== undefined && !this.paused && !this.flushScheduled;
   }
 
   // ---- outbound ------------------------------------------------------------------------------
@@ -80,8 +83,24 @@ export class PollingTransport implements Transport {
       this.session.close("transport error", "polling buffer limit exceeded");
       return;
     }
-    this.flush();
+    this.scheduleFlush();
   }
+
+  /**
+   * Answers the held GET at the end of the current tick rather than at the first packet: what the
+   * same handler or broadcast queues next (an ack and an event, several rooms' messages) travels in
+   * that answer instead of costing the client one more request each.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || !this.heldPoll || this.paused) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.scheduledFlush);
+  }
+
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   private flush(closing = false): void {
     const held = this.heldPoll;
@@ -107,7 +126,7 @@ export class PollingTransport implements Transport {
   // ---- requests ------------------------------------------------------------------------------
 
   /** A long-poll GET: answered at once when packets wait, else held until some arrive. */
-  poll(signal: AbortSignal, cors: Record<string, string>): Response | Promise<Response> {
+  poll(request: Request, http: HttpPort, cors: Record<string, string>): Response | Promise<Response> {
     const headers = withCors(cors, POLL_HEADERS);
     // Every GET during an upgrade gets a noop so the client can pause polling without waiting.
     if (this.paused) return new Response("6", { headers });
@@ -117,6 +136,10 @@ export class PollingTransport implements Transport {
       return badRequest(cors);
     }
     if (this.outbox.length > 0) return new Response(this.takeOutbox(), { headers });
+    // Only a GET that is held needs the abort signal and no idle timeout: Bun creates the signal
+    // on first access, which a GET answered at once (the usual case under load) never pays.
+    http.disableTimeout(request);
+    const signal = request.signal;
     return new Promise<Response>((resolve) => {
       const held: HeldPoll = { resolve, headers };
       this.heldPoll = held;
@@ -183,7 +206,7 @@ export class PollingTransport implements Transport {
   /** The upgrade was abandoned: polling carries the session again. */
   resume(): void {
     this.paused = false;
-    this.flush();
+    this.scheduleFlush();
   }
 
   /** The upgrade completed: what waited for the next poll (in order) and the topics, for the WebSocket. */

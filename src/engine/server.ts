@@ -3,7 +3,7 @@
 // It never sees Bun directly: the binding (bun-binding.ts) adapts Bun.serve to HttpPort.
 import { AddressLimits, type Admission } from "./address-limits.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
-import { EngineErrorCode, engineErrorResponse as errorResponse, tooManyHandshakes } from "./errors.ts";
+import { EngineErrorCode, engineErrorResponse as errorResponse, shuttingDown, tooManyHandshakes } from "./errors.ts";
 import { handshakeOf } from "./handshake.ts";
 import { randomId } from "./ids.ts";
 import { LivePorts } from "./live-ports.ts";
@@ -115,17 +115,17 @@ export class EngineServer implements SessionHost {
       if (transport === "websocket") return this.upgradeExisting(request, http, session, isUpgrade, cors);
       const polling = session.polling;
       if (!polling) return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
-      if (request.method === "GET") {
-        http.disableTimeout(request);
-        return polling.poll(request.signal, cors);
-      }
+      if (request.method === "GET") return polling.poll(request, http, cors);
       if (request.method === "POST") return polling.receive(request, cors);
       return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
     }
 
     if (request.method !== "GET") return this.refusal(EngineErrorCode.BAD_HANDSHAKE_METHOD, cors);
     if (transport === "websocket" && !isUpgrade) return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
-    if (this.closing) return this.refusal(EngineErrorCode.BAD_REQUEST, cors);
+    if (this.closing) {
+      this.stats.refusals.shutting_down++;
+      return shuttingDown(cors);
+    }
     const address = this.options.addressOf(http.requestIP(request) ?? "", request);
     const admitted = this.addressLimits?.admit(address);
     if (typeof admitted === "number") {

@@ -3,7 +3,7 @@
 import { EngineErrorCode } from "./errors.ts";
 import type { TransportName } from "./types.ts";
 
-/** Why a request was refused: the protocol's error codes, plus the limits and the origin check. */
+/** Why a request was refused: the protocol's error codes, plus the limits, the origin check and shutdown. */
 export const REFUSAL_REASONS = [
   "unknown_transport",
   "unknown_sid",
@@ -13,6 +13,7 @@ export const REFUSAL_REASONS = [
   "unsupported_protocol_version",
   "address_limit",
   "origin",
+  "shutting_down",
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 

@@ -2,7 +2,8 @@
 // other nodes broadcast meanwhile never reached it; they are read back from the store (ids above
 // the last one delivered here from another node) and delivered to this node's sockets only.
 // Publishing: its own broadcasts since shortly before the drop go out again. The ledgers drop
-// whatever the bus or an earlier delivery brought already, so no client gets one twice.
+// whatever the bus or an earlier delivery brought already, so no client gets one twice; and hold
+// back what the bus brings live while the store is read, so each sender's messages stay in order.
 import type { ChatServices } from "../chat/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import { roomChannel, userChannel } from "./channels.ts";
@@ -44,11 +45,12 @@ export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: 
         cursor = message.id;
         if (ledger.delivered(message.id)) continue;
         const common = { id: message.id, sender: toSocketUser(sender), text: message.text, createdAt: message.createdAt, clientId: message.clientId };
-        if (message.type === "room" && message.roomId !== null) {
-          io.local.to(roomChannel(message.roomId)).emit("message:received", { ...common, roomId: message.roomId });
+        const { roomId, recipientId } = message;
+        if (message.type === "room" && roomId !== null) {
+          ledger.pass(() => io.local.to(roomChannel(roomId)).emit("message:received", { ...common, roomId }));
           delivered++;
-        } else if (message.type === "direct" && message.recipientId !== null) {
-          io.local.to([userChannel(message.recipientId), userChannel(message.senderId)]).emit("dm:received", { ...common, recipientId: message.recipientId });
+        } else if (message.type === "direct" && recipientId !== null) {
+          ledger.pass(() => io.local.to([userChannel(recipientId), userChannel(message.senderId)]).emit("dm:received", { ...common, recipientId }));
           delivered++;
         }
       }
@@ -58,6 +60,14 @@ export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: 
       }
     }
     logger.warn("bus outage: more messages missed than one catch-up delivers; the rest is in the history", { delivered });
+  }
+
+  /** What the bus brought during the catch-up, after it: through the ledger again (it drops what the catch-up delivered). */
+  function deliverHeld(): void {
+    const adapter = io.of("/").adapter;
+    for (const { data, options } of ledger.release()) {
+      adapter.broadcast({ data: [...data] }, { ...options, flags: { ...options.flags, local: true } });
+    }
   }
 
   return {
@@ -72,7 +82,14 @@ export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: 
       if (after === undefined) return running;
       from = undefined;
       running = running
-        .then(() => catchUp(after))
+        .then(async () => {
+          ledger.hold();
+          try {
+            await catchUp(after);
+          } finally {
+            deliverHeld();
+          }
+        })
         .catch((error: unknown) => {
           // The next reconnect tries again from the same mark.
           from = Math.min(from ?? after, after);

@@ -12,7 +12,7 @@ export { BroadcastOperator } from "./broadcast-operator.ts";
 export { RemoteSocket } from "./remote-socket.ts";
 export type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
 export { LocalAdapter, localAdapter } from "../adapter/local-adapter.ts";
-export type { Adapter, AdapterFactory } from "../adapter/index.ts";
+export type { Adapter, AdapterFactory, BroadcastOptions } from "../adapter/index.ts";
 export { CONNECT_REFUSAL_REASONS } from "./observer.ts";
 export type { ConnectRefusalReason, NamespaceStats, ServerObserver, ServerStats } from "./observer.ts";
 export { createRedisAdapter, RedisAdapter } from "../adapter/index.ts";

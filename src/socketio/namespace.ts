@@ -6,6 +6,7 @@ import { BroadcastOperator } from "./broadcast-operator.ts";
 import type { Client } from "./client.ts";
 import { invokeListener, SafeEmitter } from "./emitter.ts";
 import { PacketFrames, parserTopic, type FormatsInUse } from "./fanout-formats.ts";
+import { runMiddlewareChain } from "./middleware-chain.ts";
 import { SioPacketType } from "./parser/index.ts";
 import type { ServerObserver } from "./observer.ts";
 import type { RemoteSocket } from "./remote-socket.ts";
@@ -287,35 +288,15 @@ export class Namespace<
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     done: (error?: ExtendedError) => void,
   ): void {
-    const middlewares = this.middlewares.slice();
-    const run = (index: number): void => {
-      const middleware = middlewares[index];
-      if (!middleware) {
-        done();
-        return;
-      }
-      let called = false;
-      const next = (error?: ExtendedError) => {
-        // A middleware calling next twice must not run the chain twice.
-        if (called) return;
-        called = true;
-        if (error) done(error instanceof Error ? error : new Error(String(error)));
-        else run(index + 1);
-      };
-      try {
-        const result: unknown = (middleware as (...args: unknown[]) => unknown)(socket, next);
-        if (result instanceof Promise) {
-          result.catch((error: unknown) => {
-            this.reportError(error, "namespace middleware");
-            next(error instanceof Error ? error : new Error("middleware failed"));
-          });
-        }
-      } catch (error) {
+    runMiddlewareChain(
+      this.middlewares.slice(),
+      (middleware, next) => (middleware as (...args: unknown[]) => unknown)(socket, next),
+      (error) => done(error === undefined ? undefined : error instanceof Error ? error : new Error(String(error))),
+      (error) => {
         this.reportError(error, "namespace middleware");
-        next(error instanceof Error ? error : new Error("middleware failed"));
-      }
-    };
-    run(0);
+        return error instanceof Error ? error : new Error("middleware failed");
+      },
+    );
   }
 
   removeSocket(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {

@@ -2,6 +2,7 @@
 // onAnyOutgoing), per-packet middleware (use), and running an inbound event through all of them.
 import { invokeListener, SafeEmitter } from "./emitter.ts";
 import type { DisconnectReason } from "./disconnect-reason.ts";
+import { runMiddlewareChain } from "./middleware-chain.ts";
 import type { DefaultEventsMap, EventNames, EventsMap } from "./typed-events.ts";
 
 export type AnyListener = (event: string, ...args: unknown[]) => unknown;
@@ -119,27 +120,18 @@ export abstract class SocketListeners<ListenEvents extends EventsMap = DefaultEv
   }
 
   private runMiddlewares(middlewares: readonly PacketMiddleware[], args: unknown[], done: () => void): void {
-    const run = (index: number): void => {
-      const middleware = middlewares[index];
-      if (!middleware) {
-        done();
-        return;
-      }
-      let called = false;
-      try {
-        middleware(args, (error?: Error) => {
-          if (called) return;
-          called = true;
-          if (error) {
-            if (!this.emitSafely("error", [error])) this.reportError(error, "socket.use");
-            return;
-          }
-          run(index + 1);
-        });
-      } catch (error) {
+    runMiddlewareChain(
+      middlewares,
+      (middleware, next) => middleware(args, next),
+      (error) => {
+        if (error === undefined) return done();
+        const reason = error instanceof Error ? error : new Error(String(error));
+        if (!this.emitSafely("error", [reason])) this.reportError(reason, "socket.use");
+      },
+      (error) => {
         this.reportError(error, "socket.use");
-      }
-    };
-    run(0);
+        return undefined;
+      },
+    );
   }
 }

@@ -72,7 +72,8 @@ export type ConsoleWatch = {
   watch(page: Page): void;
   /**
    * Network failures are expected while the server restarts: allowed inside `during`, never outside;
-   * so is a 400 from /socket.io/ (a reconnection reaching the old server as it shuts down is refused).
+   * so is a 503 (or a 400 for a session the old server forgot) from /socket.io/: a reconnection
+   * reaching the old server as it shuts down is refused.
    */
   allowingNetworkFailures<T>(during: () => Promise<T>): Promise<T>;
   /** Chromium logs every 4xx answer as an error: allowed inside `during`, where the test provokes one. */
@@ -83,6 +84,7 @@ export type ConsoleWatch = {
 
 const NETWORK_FAILURE = /^(Failed to load resource: net::ERR_|WebSocket connection to '.*' failed)/;
 const HTTP_ERROR = /^Failed to load resource: the server responded with a status of 4\d\d /;
+const SHUTTING_DOWN = /^Failed to load resource: the server responded with a status of 503 /;
 
 export function watchConsole(): ConsoleWatch {
   const errors: string[] = [];
@@ -100,7 +102,7 @@ export function watchConsole(): ConsoleWatch {
       if (message.type() !== "error") return;
       const text = message.text();
       const url = message.location().url;
-      if (allowed.network > 0 && (NETWORK_FAILURE.test(text) || (HTTP_ERROR.test(text) && url.includes("/socket.io/")))) return;
+      if (allowed.network > 0 && (NETWORK_FAILURE.test(text) || ((HTTP_ERROR.test(text) || SHUTTING_DOWN.test(text)) && url.includes("/socket.io/")))) return;
       if (allowed.http > 0 && HTTP_ERROR.test(text)) return;
       errors.push(`console: ${text} (${url})`);
     });

@@ -31,7 +31,7 @@ function instrumentedBus(channelPrefix: string, pool: postgres.Sql, notifier: po
     notifiesInOrder,
     unsafe: (query, parameters) => pool.unsafe(query, parameters),
   };
-  const bus = new PostgresBus(client, { channelPrefix, tableName, payloadThreshold: 8000, cleanupInterval: 60_000, onError: () => {} });
+  const bus = new PostgresBus(client, { channelPrefix, tableName, payloadThreshold: 8000, cleanupInterval: 60_000, onError: () => {}, onPublishDropped: () => {}, onPublishResumed: () => {} });
   return { bus, mostUnanswered: () => mostUnanswered };
 }
 

@@ -48,12 +48,18 @@ async function startStock(cluster: Cluster, setup: (io: StockServer) => void = (
   return stockNode(io, `http://127.0.0.1:${(http.address() as AddressInfo).port}`, () => pool.end());
 }
 
-/** The stock node first (it announces itself before it listens), then ours: ours counts the stock one once it answered, which it does after counting ours. */
+/**
+ * The stock node first (it announces itself before it listens), then ours. Ours may count the stock
+ * node from its periodic heartbeat before the stock node has read our announcement, and the stock
+ * adapter has no event for that: its count is polled until it sees ours too.
+ */
 async function mixedCluster(cluster: Cluster, setupOurs?: (io: Server) => void, setupStock?: (io: StockServer) => void) {
   const stock = await startStock(cluster, setupStock);
   // Ours creates the attachment table when it starts (the official adapter expects it to exist already).
   const ours = await startPgNode(cluster, {}, setupOurs);
   await clusterFormed([ours], 2);
+  const deadline = Date.now() + 5000;
+  while ((await stock.io.of("/").adapter.serverCount()) !== 2 && Date.now() < deadline) await Bun.sleep(10);
   expect(await stock.io.of("/").adapter.serverCount()).toBe(2);
   return { ours, stock };
 }

@@ -183,8 +183,14 @@ describe("close reasons and bookkeeping", () => {
       const after = await s.get(sid);
       expect({ status: after.status, body: after.body }).toEqual({ status: 400, body: errorBody(1, "Session ID unknown") });
     }
-    // No new sessions after shutdown either.
-    expect((await fetch(`${s.url}?EIO=4&transport=polling`)).status).toBe(400);
+    // No new sessions after shutdown either: 503 with Retry-After (another node, or later), counted.
+    const refused = await fetch(`${s.url}?EIO=4&transport=polling`);
+    expect({ status: refused.status, retryAfter: refused.headers.get("retry-after"), body: await refused.json() }).toEqual({
+      status: 503,
+      retryAfter: "1",
+      body: { code: 3, message: "Server shutting down" },
+    });
+    expect(s.engine.stats.refusals.shutting_down).toBe(1);
     const late = s.connectWs();
     const lateOpened = await late.opened;
     if (lateOpened) await late.waitClosed(1000);

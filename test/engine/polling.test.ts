@@ -130,6 +130,23 @@ describe("polling transport", () => {
     expect(got).toEqual(["4a", "4b", "4c"]);
   });
 
+  test("one held GET carries every packet queued in the same tick (not one GET per packet)", async () => {
+    let captured: EngineSession | undefined;
+    await using s = await startEngineServer(QUIET_OPTIONS, (session) => {
+      captured = session;
+    });
+    const { sid } = await s.handshake();
+    const { response: poll } = await s.heldGet(sid);
+    captured?.send("a");
+    captured?.send("b", "c");
+    const first = await withTimeout(poll, 1000, "held GET");
+    expect(first.body).toBe(`4a${RS}4b${RS}4c`);
+    // A later tick's packet goes to the next GET, held until it comes.
+    const { response: next } = await s.heldGet(sid);
+    captured?.send("d");
+    expect((await withTimeout(next, 1000, "next GET")).body).toBe("4d");
+  });
+
   test("a POST body over maxHttpBufferSize → 413, and the session still works", async () => {
     await using s = await startEngineServer({ ...QUIET_OPTIONS, maxHttpBufferSize: 1000 });
     const { sid } = await s.handshake();

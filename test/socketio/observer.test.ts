@@ -132,6 +132,7 @@ describe("io.stats()", () => {
       unsupported_protocol_version: 1,
       address_limit: 1,
       origin: 1,
+      shutting_down: 0,
     });
     expect(h.io.stats().engine.sessions).toBe(0);
   });

@@ -5,6 +5,7 @@ import { io as ioc } from "socket.io-client";
 import { createApp, type App, type AppOptions } from "../../src/app.ts";
 import type { PasswordHashingCost } from "../../src/auth/passwords.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
+import type { Database } from "../../src/db/database.ts";
 import { silentLogger, type Logger } from "../../src/lib/logger.ts";
 import { testDatabase } from "./database.ts";
 import { CLIENT_DEFAULTS, connected, type ClientOptions, type ClientSocket } from "./sio-client.ts";
@@ -28,6 +29,8 @@ export type TestServerOptions = {
   realtime?: AppOptions["realtime"];
   /** The app opens (and closes) the database its config names instead of the shared test one. */
   ownDatabase?: boolean;
+  /** The app uses this database (the test closes it) instead of the shared test one; DATABASE_URL then serves the cluster bus alone. */
+  database?: Database;
   /** Where the app logs (silent by default). */
   logger?: Logger;
   /** The event-loop lag sampling interval (AppOptions.lagIntervalMs). */
@@ -46,7 +49,7 @@ export const TEST_PASSWORD_COST: PasswordHashingCost = { memoryCost: 1024, timeC
 export async function startTestServer(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: "test", JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: "silent", ...env });
   const app = await createApp(config, options.logger ?? silentLogger, {
-    database: options.ownDatabase ? undefined : await testDatabase(),
+    database: options.ownDatabase ? undefined : (options.database ?? (await testDatabase())),
     passwordCost: TEST_PASSWORD_COST,
     realtime: options.realtime,
     lagIntervalMs: options.lagIntervalMs,

@@ -1,12 +1,14 @@
 // A TCP proxy in front of a server (Postgres) that a test can cut: refuse connections (the database
-// is down), drop every byte silently (a half-open network: nothing errors, nothing answers), or
-// close every connection, and then restore the link.
+// is down, or only new connections fail), drop every byte silently (a half-open network: nothing
+// errors, nothing answers), or close every connection, and then restore the link.
 import net from "node:net";
 
 export type TcpProxy = {
   port: number;
   /** Closes the port (new connections are refused) and every open connection: the database is down. */
   refuse(): Promise<void>;
+  /** Closes the port only: new connections are refused, the open ones keep working. */
+  refuseNew(): Promise<void>;
   /**
    * Drops every byte of the open connections and of new ones, both ways, without closing anything.
    * Connections cut this way stay silent after restore(), like a lost NAT entry: only new ones work.
@@ -20,6 +22,8 @@ export type TcpProxy = {
   restore(): Promise<void>;
   /** Connections open now, forwarded or silent. */
   readonly open: number;
+  /** The local ports of the forwarded connections to the target (Postgres' pg_stat_activity.client_port). */
+  readonly upstreamPorts: number[];
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 };
@@ -84,6 +88,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       closeAll();
       await closed;
     },
+    async refuseNew() {
+      // Not waiting for close's callback: it comes only once the open connections are gone.
+      if (!listening) return;
+      listening = false;
+      server.close();
+    },
     blackhole() {
       silentNew = true;
       for (const pair of pairs) pair.silent = true;
@@ -101,6 +111,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     get open() {
       return pairs.size;
+    },
+    get upstreamPorts() {
+      const ports: number[] = [];
+      for (const pair of pairs) if (pair.upstream?.localPort !== undefined) ports.push(pair.upstream.localPort);
+      return ports;
     },
     async close() {
       const closed = stopListening();

@@ -1,0 +1,223 @@
+// Under ADAPTER=postgres a node's bus connections drop (their backends ended by pg_terminate_backend,
+// new ones refused at a proxy) while the other node's users keep sending: the LISTEN connection (the
+// node catches up from the store once it listens again) and the NOTIFY pool (the node publishes its
+// own messages again once a NOTIFY goes through). Every message reaches every client once, in order.
+import { describe, expect, test } from "bun:test";
+import { openDatabase } from "../../src/db/database.ts";
+import { PostgresAdapter } from "../../src/socketio/index.ts";
+import { emitAck, expectOk, record, startChat, waitFor, type ChatHarness, type ClientSocket, type WireSender } from "../support/chat-client.ts";
+import { postgresOptions } from "../support/database.ts";
+import { createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
+import { capturingLogger, eventually } from "../faults/support.ts";
+import { uniqueKey } from "./support.ts";
+
+const available = await postgresAnswers();
+if (!available) skipNotice("bus outage tests on Postgres");
+
+type Delivered = { id: number; text: string; sender: WireSender };
+
+type Cluster = {
+  db: FaultDatabase;
+  /** The node whose bus (LISTEN/NOTIFY and presence) reaches Postgres through `db.proxy`; its application database directly. */
+  cut: ChatHarness;
+  /** The node on the database directly. */
+  other: ChatHarness;
+  log: ReturnType<typeof capturingLogger>;
+  [Symbol.asyncDispose](): Promise<void>;
+};
+
+async function twoNodes(name: string): Promise<Cluster> {
+  const db = await createFaultDatabase();
+  const appDatabase = await openDatabase(postgresOptions(db.directUrl, 5));
+  await appDatabase.migrate();
+  const clusterKey = uniqueKey(name);
+  const log = capturingLogger();
+  const cut = await startChat({ ADAPTER: "postgres", DATABASE_URL: db.url }, { database: appDatabase, clusterKey, logger: log });
+  const other = await startChat({ ADAPTER: "postgres", DATABASE_URL: db.directUrl }, { ownDatabase: true, clusterKey });
+  for (const node of [cut, other]) {
+    const adapter = node.server.app.io.of("/").adapter;
+    if (adapter instanceof PostgresAdapter) await adapter.whenServerCount(2);
+  }
+  return {
+    db,
+    cut,
+    other,
+    log,
+    async [Symbol.asyncDispose]() {
+      try {
+        await cut[Symbol.asyncDispose]();
+        await other[Symbol.asyncDispose]();
+        await appDatabase.close();
+      } finally {
+        await db[Symbol.asyncDispose]();
+      }
+    },
+  };
+}
+
+/**
+ * Ends the cut node's bus backends of one kind (its LISTEN connection, or its NOTIFY pool), with the
+ * proxy refusing new connections first, so they stay down until `db.proxy.restore()`. Resolves once
+ * they are gone from the server.
+ */
+async function endBusBackends(db: FaultDatabase, kind: "listen" | "notify"): Promise<void> {
+  await db.proxy.refuseNew();
+  const ofKind = async (): Promise<number[]> => {
+    const ports = db.proxy.upstreamPorts;
+    const rows = await db.admin<{ pid: number; query: string; client_port: number }[]>`
+      select pid, query, client_port from pg_stat_activity
+      where datname = ${db.name} and application_name = 'studyconnect-bus'`;
+    return rows.filter((row) => ports.includes(row.client_port) && row.query.startsWith("listen") === (kind === "listen")).map((row) => row.pid);
+  };
+  const pids = await ofKind();
+  expect(pids.length).toBeGreaterThan(0);
+  for (const pid of pids) await db.admin`select pg_terminate_backend(${pid})`;
+  await eventually(`the cut node's ${kind} backends gone`, async () => ((await ofKind()).length === 0 ? true : undefined));
+}
+
+/** Resolves once `socket` has had every one of `texts` on `event`. */
+function receives(socket: ClientSocket, event: string, texts: string[], ms = 20_000): Promise<void> {
+  const missing = new Set(texts);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}: ${[...missing].join(", ")}`)), ms);
+    const listener = (payload: Delivered) => {
+      missing.delete(payload.text);
+      if (missing.size > 0) return;
+      clearTimeout(timer);
+      socket.off(event, listener);
+      resolve();
+    };
+    socket.on(event, listener);
+  });
+}
+
+/** Each message once, and each sender's in the order sent (ids ascending). */
+function expectOncePerSenderInOrder(log: Delivered[], sent: Record<string, string[]>): void {
+  expect(new Set(log.map((m) => m.id)).size).toBe(log.length);
+  for (const [senderId, texts] of Object.entries(sent)) {
+    const theirs = log.filter((m) => m.sender.id === senderId);
+    expect(theirs.map((m) => m.text)).toEqual(texts);
+    expect(theirs.map((m) => m.id)).toEqual(theirs.map((m) => m.id).toSorted((a, b) => a - b));
+  }
+}
+
+describe.skipIf(!available)("a node's Postgres bus connections drop and come back", () => {
+  test("its LISTEN connection ended: what the other node's users sent meanwhile reaches its users once, in order, from the store", async () => {
+    await using cluster = await twoNodes("listen-cut");
+    const { db, cut, other } = cluster;
+    const [bob, ada, carol] = [await cut.user("Bob"), await other.user("Ada"), await other.user("Carol")];
+    const room = await other.createRoom(ada, { name: "Outage" });
+    const [bobSocket, adaSocket, carolSocket] = [await cut.connect(bob), await other.connect(ada), await other.connect(carol)];
+    for (const socket of [bobSocket, adaSocket, carolSocket]) expectOk(await emitAck(socket, "room:join", room.id));
+    const before = waitFor<Delivered>(bobSocket, "message:received", 5000);
+    expectOk(await emitAck(adaSocket, "message:send", { roomId: room.id, text: "before" }));
+    expect((await before).text).toBe("before");
+
+    const bobRoom = record<Delivered>(bobSocket, "message:received");
+    const bobDms = record<Delivered>(bobSocket, "dm:received");
+    const all = Promise.all([
+      receives(bobSocket, "message:received", ["ada 1", "ada 2", "ada 3", "carol 1", "carol 2"]),
+      receives(bobSocket, "dm:received", ["ada dm", "carol dm"]),
+    ]);
+    await endBusBackends(db, "listen");
+    // Acknowledged (stored) while the cut node listens to nothing: NOTIFY keeps none of it for later.
+    for (const text of ["ada 1", "ada 2"]) expectOk(await emitAck(adaSocket, "message:send", { roomId: room.id, text }));
+    expectOk(await emitAck(carolSocket, "message:send", { roomId: room.id, text: "carol 1" }));
+    expectOk(await emitAck(adaSocket, "dm:send", { recipientId: bob.id, text: "ada dm" }));
+    expectOk(await emitAck(adaSocket, "message:send", { roomId: room.id, text: "ada 3" }));
+    expectOk(await emitAck(carolSocket, "dm:send", { recipientId: bob.id, text: "carol dm" }));
+    expectOk(await emitAck(carolSocket, "message:send", { roomId: room.id, text: "carol 2" }));
+
+    await db.proxy.restore();
+    await all;
+    // A sentinel through the bus: whatever the catch-up or the bus would still bring came before it.
+    const sentinel = waitFor<Delivered>(bobSocket, "dm:received", 5000, (m) => m.text === "after");
+    expectOk(await emitAck(adaSocket, "dm:send", { recipientId: bob.id, text: "after" }));
+    await sentinel;
+
+    expectOncePerSenderInOrder(bobRoom, { [ada.id]: ["ada 1", "ada 2", "ada 3"], [carol.id]: ["carol 1", "carol 2"] });
+    expectOncePerSenderInOrder(bobDms, { [ada.id]: ["ada dm", "after"], [carol.id]: ["carol dm"] });
+    // They came from the store (the bus had none of them for this node), and the relisten is counted.
+    expect(cluster.log.text()).toMatch(/messages missed during a bus outage delivered messages=7\b/);
+    const metrics = await (await fetch(`${cut.url}/metrics`)).text();
+    expect(metrics).toMatch(/studyconnect_bus_reconnects_total\{connection="subscribe"\} [1-9]/);
+  });
+
+  test("its LISTEN connection ended under steady traffic: every message sent before, during and after reaches its users once, in order", async () => {
+    await using cluster = await twoNodes("listen-traffic");
+    const { db, cut, other } = cluster;
+    const [bob, ada] = [await cut.user("Bob"), await other.user("Ada")];
+    const room = await other.createRoom(ada, { name: "Traffic" });
+    const [bobSocket, adaSocket] = [await cut.connect(bob), await other.connect(ada)];
+    for (const socket of [bobSocket, adaSocket]) expectOk(await emitAck(socket, "room:join", room.id));
+    const bobRoom = record<Delivered>(bobSocket, "message:received");
+    // One message after another, each acknowledged, until told to stop.
+    const sent: string[] = [];
+    let sending = true;
+    const sender = (async () => {
+      for (let i = 0; sending; i++) {
+        const text = `m${i}`;
+        expectOk(await emitAck(adaSocket, "message:send", { roomId: room.id, text }));
+        sent.push(text);
+      }
+    })();
+    const sentAtLeast = (count: number) => eventually(`${count} messages sent`, () => (sent.length >= count ? true : undefined));
+    await sentAtLeast(5);
+    await endBusBackends(db, "listen");
+    await sentAtLeast(sent.length + 10);
+    await db.proxy.restore();
+    await eventually("the catch-up done", () => (cluster.log.text().includes("messages missed during a bus outage delivered") ? true : undefined));
+    await sentAtLeast(sent.length + 10);
+    sending = false;
+    await sender;
+    const sentinel = waitFor<Delivered>(bobSocket, "dm:received", 5000, (m) => m.text === "after");
+    expectOk(await emitAck(adaSocket, "dm:send", { recipientId: bob.id, text: "after" }));
+    await sentinel;
+
+    // In the order sent, too: what the bus brought live during the catch-up waited for the older ones it read.
+    expectOncePerSenderInOrder(bobRoom, { [ada.id]: sent });
+  });
+
+  test("its NOTIFY connections ended: what its users sent meanwhile reaches the other node's users once, in order, when a NOTIFY goes through again", async () => {
+    await using cluster = await twoNodes("notify-cut");
+    const { db, cut, other } = cluster;
+    const [bob, ada] = [await cut.user("Bob"), await other.user("Ada")];
+    const room = await other.createRoom(ada, { name: "Outage" });
+    const [bobSocket, adaSocket] = [await cut.connect(bob), await other.connect(ada)];
+    for (const socket of [bobSocket, adaSocket]) expectOk(await emitAck(socket, "room:join", room.id));
+    const before = waitFor<Delivered>(adaSocket, "message:received", 5000);
+    expectOk(await emitAck(bobSocket, "message:send", { roomId: room.id, text: "before" }));
+    expect((await before).text).toBe("before");
+
+    const adaRoom = record<Delivered>(adaSocket, "message:received");
+    const adaDms = record<Delivered>(adaSocket, "dm:received");
+    const bobRoom = record<Delivered>(bobSocket, "message:received");
+    const all = Promise.all([
+      receives(adaSocket, "message:received", ["bob 1", "bob 2", "bob 3"]),
+      receives(adaSocket, "dm:received", ["bob dm"]),
+    ]);
+    await endBusBackends(db, "notify");
+    // Stored and acknowledged on the cut node; their NOTIFYs fail (no connection to be had).
+    for (const text of ["bob 1", "bob 2"]) expectOk(await emitAck(bobSocket, "message:send", { roomId: room.id, text }));
+    expectOk(await emitAck(bobSocket, "dm:send", { recipientId: ada.id, text: "bob dm" }));
+    expectOk(await emitAck(bobSocket, "message:send", { roomId: room.id, text: "bob 3" }));
+    await eventually("a failed NOTIFY logged", () => (cluster.log.text().includes("postgres adapter: notify on") ? true : undefined));
+
+    await db.proxy.restore();
+    // The first NOTIFY through after the outage (a typing indicator here, else the next heartbeat)
+    // has the node publish its own messages of the outage again.
+    expectOk(await emitAck(bobSocket, "typing:start", { roomId: room.id }));
+    await all;
+    const sentinel = waitFor<Delivered>(adaSocket, "dm:received", 5000, (m) => m.text === "after");
+    expectOk(await emitAck(bobSocket, "dm:send", { recipientId: ada.id, text: "after" }));
+    await sentinel;
+
+    expectOncePerSenderInOrder(adaRoom, { [bob.id]: ["bob 1", "bob 2", "bob 3"] });
+    expectOncePerSenderInOrder(adaDms, { [bob.id]: ["bob dm", "after"] });
+    // The sender's own sockets heard each once too, although the node broadcast them again.
+    expectOncePerSenderInOrder(bobRoom, { [bob.id]: ["bob 1", "bob 2", "bob 3"] });
+    expect(cluster.log.text()).toMatch(/own messages published again after a bus outage/);
+    const metrics = await (await fetch(`${cut.url}/metrics`)).text();
+    expect(metrics).toMatch(/studyconnect_bus_reconnects_total\{connection="publish"\} [1-9]/);
+  });
+});
