@@ -8,7 +8,7 @@ import type { ClusterPresenceStore, PresenceStoreOptions } from "./cluster/prese
 import { createRedisPresence } from "./cluster/redis-presence.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./lib/logger.ts";
-import { createPostgresAdapter, createRedisAdapter, type AdapterFactory, type PostgresBusClient } from "./socketio/index.ts";
+import { createPostgresAdapter, createRedisAdapter, type AdapterFactory } from "./socketio/index.ts";
 
 export type BusConnection = "publish" | "subscribe" | "presence";
 
@@ -99,11 +99,10 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
 }
 
 /**
- * The Postgres connections of the cluster adapter: a pool of two for the attachment table, plus the
- * one connection postgres.js dedicates to LISTEN (it listens again after a drop), one for NOTIFY
- * (one connection keeps them in order while they are pipelined: the bus sends the next before the
- * previous is answered), and one for presence counts. Apart from the application's pool, so a busy
- * database pool never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
+ * The Postgres connections of the cluster adapter: a pool of two for NOTIFY and the attachment
+ * table, plus the one connection postgres.js dedicates to LISTEN (it listens again after a drop),
+ * and one connection for presence counts. Apart from the application's pool, so a busy database
+ * pool never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
  * Drops and reconnects are told as on Redis: `subscribe` for the LISTEN connection, `publish` for
  * NOTIFYs failing and going through again.
  */
@@ -112,13 +111,6 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     max: 2,
     connect_timeout: connectTimeoutMs / 1000,
     onnotice: () => {},
-    connection: { application_name: "studyconnect-bus" },
-  });
-  const notifySql = postgres(url, {
-    max: 1,
-    connect_timeout: connectTimeoutMs / 1000,
-    onnotice: () => {},
-    // Named as the pool is: an administrator (and the outage test) finds every bus connection by this name.
     connection: { application_name: "studyconnect-bus" },
   });
   // One connection, as on Redis: this node's presence changes reach the cluster in the order it made
@@ -135,19 +127,13 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     for (const listener of listeners) listener(connection);
   };
   try {
-    await Promise.all([sql`select 1`, notifySql`select 1`, presenceSql`select 1`]);
+    await Promise.all([sql`select 1`, presenceSql`select 1`]);
   } catch (error) {
-    await Promise.all([sql.end({ timeout: 0 }), notifySql.end({ timeout: 0 }), presenceSql.end({ timeout: 0 })]);
+    await Promise.all([sql.end({ timeout: 0 }), presenceSql.end({ timeout: 0 })]);
     throw new Error(`Postgres not reachable at ${hostOf(url, "DATABASE_URL")} (ADAPTER=postgres)`, { cause: error });
   }
-  const busClient: PostgresBusClient = {
-    listen: (channel, onNotify, onListen) => sql.listen(channel, onNotify, onListen),
-    notify: (channel, payload) => notifySql.notify(channel, payload),
-    notifiesInOrder: true,
-    unsafe: (query, parameters) => sql.unsafe(query, parameters),
-  };
   return {
-    adapter: createPostgresAdapter(busClient, {
+    adapter: createPostgresAdapter(sql, {
       ...(channelPrefix === undefined ? {} : { channelPrefix }),
       onError: (error, context) => logger.error(`postgres adapter: ${context}`, { error }),
       // postgres.js listens again by itself after a drop and tells nothing of the drop itself: a
@@ -166,7 +152,7 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     onReconnect: (listener) => void reconnectListeners.push(listener),
     onDrop: (listener) => void dropListeners.push(listener),
     async close() {
-      await Promise.all([sql.end({ timeout: 2 }), notifySql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
+      await Promise.all([sql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
     },
   };
 }

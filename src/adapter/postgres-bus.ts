@@ -41,10 +41,7 @@ export class PostgresBus {
   readonly ready: Promise<void>;
   private readonly table: string;
   private cleanupTimer: Timer | undefined;
-  /** Settles once the last document published so far is handed to Postgres (sent, or answered without `notifiesInOrder`). */
   private sending = Promise.resolve();
-  /** Settles once the last document published so far is answered and told to `published`. */
-  private answered = Promise.resolve();
   /** False from a document that did not go out until one does. */
   private publishing = true;
   /** While the resumption listener runs: what it publishes, sent ahead of the document that found the pool back. */
@@ -122,47 +119,30 @@ export class PostgresBus {
   }
 
   /**
-   * Sends a document (it carries `nsp`) to every node listening to its namespace, in publish order:
-   * a join must reach the other nodes before the broadcast to the room that follows it. NOTIFYs of a
-   * pool's different connections may arrive in any order, so on a pool they go one at a time (a
-   * round trip each: under load the queue, not the CPU, set the cross-node latency); on a client
-   * with `notifiesInOrder` each goes as soon as the one before it is handed over.
+   * Sends a document (it carries `nsp`) to every node listening to its namespace. One at a time:
+   * NOTIFYs of a pool's different connections may arrive in any order, and a join must reach the
+   * other nodes before the broadcast to the room that follows it.
    */
   publish(document: Document): Promise<void> {
     const ahead = this.ahead;
     if (ahead) return new Promise<void>((resolve, reject) => ahead.push({ document, settle: (error) => (error === undefined ? resolve() : reject(error)) }));
-    const before = this.answered;
-    const handedOver = this.sending.then(() => this.send(document, before));
-    this.sending = handedOver.then(
-      () => {},
-      () => {},
-    );
-    const answered = handedOver.then((sent) => sent.answered);
+    const sent = this.sending.then(() => this.send(document));
     // Told in the order the documents went (or did not): a resumption always follows its drop.
-    this.answered = before.then(() =>
-      answered.then(
-        () => this.published(true),
-        () => this.published(false),
-      ),
+    this.sending = sent.then(
+      () => this.published(true),
+      () => this.published(false),
     );
-    return answered;
+    return sent;
   }
 
   /** Resolves once every document handed to publish so far went out (or failed): call before ending the client. */
   drained(): Promise<void> {
-    return this.sending.then(() => this.answered);
+    return this.sending;
   }
 
-  /**
-   * Hands a document to Postgres; resolves (its answer still to come when NOTIFYs are pipelined)
-   * once the next one may go. After a failure, the documents still in flight are answered first.
-   */
-  private async send(document: Document, before: Promise<void>): Promise<{ answered: Promise<void> }> {
-    if (!this.publishing) {
-      await before;
-      if (!this.publishing) await this.resume();
-    }
-    return this.transmit(document);
+  private async send(document: Document): Promise<void> {
+    if (!this.publishing) await this.resume();
+    await this.transmit(document);
   }
 
   /**
@@ -181,7 +161,7 @@ export class PostgresBus {
     }
     for (const [index, entry] of ahead.entries()) {
       try {
-        await (await this.transmit(entry.document)).answered;
+        await this.transmit(entry.document);
         entry.settle();
       } catch (error) {
         for (const failed of ahead.slice(index)) failed.settle(error);
@@ -202,27 +182,21 @@ export class PostgresBus {
     }
   }
 
-  private async transmit(document: Document): Promise<{ answered: Promise<void> }> {
+  private async transmit(document: Document): Promise<void> {
     const channel = this.channel(document.nsp);
     const json = hasBinary(document) ? undefined : JSON.stringify(document);
     if (json !== undefined) {
       const bytes = Buffer.byteLength(json);
-      if (bytes <= this.options.payloadThreshold && bytes < NOTIFY_PAYLOAD_LIMIT) return this.notify(channel, json);
+      if (bytes <= this.options.payloadThreshold && bytes < NOTIFY_PAYLOAD_LIMIT) {
+        await this.client.notify(channel, json);
+        return;
+      }
     }
     await this.ready;
     const rows = await this.client.unsafe(`INSERT INTO ${this.table} (payload) VALUES ($1) RETURNING id`, [msgpackEncode(document)]);
     const id = rows[0]?.id;
     if (typeof id !== "string" && typeof id !== "number" && typeof id !== "bigint") throw new Error("attachment insert returned no id");
-    return this.notify(channel, JSON.stringify({ uid: document.uid, type: document.type, attachmentId: String(id) }));
-  }
-
-  private async notify(channel: string, payload: string): Promise<{ answered: Promise<void> }> {
-    // `then` is called here, synchronously: a postgres.js query is sent when it is first asked for its result.
-    const answered = new Promise<void>((resolve, reject) => {
-      this.client.notify(channel, payload).then(() => resolve(), reject);
-    });
-    if (!this.client.notifiesInOrder) await answered;
-    return { answered };
+    await this.client.notify(channel, JSON.stringify({ uid: document.uid, type: document.type, attachmentId: String(id) }));
   }
 
   private async receive(payload: string, ownUid: string, onOwnDocument: (document: BusRecord) => void): Promise<BusRecord | undefined> {

@@ -7,12 +7,6 @@ export interface PostgresBusClient {
   /** LISTENs to a channel; `onListen` runs after every (re)LISTEN, so after a dropped connection too. */
   listen(channel: string, onNotify: (payload: string) => void, onListen?: () => void): Promise<{ unlisten(): Promise<unknown> }>;
   notify(channel: string, payload: string): PromiseLike<unknown>;
-  /**
-   * True when `notify` sends every NOTIFY on one connection, in call order (a postgres.js client of
-   * its own with `max: 1`): the bus then sends the next document without waiting for the answer to
-   * the previous one, and the order still holds. Unset (a pool): one NOTIFY at a time.
-   */
-  readonly notifiesInOrder?: boolean;
   /** A statement with $n parameters (the attachment table's DDL, inserts, reads and cleanup). */
   unsafe(query: string, parameters?: (string | number | Uint8Array)[]): PromiseLike<readonly AttachmentRow[]>;
 }
