@@ -4,6 +4,7 @@
 // A PGlite data directory is locked first: one process per directory (data-dir-lock.ts).
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { StartupPhase } from "../lib/startup-trace.ts";
 import { lockDataDirectory } from "./data-dir-lock.ts";
 import type { MigrationReport } from "./migrations.ts";
 import * as schema from "./schema.ts";
@@ -51,6 +52,8 @@ export type Database = {
   stats(): PoolStats;
   /** PGlite only: how the data directory came to be (Postgres: undefined). */
   origin?: DatabaseOrigin;
+  /** PGlite in its worker: when each step of the open ended (epoch ms), for the start-up debug log. */
+  startupPhases?: readonly StartupPhase[];
 };
 
 /** `queued` is known for the PGlite worker only: postgres.js does not tell how many statements wait. */
@@ -82,6 +85,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const snapshot = options.snapshot ?? true;
     // PGlite's wasm runs on whatever thread calls it: in a worker, a long statement never stalls the
     // sockets served by the main thread.
+    // Compiling PGlite's wasm takes longest: it starts now, while the driver's modules load (a
+    // failure surfaces where the module is awaited).
+    (await import("./pglite-assets.ts")).loadPgliteWasm().catch(() => {});
     const database =
       options.dataDir !== undefined && (options.inWorker ?? true)
         ? await (await import("./pglite-worker-client.ts")).openPgliteInWorker(options.dataDir, snapshot)

@@ -1,10 +1,13 @@
 // Messages between the main thread and the PGlite worker (pglite-worker.ts): requests carry an id,
 // answers carry it back with a result or a plain error object (Errors lose their fields in transit).
+import type { StartupPhase } from "../lib/startup-trace.ts";
 import type { DatabaseOrigin } from "./database.ts";
 import type { MigrationReport } from "./migrations.ts";
 
 export type WorkerRequest =
   | { id: number; op: "open"; dataDir: string; snapshot: boolean }
+  /** PGlite's wasm, compiled by the main thread: the open waits for it. */
+  | { id: number; op: "wasm"; module: WebAssembly.Module }
   /** rowMode "array": Drizzle maps positional rows itself; "object": raw `db.execute` results. */
   | { id: number; op: "query"; sql: string; params: unknown[]; rowMode: "array" | "object" }
   | { id: number; op: "json"; name: string; text: string; json: string }
@@ -12,7 +15,9 @@ export type WorkerRequest =
   | { id: number; op: "close" };
 
 export type WorkerResult = {
-  open: { origin: DatabaseOrigin };
+  /** phases: when each step of the open ended (epoch ms), for the start-up debug log. */
+  open: { origin: DatabaseOrigin; phases: StartupPhase[] };
+  wasm: null;
   query: { rows: unknown[] };
   json: { rows: Record<string, unknown>[] };
   migrate: MigrationReport;

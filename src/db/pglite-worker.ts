@@ -1,8 +1,9 @@
 // The PGlite worker (a Bun Worker; an entrypoint of the compiled binary): owns the embedded database
 // and runs every statement off the main thread, so a long one never stalls the sockets. Requests and
-// answers are in pglite-protocol.ts; PGlite itself runs them one at a time, in arrival order.
+// answers are in pglite-protocol.ts; PGlite itself runs them one at a time, in arrival order. The
+// main thread compiles PGlite's wasm (once per process) and sends it over while this loads.
 import { types, type PGlite } from "@electric-sql/pglite";
-import { runMigrations } from "./migrations.ts";
+import { embeddedMigrations, LAST_APPLIED, runMigrations } from "./migrations.ts";
 import { createPgliteClient, pgliteStatements } from "./pglite-client.ts";
 import { toWireError, type WorkerAnswer, type WorkerRequest } from "./pglite-protocol.ts";
 
@@ -25,6 +26,21 @@ const PARSERS = {
 let client: PGlite | undefined;
 let statements: ReturnType<typeof pgliteStatements> | undefined;
 const prepared = new Map<string, (json: string) => Promise<Record<string, unknown>[]>>();
+// This build's migrations are all applied already (one query at open, instead of the seven
+// statements of a migration run at every start). The directory is locked to this process
+// (data-dir-lock.ts): nothing else can change that until the database closes.
+let migrated = false;
+// The main thread's compile of PGlite's wasm, delivered by a "wasm" request.
+const wasm = Promise.withResolvers<WebAssembly.Module>();
+const NEWEST_MIGRATION = Math.max(0, ...embeddedMigrations.map((migration) => migration.createdAt));
+
+/** The newest migration applied in `db`: 0 for a database never migrated (no bookkeeping table yet). */
+async function lastApplied(db: PGlite): Promise<number> {
+  const { rows } = await db.query<{ present: boolean }>("select to_regclass('drizzle.__drizzle_migrations') is not null as present");
+  if (rows[0]?.present !== true) return 0;
+  const last = await db.query<{ created_at: string | number | null }>(LAST_APPLIED);
+  return Number(last.rows[0]?.created_at ?? 0);
+}
 
 function opened(): PGlite {
   if (!client) throw new Error("the PGlite worker has no open database");
@@ -34,10 +50,15 @@ function opened(): PGlite {
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
     case "open": {
-      const created = await createPgliteClient(request.dataDir, request.snapshot);
+      const created = await createPgliteClient(request.dataDir, request.snapshot, wasm.promise);
       client = created.client;
       statements = pgliteStatements(client);
-      return { origin: created.origin };
+      migrated = (await lastApplied(client)) >= NEWEST_MIGRATION;
+      return { origin: created.origin, phases: created.phases };
+    }
+    case "wasm": {
+      wasm.resolve(request.module);
+      return null;
     }
     case "query": {
       const result = await opened().query(request.sql, request.params, { rowMode: request.rowMode, parsers: PARSERS });
@@ -51,13 +72,17 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     }
     case "migrate": {
       const db = opened();
-      return runMigrations({
+      if (migrated) return { applied: [], total: embeddedMigrations.length };
+      const report = await runMigrations({
         inTransaction: (work) => db.transaction((tx) => work(async (text) => (await tx.query<Record<string, unknown>>(text)).rows)),
       });
+      migrated = true;
+      return report;
     }
     case "close": {
       const closing = client;
       client = undefined;
+      migrated = false;
       await closing?.close();
       return null;
     }
