@@ -2,8 +2,9 @@
 // DATA_DIR (the snapshot is copied) and on an existing one, for `bun src/main.ts` and the compiled
 // binary (when dist/studyconnect exists). Prints median/min/max per case, the start-up phases the
 // server logs at debug level (medians), and the load average, since the machine may be shared.
-//   bun test/bench/startup.ts [--runs 7] [--targets source,binary] [--poll-ms 2] [--root <checkout>]
-// --root times another checkout (e.g. a `git archive main` copy, for a before/after) with this script.
+//   bun test/bench/startup.ts [--runs 7] [--targets source,binary] [--poll-ms 2] [--baseline <checkout>]
+// --baseline also times another checkout (e.g. a `git archive main` copy with its own `bun install`
+// and `bun run build`), alternating with this one run by run, so both see the same load.
 import { parseArgs } from "node:util";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -14,14 +15,14 @@ const { values } = parseArgs({
     runs: { type: "string", default: "7" },
     targets: { type: "string", default: "source,binary" },
     "poll-ms": { type: "string", default: "2" },
-    root: { type: "string", default: join(import.meta.dir, "..", "..") },
+    baseline: { type: "string" },
   },
 });
 const RUNS = Number(values.runs);
 const POLL_MS = Number(values["poll-ms"]);
-const ROOT = values.root;
-const BINARY = join(ROOT, "dist", "studyconnect");
-const TARGETS: Record<string, string[]> = { source: [process.execPath, join(ROOT, "src", "main.ts")], binary: [BINARY] };
+const ROOTS: Record<string, string> = { "": join(import.meta.dir, "..", ".."), ...(values.baseline ? { "baseline ": values.baseline } : {}) };
+const commandOf = (root: string, target: string): string[] | undefined =>
+  target === "source" ? [process.execPath, join(root, "src", "main.ts")] : target === "binary" ? [join(root, "dist", "studyconnect")] : undefined;
 
 /** A port free right now (the kernel picks it; the server binds it a moment later). */
 function freePort(): number {
@@ -93,7 +94,7 @@ function report(name: string, runs: Run[]): void {
   const ready = runs.map((run) => run.readyMs);
   const cpu = runs.flatMap((run) => (run.cpuMs === undefined ? [] : [run.cpuMs]));
   console.log(
-    `${name.padEnd(18)} median ${ms(median(ready))} ms  min ${ms(Math.min(...ready))}  max ${ms(Math.max(...ready))}  (n=${runs.length})` +
+    `${name.padEnd(26)} median ${ms(median(ready))} ms  min ${ms(Math.min(...ready))}  max ${ms(Math.max(...ready))}  (n=${runs.length})` +
       (cpu.length > 0 ? `  CPU until ready: median ${ms(median(cpu))} ms` : ""),
   );
   const names = [...new Set(runs.flatMap((run) => [...run.phases.keys()]))];
@@ -104,25 +105,29 @@ function report(name: string, runs: Run[]): void {
 const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
 console.log(`startup bench: ${RUNS} runs per case, ${navigator.hardwareConcurrency} cores, load average ${load()}`);
 for (const target of values.targets.split(",")) {
-  const command = TARGETS[target];
-  if (!command) throw new Error(`unknown target ${target}`);
-  if (target === "binary" && !existsSync(BINARY)) {
-    console.log(`binary: ${BINARY} not built (bun run build): skipped`);
-    continue;
-  }
-  const fresh: Run[] = [];
-  const existing: Run[] = [];
-  // Interleaved, so a burst of load elsewhere hits both cases alike.
+  const commands = Object.entries(ROOTS).flatMap(([label, root]) => {
+    const command = commandOf(root, target);
+    if (!command) throw new Error(`unknown target ${target}`);
+    if (existsSync(command[command.length - 1] ?? "")) return [{ label, command, fresh: [] as Run[], existing: [] as Run[] }];
+    console.log(`${label}${target}: ${command.join(" ")} not found (bun run build): skipped`);
+    return [];
+  });
+  // Interleaved (fresh then existing on one directory, this checkout then the baseline), so a burst
+  // of load elsewhere hits every case alike.
   for (let i = 0; i < RUNS; i++) {
-    const dataDir = mkdtempSync(join(tmpdir(), "sc-startup-"));
-    try {
-      fresh.push(await startOnce(command, dataDir));
-      existing.push(await startOnce(command, dataDir));
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+    for (const { command, fresh, existing } of commands) {
+      const dataDir = mkdtempSync(join(tmpdir(), "sc-startup-"));
+      try {
+        fresh.push(await startOnce(command, dataDir));
+        existing.push(await startOnce(command, dataDir));
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     }
   }
-  report(`${target} fresh`, fresh);
-  report(`${target} existing`, existing);
+  for (const { label, fresh, existing } of commands) {
+    report(`${label}${target} fresh`, fresh);
+    report(`${label}${target} existing`, existing);
+  }
 }
 console.log(`load average after: ${load()}`);
