@@ -30,7 +30,7 @@ export async function createPgliteClient(dataDir: string | undefined, useSnapsho
   // PGlite runs initdb (and needs its wasm) only where no database is yet: PG_VERSION is written last.
   const needsInitdb = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
   const assets = await loadPgliteAssets(needsInitdb, wasm);
-  phases.push({ phase: "pglite wasm compiled", at: epochNow() });
+  phases.push({ phase: "pglite wasm ready", at: epochNow() });
   const client = await PGlite.create({
     dataDir,
     ...assets,

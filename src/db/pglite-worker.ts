@@ -30,9 +30,9 @@ const prepared = new Map<string, (json: string) => Promise<Record<string, unknow
 // statements of a migration run at every start). The directory is locked to this process
 // (data-dir-lock.ts): nothing else can change that until the database closes.
 let migrated = false;
+const NEWEST_MIGRATION = Math.max(0, ...embeddedMigrations.map((migration) => migration.createdAt));
 // The main thread's compile of PGlite's wasm, delivered by a "wasm" request.
 const wasm = Promise.withResolvers<WebAssembly.Module>();
-const NEWEST_MIGRATION = Math.max(0, ...embeddedMigrations.map((migration) => migration.createdAt));
 
 /** The newest migration applied in `db`: 0 for a database never migrated (no bookkeeping table yet). */
 async function lastApplied(db: PGlite): Promise<number> {
