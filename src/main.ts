@@ -7,8 +7,8 @@ import packageJson from "../package.json" with { type: "json" };
 import { ConfigError, loadConfig, TIMEOUT_DEFAULTS } from "./config.ts";
 import { resolveJwtSecret } from "./auth/secret-file.ts";
 import { DataDirectoryInUseError } from "./db/data-dir-lock.ts";
+import { databaseOptionsOf, openDatabase } from "./db/database.ts";
 import { outageCodeOf } from "./db/outage.ts";
-import { loadPgliteWasm } from "./db/pglite-assets.ts";
 import { describeError } from "./lib/error-cause.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { epochNow, sinceProcessStart } from "./lib/startup-trace.ts";
@@ -89,17 +89,12 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  // PGlite's wasm takes longest to compile: it starts before anything else loads (the database
-  // driver, then the server), and the worker gets it (pglite-worker-client.ts). A failure surfaces
-  // when the database opens.
-  if (!config.databaseUrl) loadPgliteWasm().catch(() => {});
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const phase = startupTrace(logger);
   phase("main module entered", entered);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
   // The database opens (PGlite boots in its worker) while the rest of the server loads; a PGlite
   // DATA_DIR is locked at this call already. A failure is reported below, once.
-  const { databaseOptionsOf, openDatabase } = await import("./db/database.ts");
   const database = openDatabase(databaseOptionsOf(config));
   database.catch(() => {});
   phase("database open requested");

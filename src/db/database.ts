@@ -83,9 +83,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const lock = options.dataDir === undefined ? undefined : lockDataDirectory(options.dataDir);
   try {
     const snapshot = options.snapshot ?? true;
-    // Compiling PGlite's wasm takes longest: it starts now, while the driver's modules load (a
-    // failure surfaces where the module is awaited).
-    (await import("./pglite-assets.ts")).loadPgliteWasm().catch(() => {});
     // PGlite's wasm runs on whatever thread calls it: in a worker, a long statement never stalls the
     // sockets served by the main thread.
     const database =

@@ -13,8 +13,7 @@ const compile = async (path: string) => WebAssembly.compile(await Bun.file(path)
 
 /**
  * PGlite's wasm, compiled once per thread (the longest step of opening a database, about 0.3 s of
- * CPU): the main thread compiles it as soon as it knows it opens PGlite, and the workers it spawns
- * get the compiled module in a message instead of compiling it again.
+ * CPU, much of it on the calling thread before the promise returns): the worker starts it first thing.
  */
 export function loadPgliteWasm(): Promise<WebAssembly.Module> {
   pglite ??= compile(pgliteWasmPath);
@@ -23,11 +22,10 @@ export function loadPgliteWasm(): Promise<WebAssembly.Module> {
 
 /**
  * The assets for PGlite.create. initdb's wasm is compiled only when a database is to be made by
- * initdb: a data directory in use, or restored from the snapshot, never needs it. `wasm`: PGlite's
- * module from elsewhere (the worker gets the main thread's).
+ * initdb: a data directory in use, or restored from the snapshot, never needs it.
  */
-export async function loadPgliteAssets(needsInitdb: boolean, wasm: Promise<WebAssembly.Module> = loadPgliteWasm()): Promise<PgliteAssets> {
+export async function loadPgliteAssets(needsInitdb: boolean): Promise<PgliteAssets> {
   if (needsInitdb) initdb ??= compile(initdbWasmPath);
-  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([wasm, needsInitdb ? initdb : undefined]);
+  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([loadPgliteWasm(), needsInitdb ? initdb : undefined]);
   return { pgliteWasmModule, ...(initdbWasmModule ? { initdbWasmModule } : {}), fsBundle: Bun.file(fsBundlePath) };
 }

@@ -17,8 +17,7 @@ const SHARED_BUFFERS = "16MB";
 /** `phases`: when each step ended (epoch ms), for the start-up debug log. */
 export type PgliteClient = { client: PGlite; origin: DatabaseOrigin; phases: StartupPhase[] };
 
-/** `wasm`: PGlite's compiled module when it comes from elsewhere (the worker gets the main thread's). */
-export async function createPgliteClient(dataDir: string | undefined, useSnapshot: boolean, wasm?: Promise<WebAssembly.Module>): Promise<PgliteClient> {
+export async function createPgliteClient(dataDir: string | undefined, useSnapshot: boolean): Promise<PgliteClient> {
   const phases: StartupPhase[] = [];
   // In memory there is nothing to copy into: that database is made by initdb (tests use a directory).
   let origin: DatabaseOrigin = "initdb";
@@ -29,7 +28,7 @@ export async function createPgliteClient(dataDir: string | undefined, useSnapsho
   }
   // PGlite runs initdb (and needs its wasm) only where no database is yet: PG_VERSION is written last.
   const needsInitdb = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
-  const assets = await loadPgliteAssets(needsInitdb, wasm);
+  const assets = await loadPgliteAssets(needsInitdb);
   phases.push({ phase: "pglite wasm ready", at: epochNow() });
   const client = await PGlite.create({
     dataDir,

@@ -6,8 +6,6 @@ import type { MigrationReport } from "./migrations.ts";
 
 export type WorkerRequest =
   | { id: number; op: "open"; dataDir: string; snapshot: boolean }
-  /** PGlite's wasm, compiled by the main thread: the open waits for it. */
-  | { id: number; op: "wasm"; module: WebAssembly.Module }
   /** rowMode "array": Drizzle maps positional rows itself; "object": raw `db.execute` results. */
   | { id: number; op: "query"; sql: string; params: unknown[]; rowMode: "array" | "object" }
   | { id: number; op: "json"; name: string; text: string; json: string }
@@ -17,7 +15,6 @@ export type WorkerRequest =
 export type WorkerResult = {
   /** phases: when each step of the open ended (epoch ms), for the start-up debug log. */
   open: { origin: DatabaseOrigin; phases: StartupPhase[] };
-  wasm: null;
   query: { rows: unknown[] };
   json: { rows: Record<string, unknown>[] };
   migrate: MigrationReport;

@@ -6,7 +6,6 @@ import type { Database, Db } from "./database.ts";
 import { withDeadline } from "../lib/deadline.ts";
 import type { MigrationReport } from "./migrations.ts";
 import { outageError } from "./outage.ts";
-import { loadPgliteWasm } from "./pglite-assets.ts";
 import { fromWireError, type WorkerAnswer, type WorkerRequest, type WorkerResult } from "./pglite-protocol.ts";
 import * as schema from "./schema.ts";
 
@@ -54,11 +53,7 @@ export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Pr
 
   let opened: WorkerResult["open"];
   try {
-    // The worker loads PGlite and restores a new directory while this thread compiles the wasm (or
-    // has it already: once per process); the open waits in the worker for the module.
-    const opening = call<"open">({ op: "open", dataDir, snapshot });
-    const delivered = loadPgliteWasm().then((module) => call<"wasm">({ op: "wasm", module }));
-    [opened] = await Promise.all([opening, delivered]);
+    opened = await call<"open">({ op: "open", dataDir, snapshot });
   } catch (error) {
     worker.terminate();
     throw error;
