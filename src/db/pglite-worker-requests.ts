@@ -23,7 +23,7 @@ const PARSERS = {
 let client: PGlite | undefined;
 let statements: ReturnType<typeof pgliteStatements> | undefined;
 const prepared = new Map<string, (json: string) => Promise<Record<string, unknown>[]>>();
-// This build's migrations are all applied already (one query at open, instead of the seven
+// This build's migrations are all applied already (two queries at open, instead of the seven
 // statements of a migration run at every start). The directory is locked to this process
 // (data-dir-lock.ts): nothing else can change that until the database closes.
 let migrated = false;
