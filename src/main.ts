@@ -10,8 +10,12 @@ import { DataDirectoryInUseError } from "./db/data-dir-lock.ts";
 import { databaseOptionsOf, openDatabase } from "./db/database.ts";
 import { outageCodeOf } from "./db/outage.ts";
 import { describeError } from "./lib/error-cause.ts";
-import { createLogger } from "./lib/logger.ts";
+import { createLogger, type Logger } from "./lib/logger.ts";
+import { epochNow, sinceProcessStart } from "./lib/startup-trace.ts";
 import type { App } from "./app.ts";
+
+// When this module's own code starts: what came before is Bun's start and loading the imports above.
+const entered = epochNow();
 
 const HELP = `studyconnect ${packageJson.version}: the StudyConnect realtime server
 
@@ -86,15 +90,23 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
+  const phase = startupTrace(logger);
+  phase("main module entered", entered);
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
   // The database opens (PGlite boots in its worker) while the rest of the server loads; a PGlite
   // DATA_DIR is locked at this call already. A failure is reported below, once.
   const database = openDatabase(databaseOptionsOf(config));
   database.catch(() => {});
+  phase("database open requested");
   let app: App;
   try {
     const { createApp } = await import("./app.ts");
-    app = await createApp(config, logger, { database: await database, ownsDatabase: true });
+    phase("app module loaded");
+    const opened = await database;
+    for (const step of opened.startupPhases ?? []) phase(step.phase, step.at);
+    phase("database open");
+    app = await createApp(config, logger, { database: opened, ownsDatabase: true });
+    phase("app created");
   } catch (error) {
     logger.error(`cannot start: ${startupFailure(error)}`);
     return 1;
@@ -120,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  phase("listening");
   logger.info(`listening on http://${server.hostname}:${server.port}`, {
     database: app.database.driver === "pglite" ? `pglite:${config.dataDir}` : "postgres",
     metrics: metricsServer ? `http://${metricsServer.hostname}:${metricsServer.port}/metrics` : "/metrics",
@@ -150,6 +163,11 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   return -1; // keep running
+}
+
+/** Logs a start-up phase at debug level, as ms since the process started (`bun run bench:startup`). */
+function startupTrace(logger: Logger): (name: string, at?: number) => void {
+  return (name, at = epochNow()) => logger.debug(`start-up: ${name}`, { atMs: sinceProcessStart(at) });
 }
 
 const code = await main(Bun.argv.slice(2));

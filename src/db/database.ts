@@ -4,6 +4,7 @@
 // A PGlite data directory is locked first: one process per directory (data-dir-lock.ts).
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { StartupPhase } from "../lib/startup-trace.ts";
 import { lockDataDirectory } from "./data-dir-lock.ts";
 import type { MigrationReport } from "./migrations.ts";
 import * as schema from "./schema.ts";
@@ -51,6 +52,8 @@ export type Database = {
   stats(): PoolStats;
   /** PGlite only: how the data directory came to be (Postgres: undefined). */
   origin?: DatabaseOrigin;
+  /** PGlite in its worker: when each step of the open ended (epoch ms), for the start-up debug log. */
+  startupPhases?: readonly StartupPhase[];
 };
 
 /** `queued` is known for the PGlite worker only: postgres.js does not tell how many statements wait. */

@@ -4,18 +4,28 @@ import pgliteWasmPath from "../../node_modules/@electric-sql/pglite/dist/pglite.
 import initdbWasmPath from "../../node_modules/@electric-sql/pglite/dist/initdb.wasm" with { type: "file" };
 import fsBundlePath from "../../node_modules/@electric-sql/pglite/dist/pglite.data" with { type: "file" };
 
-export type PgliteAssets = { pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module; fsBundle: Blob };
+export type PgliteAssets = { pgliteWasmModule: WebAssembly.Module; initdbWasmModule?: WebAssembly.Module; fsBundle: Blob };
 
-let compiled: Promise<PgliteAssets> | undefined;
+let pglite: Promise<WebAssembly.Module> | undefined;
+let initdb: Promise<WebAssembly.Module> | undefined;
 
-/** Compiles the wasm modules once per process: every PGlite instance after the first reuses them. */
-export function loadPgliteAssets(): Promise<PgliteAssets> {
-  compiled ??= (async () => {
-    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
-      WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
-      WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
-    ]);
-    return { pgliteWasmModule, initdbWasmModule, fsBundle: Bun.file(fsBundlePath) };
-  })();
-  return compiled;
+const compile = async (path: string) => WebAssembly.compile(await Bun.file(path).arrayBuffer());
+
+/**
+ * PGlite's wasm, compiled once per thread (the longest step of opening a database, about 0.3 s of
+ * CPU, much of it on the calling thread before the promise returns): the worker starts it first thing.
+ */
+export function loadPgliteWasm(): Promise<WebAssembly.Module> {
+  pglite ??= compile(pgliteWasmPath);
+  return pglite;
+}
+
+/**
+ * The assets for PGlite.create. initdb's wasm is compiled only when a database is to be made by
+ * initdb: a data directory in use, or restored from the snapshot, never needs it.
+ */
+export async function loadPgliteAssets(needsInitdb: boolean): Promise<PgliteAssets> {
+  if (needsInitdb) initdb ??= compile(initdbWasmPath);
+  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([loadPgliteWasm(), needsInitdb ? initdb : undefined]);
+  return { pgliteWasmModule, ...(initdbWasmModule ? { initdbWasmModule } : {}), fsBundle: Bun.file(fsBundlePath) };
 }

@@ -1,7 +1,10 @@
 // Creates the embedded PGlite instance: a data directory (started from the shipped snapshot when
 // new) or memory, with a buffer pool sized for an embedded server; and runs hot statements prepared
 // once. Used in this thread (open-pglite.ts) and in the worker (pglite-worker.ts); no Drizzle here.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { epochNow, type StartupPhase } from "../lib/startup-trace.ts";
 import type { Database, DatabaseOrigin } from "./database.ts";
 import { loadPgliteAssets } from "./pglite-assets.ts";
 import { restoreSnapshot } from "./pglite-snapshot.ts";
@@ -11,22 +14,29 @@ import { restoreSnapshot } from "./pglite-snapshot.ts";
 // system's page cache still holds the data files.
 const SHARED_BUFFERS = "16MB";
 
-export type PgliteClient = { client: PGlite; origin: DatabaseOrigin };
+/** `phases`: when each step ended (epoch ms), for the start-up debug log. */
+export type PgliteClient = { client: PGlite; origin: DatabaseOrigin; phases: StartupPhase[] };
 
 export async function createPgliteClient(dataDir: string | undefined, useSnapshot: boolean): Promise<PgliteClient> {
-  const assets = await loadPgliteAssets();
+  const phases: StartupPhase[] = [];
   // In memory there is nothing to copy into: that database is made by initdb (tests use a directory).
   let origin: DatabaseOrigin = "initdb";
   if (dataDir !== undefined && useSnapshot) {
     const restored = await restoreSnapshot(dataDir);
     if (restored !== "incompatible") origin = restored === "restored" ? "snapshot" : "existing";
+    phases.push({ phase: `pglite data directory ${restored}`, at: epochNow() });
   }
+  // PGlite runs initdb (and needs its wasm) only where no database is yet: PG_VERSION is written last.
+  const needsInitdb = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
+  const assets = await loadPgliteAssets(needsInitdb);
+  phases.push({ phase: "pglite wasm ready", at: epochNow() });
   const client = await PGlite.create({
     dataDir,
     ...assets,
     startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${SHARED_BUFFERS}`],
   });
-  return { client, origin };
+  phases.push({ phase: "pglite started", at: epochNow() });
+  return { client, origin, phases };
 }
 
 /**

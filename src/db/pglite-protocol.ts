@@ -1,5 +1,6 @@
 // Messages between the main thread and the PGlite worker (pglite-worker.ts): requests carry an id,
 // answers carry it back with a result or a plain error object (Errors lose their fields in transit).
+import type { StartupPhase } from "../lib/startup-trace.ts";
 import type { DatabaseOrigin } from "./database.ts";
 import type { MigrationReport } from "./migrations.ts";
 
@@ -12,7 +13,8 @@ export type WorkerRequest =
   | { id: number; op: "close" };
 
 export type WorkerResult = {
-  open: { origin: DatabaseOrigin };
+  /** phases: when each step of the open ended (epoch ms), for the start-up debug log. */
+  open: { origin: DatabaseOrigin; phases: StartupPhase[] };
   query: { rows: unknown[] };
   json: { rows: Record<string, unknown>[] };
   migrate: MigrationReport;

@@ -51,7 +51,7 @@ export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Pr
     });
   }
 
-  let opened: { origin: Database["origin"] };
+  let opened: WorkerResult["open"];
   try {
     opened = await call<"open">({ op: "open", dataDir, snapshot });
   } catch (error) {
@@ -72,6 +72,7 @@ export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Pr
     db,
     driver: "pglite",
     origin: opened.origin,
+    startupPhases: opened.phases,
     jsonStatement: (name, text) => async (json) => (await call<"json">({ op: "json", name, text, json })).rows,
     migrate: (): Promise<MigrationReport> => call<"migrate">({ op: "migrate" }),
     async ping(timeoutMs) {

@@ -42,6 +42,42 @@ describe("migrate", () => {
     }
   });
 
+  test("in the PGlite worker, a data directory an older build left gets the newer migrations at the next open, once", async () => {
+    // The worker checks the migration table when it opens a directory and skips the migration run
+    // when nothing is pending: the check must see a directory that is behind.
+    const dir = mkdtempSync(join(tmpdir(), "studyconnect-migrate-test-"));
+    const dataDir = join(dir, "data");
+    const newest = embeddedMigrations.at(-1);
+    if (!newest?.tag.startsWith("0002_")) throw new Error("this test undoes migration 0002: update it to undo the newest one");
+    try {
+      // What the build before 0002 left: its tables absent, its row not in the migration table.
+      const old = await openDatabase({ driver: "pglite", dataDir });
+      await old.db.execute(sql`drop table cluster_presence, cluster_nodes, cluster_clock`);
+      await old.db.execute(sql.raw(`delete from drizzle.__drizzle_migrations where created_at = ${newest.createdAt}`));
+      expect(await pendingMigrations(old.db)).toBe(1);
+      await old.close();
+
+      const upgraded = await openDatabase({ driver: "pglite", dataDir });
+      try {
+        expect((await upgraded.migrate()).applied).toEqual([newest.tag]);
+        expect((await upgraded.migrate()).applied).toEqual([]);
+        expect(await pendingMigrations(upgraded.db)).toBe(0);
+        const tables = await upgraded.db.execute(sql`select to_regclass('cluster_presence') is not null as present`);
+        expect(rowsOf<{ present: boolean }>(tables)).toEqual([{ present: true }]);
+      } finally {
+        await upgraded.close();
+      }
+      const again = await openDatabase({ driver: "pglite", dataDir });
+      try {
+        expect(await again.migrate()).toEqual({ applied: [], total: embeddedMigrations.length });
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const url = process.env.DATABASE_URL;
   test.skipIf(!url)("on Postgres two nodes migrating one fresh database together apply each migration once", async () => {
     const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}`;
