@@ -8,20 +8,38 @@ import { createApp, type App } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
 import { testDatabase } from "../support/database.ts";
+import { atProcessEnd } from "../support/process-end.ts";
 import { TEST_JWT_SECRET, TEST_PASSWORD_COST } from "../support/server.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const browserMissing = !existsSync(CHROMIUM);
 if (browserMissing) console.warn(`browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
 
-/** One browser per file, launched before its tests and closed after them. */
+let launched: Promise<Browser> | undefined;
+
+/**
+ * The process's one Chromium, launched by the first browser file that runs and closed after the last
+ * file (launching costs a second or two of CPU, the suite's scarcest resource); each file closes the
+ * contexts it left open (a failed test's) after its tests.
+ */
 export function useBrowser(): () => Browser {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    if (!browserMissing) browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"], headless: true });
+    if (browserMissing) return;
+    if (!launched) {
+      const launching = chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"], headless: true });
+      launched = launching;
+      atProcessEnd(async () => {
+        launched = undefined;
+        // A launch that failed has failed its file already.
+        const browser = await launching.catch(() => undefined);
+        await browser?.close();
+      });
+    }
+    browser = await launched;
   });
   afterAll(async () => {
-    await browser?.close();
+    await Promise.all((browser?.contexts() ?? []).map((context) => context.close()));
   });
   return () => {
     if (!browser) throw new Error("the browser did not start");

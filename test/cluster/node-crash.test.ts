@@ -2,7 +2,7 @@
 // alone): its heartbeat stops, a live node reaps it within the heartbeat timeout and its users go
 // offline, announced to everyone and stored; a node that starts after the crash does the same for
 // what the dead one left; a node killed mid-traffic loses nothing it acknowledged.
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { io as ioc } from "socket.io-client";
 import {
@@ -21,7 +21,7 @@ import {
   type WireProfile,
   type WireRoomMessage,
 } from "../support/chat-client.ts";
-import { createFaultDatabase, postgresAnswers, skipNotice } from "../support/fault-database.ts";
+import { createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
 import { eventually } from "../faults/support.ts";
 import { TEST_PASSWORD, uniqueEmail } from "../support/chat.ts";
 import { redisAvailable, uniqueKey } from "./support.ts";
@@ -33,6 +33,14 @@ if (!postgresUp) skipNotice("node crash tests");
 const NODE = join(import.meta.dir, "node-process.ts");
 // Short, so a dead node is noticed in a fraction of a second (three missed heartbeats).
 const HEARTBEAT_MS = 150;
+
+// One database for the file: each test is a cluster of its own (its own key, its own users), so
+// they share it instead of each paying for a database's creation, migration and drop.
+let database: Promise<FaultDatabase> | undefined;
+const sharedDatabase = () => (database ??= createFaultDatabase());
+afterAll(async () => {
+  if (database) await (await database)[Symbol.asyncDispose]();
+});
 
 type Driver = "redis" | "postgres";
 type ChildNode = { url: string; process: ReturnType<typeof Bun.spawn> };
@@ -53,9 +61,9 @@ function startParent(driver: Driver, databaseUrl: string, clusterKey: string): P
   return startChat({ ADAPTER: driver, DATABASE_URL: databaseUrl }, { ownDatabase: true, clusterKey, presenceHeartbeatMs: HEARTBEAT_MS });
 }
 
-/** A database of its own, a node in this process and one in a child process, of one cluster; disposing kills the child and closes the rest. */
+/** A node in this process and one in a child process, of one cluster of their own; disposing kills the child and closes the rest. */
 async function parentAndChild(driver: Driver) {
-  const db = await createFaultDatabase();
+  const db = await sharedDatabase();
   const clusterKey = uniqueKey("crash");
   let parent: ChatHarness | undefined;
   try {
@@ -68,12 +76,10 @@ async function parentAndChild(driver: Driver) {
       async [Symbol.asyncDispose]() {
         child.process.kill("SIGKILL");
         await started[Symbol.asyncDispose]();
-        await db[Symbol.asyncDispose]();
       },
     };
   } catch (error) {
     await parent?.[Symbol.asyncDispose]();
-    await db[Symbol.asyncDispose]();
     throw error;
   }
 }
@@ -114,7 +120,7 @@ for (const driver of ["redis", "postgres"] as const) {
     });
 
     test("a node started after the crash takes the dead node's users offline within the timeout", async () => {
-      await using db = await createFaultDatabase();
+      const db = await sharedDatabase();
       const clusterKey = uniqueKey("crash");
       const child = await startChild(driver, db.directUrl, clusterKey);
       let next: ChatHarness | undefined;

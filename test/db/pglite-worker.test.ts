@@ -55,7 +55,10 @@ describe("PGlite in a worker", () => {
   });
 
   test("after close, work is refused instead of hanging", async () => {
-    const database = await open();
+    // The shared one, taken out of sharing before it is closed (a later test opens another): a
+    // database of its own would cost another worker and PGlite start.
+    const database = await sharedDatabase();
+    shared = undefined;
     await database.close();
     expect(await rejectionOf(database.ping())).toBeInstanceOf(Error);
   });
