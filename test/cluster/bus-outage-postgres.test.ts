@@ -5,10 +5,11 @@
 import { describe, expect, test } from "bun:test";
 import { openDatabase } from "../../src/db/database.ts";
 import { PostgresAdapter } from "../../src/socketio/index.ts";
-import { emitAck, expectOk, record, startChat, waitFor, type ChatHarness, type ClientSocket, type WireSender } from "../support/chat-client.ts";
+import { emitAck, expectOk, record, startChat, waitFor, type ChatHarness, type WireSender } from "../support/chat-client.ts";
 import { postgresOptions } from "../support/database.ts";
 import { createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
 import { capturingLogger, eventually } from "../faults/support.ts";
+import { receives } from "./deliveries.ts";
 import { uniqueKey } from "./support.ts";
 
 const available = await postgresAnswers();
@@ -73,22 +74,6 @@ async function endBusBackends(db: FaultDatabase, kind: "listen" | "notify"): Pro
   expect(pids.length).toBeGreaterThan(0);
   for (const pid of pids) await db.admin`select pg_terminate_backend(${pid})`;
   await eventually(`the cut node's ${kind} backends gone`, async () => ((await ofKind()).length === 0 ? true : undefined));
-}
-
-/** Resolves once `socket` has had every one of `texts` on `event`. */
-function receives(socket: ClientSocket, event: string, texts: string[], ms = 20_000): Promise<void> {
-  const missing = new Set(texts);
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}: ${[...missing].join(", ")}`)), ms);
-    const listener = (payload: Delivered) => {
-      missing.delete(payload.text);
-      if (missing.size > 0) return;
-      clearTimeout(timer);
-      socket.off(event, listener);
-      resolve();
-    };
-    socket.on(event, listener);
-  });
 }
 
 /** Each message once, and each sender's in the order sent (ids ascending). */

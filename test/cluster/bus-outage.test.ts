@@ -3,9 +3,10 @@
 // every client once (the cut-off node catches up from the store and publishes its own again),
 // room:join answers from this node while the bus is down, and the reconnects are counted.
 import { describe, expect, test } from "bun:test";
-import { emitAck, expectOk, record, startChat, waitFor, type ClientSocket, type UserStatus, type WireProfile } from "../support/chat-client.ts";
+import { emitAck, expectOk, record, startChat, waitFor, type UserStatus, type WireProfile } from "../support/chat-client.ts";
 import { startTcpProxy } from "../support/tcp-proxy.ts";
 import { eventually } from "../faults/support.ts";
+import { receives } from "./deliveries.ts";
 import { redisAvailable, uniqueKey } from "./support.ts";
 
 const available = await redisAvailable("bus outage tests");
@@ -13,22 +14,6 @@ const available = await redisAvailable("bus outage tests");
 const CLUSTER_ENV = { ADAPTER: "redis", DATABASE_URL: process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/unused" };
 
 type Delivered = { id: number; text: string };
-
-/** Resolves once `socket` has had `texts` all (each at least once) on `event`, within the time. */
-function receives(socket: ClientSocket, event: string, texts: string[], ms = 20_000): Promise<void> {
-  const missing = new Set(texts);
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${event}: ${[...missing].join(", ")}`)), ms);
-    const listener = (payload: Delivered) => {
-      missing.delete(payload.text);
-      if (missing.size > 0) return;
-      clearTimeout(timer);
-      socket.off(event, listener);
-      resolve();
-    };
-    socket.on(event, listener);
-  });
-}
 
 const idsOf = (log: Delivered[]): number[] => log.map((m) => m.id);
 
