@@ -2,7 +2,7 @@
 // nodes of this server and socket.io nodes with the official adapter share one cluster; nodes are
 // counted by heartbeat. What reaches this node's sockets still goes out through the local adapter's Bun topics.
 import { eventPacketOf, EVENT, isDetails, optionsOf, roomsOf, serializableDetails, shortId, wireOptions, type BusRecord } from "./cluster-protocol.ts";
-import { AckRequests, forgetAcksAfter } from "./ack-requests.ts";
+import { forgetAcksAfter } from "./ack-requests.ts";
 import { ClusterBaseAdapter } from "./cluster-base-adapter.ts";
 import type { AdapterDeps, AdapterFactory } from "./local-adapter.ts";
 import { NodeLiveness } from "./node-liveness.ts";
@@ -58,7 +58,6 @@ export class PostgresAdapter extends ClusterBaseAdapter {
   readonly ready: Promise<void>;
   private readonly liveness: NodeLiveness;
   private readonly requests: PendingRequests;
-  private readonly ackRequests = new AckRequests();
   private readonly heartbeat: Timer;
   private unlisten: (() => void) | undefined;
   private closed = false;
@@ -142,20 +141,13 @@ export class PostgresAdapter extends ClusterBaseAdapter {
     super.broadcast(packet, options);
   }
 
-  override broadcastWithAck(
-    packet: BroadcastPacket,
-    options: BroadcastOptions,
-    sent: (clientCount: number) => void,
-    ack: (...args: unknown[]) => void,
-  ): void {
-    if (!options.flags?.local) {
-      const requestId = shortId() + shortId();
-      this.ackRequests.add(requestId, { sent, ack }, options.flags?.timeout ?? this.options.requestsTimeout);
-      // The packet goes without our ack id: each node numbers the acks of its own sockets.
-      const data = { packet: { type: EVENT, data: packet.data, nsp: this.host.name }, requestId, opts: wireOptions(options) };
-      this.publish({ type: MessageType.BROADCAST, data });
-    }
-    super.broadcastWithAck(packet, options, sent, ack);
+  protected override ackRequestId(): string {
+    return shortId() + shortId();
+  }
+
+  protected override publishWithAck(requestId: string, packet: BroadcastPacket, options: BroadcastOptions): void {
+    const data = { packet: { type: EVENT, data: packet.data, nsp: this.host.name }, requestId, opts: wireOptions(options) };
+    this.publish({ type: MessageType.BROADCAST, data });
   }
 
   override async serverCount(): Promise<number> {
@@ -350,7 +342,7 @@ export class PostgresAdapter extends ClusterBaseAdapter {
     }
     if (typeof requestId !== "string" || typeof uid !== "string") return;
     const id = this.host.nextAckId();
-    super.broadcastWithAck(
+    this.deliverWithAck(
       { data: packet.data, id },
       { rooms: options.rooms, except: options.except ?? new Set() },
       (clientCount) => this.respond(MessageType.BROADCAST_CLIENT_COUNT, { requestId, clientCount }),
@@ -391,7 +383,6 @@ export class PostgresAdapter extends ClusterBaseAdapter {
     this.unlisten?.();
     this.liveness.close();
     this.requests.close();
-    this.ackRequests.clear();
     super.close();
   }
 }

@@ -18,7 +18,7 @@ import {
   type BusRecord,
   type ClusterChannels,
 } from "./cluster-protocol.ts";
-import { AckRequests, forgetAcksAfter } from "./ack-requests.ts";
+import { forgetAcksAfter } from "./ack-requests.ts";
 import { ClusterBaseAdapter } from "./cluster-base-adapter.ts";
 import type { AdapterDeps, AdapterFactory } from "./local-adapter.ts";
 import { PendingRequests } from "./pending-requests.ts";
@@ -62,7 +62,6 @@ export class RedisAdapter extends ClusterBaseAdapter {
    */
   private readonly ownBroadcastPrefix: Buffer;
   private readonly requests: PendingRequests;
-  private readonly ackRequests = new AckRequests();
   private publishFailing = false;
   private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) => {
     // Before anything else (even the channel's name): half of what a node receives is its own.
@@ -122,20 +121,13 @@ export class RedisAdapter extends ClusterBaseAdapter {
     super.broadcast(packet, options);
   }
 
-  override broadcastWithAck(
-    packet: BroadcastPacket,
-    options: BroadcastOptions,
-    sent: (clientCount: number) => void,
-    ack: (...args: unknown[]) => void,
-  ): void {
-    if (!options.flags?.local) {
-      const requestId = shortId();
-      this.ackRequests.add(requestId, { sent, ack }, options.flags?.timeout ?? this.options.requestsTimeout);
-      // The packet goes without our ack id: each node numbers the acks of its own sockets.
-      const body = { uid: this.uid, requestId, type: RequestType.BROADCAST, packet: { type: EVENT, data: packet.data, nsp: this.host.name }, opts: wireOptions(options) };
-      this.publish(this.channels.request, msgpackEncode(body));
-    }
-    super.broadcastWithAck(packet, options, sent, ack);
+  protected override ackRequestId(): string {
+    return shortId();
+  }
+
+  protected override publishWithAck(requestId: string, packet: BroadcastPacket, options: BroadcastOptions): void {
+    const body = { uid: this.uid, requestId, type: RequestType.BROADCAST, packet: { type: EVENT, data: packet.data, nsp: this.host.name }, opts: wireOptions(options) };
+    this.publish(this.channels.request, msgpackEncode(body));
   }
 
   override async serverCount(): Promise<number> {
@@ -379,7 +371,7 @@ export class RedisAdapter extends ClusterBaseAdapter {
     if (!packet || !options || packet.nsp !== this.host.name) return;
     const data = packet.data;
     const id = this.host.nextAckId();
-    super.broadcastWithAck(
+    this.deliverWithAck(
       { data, id },
       { rooms: options.rooms, except: options.except ?? new Set() },
       (clientCount) => this.respond(request, JSON.stringify({ type: RequestType.BROADCAST_CLIENT_COUNT, requestId, clientCount })),
@@ -417,7 +409,6 @@ export class RedisAdapter extends ClusterBaseAdapter {
     this.sub.punsubscribe(`${this.channels.broadcast}*`).catch(ignore);
     this.sub.unsubscribe(this.channels.request, this.channels.response, this.channels.specificResponse).catch(ignore);
     this.requests.close();
-    this.ackRequests.clear();
     super.close();
   }
 }
