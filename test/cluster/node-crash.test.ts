@@ -186,10 +186,14 @@ for (const driver of ["redis", "postgres"] as const) {
       const heard = received.map((m) => m.id);
       expect(new Set(heard).size).toBe(heard.length);
       expect(heard.filter((id) => !stored.has(id))).toEqual([]);
-      // An ack leaves once the message is stored, its NOTIFY/PUBLISH still on its way: the last few
-      // acked before the kill may have missed Bob (seen: one on Postgres); those he reads in history.
+      // An ack leaves once the message is stored, its NOTIFY/PUBLISH still on its way: what was still
+      // queued for the bus at the kill never reached Bob (on Postgres, whose NOTIFYs go one at a time,
+      // 8 in a CI run), and he reads those in the history. The node stores one batch at a time and
+      // broadcasts one socket's messages in order, and the bus keeps that order: what he missed is
+      // only that tail, never a message from the middle.
+      const lastHeard = Math.max(...heard);
       const missed = acked.filter((id) => !heard.includes(id));
-      expect(missed.length).toBeLessThanOrEqual(5);
+      expect(missed.filter((id) => id < lastHeard)).toEqual([]);
       expect(stored.size).toBeLessThan(100);
     });
   });
