@@ -22,7 +22,7 @@ describe("SessionSearches", () => {
     searches.answer("req1", session([["from-answer", "x9"]]));
     // Handled after the answer, before the search settles (one read of the bus may carry both).
     searches.recorded(["same-read", "o6"], all, true);
-    const restored = await found;
+    const restored = (await found).session;
     expect(restored?.missedPackets).toEqual([
       ["from-answer", "x9"],
       ["own-before-echo", "o2"],
@@ -43,9 +43,9 @@ describe("SessionSearches", () => {
     const none = searches.start("req2", 2);
     searches.answer("req2", null);
     searches.answer("req2", null);
-    expect(await none).toBeUndefined();
+    expect((await none).session).toBeUndefined();
     const silent = new SessionSearches(50, 1000).start("req3", 1);
-    expect(await silent).toBeUndefined();
+    expect((await silent).session).toBeUndefined();
     searches.close();
   });
 
@@ -56,7 +56,7 @@ describe("SessionSearches", () => {
     searches.answer(42, session([]));
     searches.answer("req4", { sid: "s", pid: "p", rooms: [1], data: null, missedPackets: [] });
     searches.answer("req4", { sid: "s", pid: "p", rooms: [], data: null, missedPackets: [[1]] });
-    expect(await found).toBeUndefined();
+    expect((await found).session).toBeUndefined();
     searches.close();
   });
 
@@ -64,7 +64,7 @@ describe("SessionSearches", () => {
     const searches = new SessionSearches(10_000, 1000);
     const pending = searches.start("req5", 1);
     searches.close();
-    expect(await pending).toBeUndefined();
+    expect((await pending).session).toBeUndefined();
   });
 });
 
