@@ -43,7 +43,17 @@ export async function dropTable(tableName: string, sessionTableName?: string): P
   const sql = pgClient();
   try {
     await sql.unsafe(`DROP TABLE IF EXISTS ${tableName}`);
-    if (sessionTableName) await sql.unsafe(`DROP TABLE IF EXISTS ${sessionTableName}, ${sessionTableName}_leases`);
+    if (sessionTableName) await dropSessionTables(sessionTableName);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Drops the session tables of connection state recovery (`<name>` and `<name>_leases`). */
+export async function dropSessionTables(sessionTableName: string): Promise<void> {
+  const sql = pgClient();
+  try {
+    await sql.unsafe(`DROP TABLE IF EXISTS ${sessionTableName}, ${sessionTableName}_leases`);
   } finally {
     await sql.end({ timeout: 1 });
   }
