@@ -10,7 +10,7 @@ export type Origin = { uid: string; seq: number };
 export type OriginPosition = { holder: string; seen: ReadonlyMap<string, number> };
 
 const UID = /^[A-Za-z0-9]{1,64}$/;
-const SEQ = /^[0-9a-z]{1,11}$/;
+const SEQ = /^[0-9]{1,15}$/;
 /** Client input: a longer offset or more origins than this is not one of ours. */
 const MAX_OFFSET_LENGTH = 4096;
 const MAX_ORIGINS = 128;
@@ -20,13 +20,23 @@ const MAX_ORIGINS = 128;
  * `~<this node>~<origin>.<seq>~…` after its own log key. Rebuilt only when a number changed.
  */
 export class OriginClock {
-  private readonly latest = new Map<string, { seq: number; at: number }>();
+  /** Per origin, in the order first heard: its last number, when, and its part of the suffix (`~uid.seq`, made once per number). */
+  private slots: { uid: string; seq: number; at: number; text: string }[] = [];
+  private readonly byUid = new Map<string, { uid: string; seq: number; at: number; text: string }>();
   private cached: string | undefined;
 
   constructor(readonly node: string) {}
 
   advance(origin: Origin, at: number): void {
-    this.latest.set(origin.uid, { seq: origin.seq, at });
+    let slot = this.byUid.get(origin.uid);
+    if (!slot) {
+      slot = { uid: origin.uid, seq: 0, at, text: "" };
+      this.byUid.set(origin.uid, slot);
+      this.slots.push(slot);
+    }
+    slot.seq = origin.seq;
+    slot.at = at;
+    slot.text = `~${origin.uid}.${origin.seq}`;
     this.cached = undefined;
   }
 
@@ -34,17 +44,17 @@ export class OriginClock {
   get suffix(): string {
     if (this.cached !== undefined) return this.cached;
     let suffix = `~${this.node}`;
-    for (const [uid, { seq }] of this.latest) suffix += `~${uid}.${seq.toString(36)}`;
+    for (const slot of this.slots) suffix += slot.text;
     return (this.cached = suffix);
   }
 
   /** Forgets origins not heard from since `threshold` (nodes that stopped, whose packets left every log). */
   prune(threshold: number): void {
-    for (const [uid, { at }] of this.latest) {
-      if (at >= threshold) continue;
-      this.latest.delete(uid);
-      this.cached = undefined;
-    }
+    const kept = this.slots.filter((slot) => slot.at >= threshold);
+    if (kept.length === this.slots.length) return;
+    for (const slot of this.slots) if (slot.at < threshold) this.byUid.delete(slot.uid);
+    this.slots = kept;
+    this.cached = undefined;
   }
 }
 
@@ -60,7 +70,7 @@ export function parseOriginOffset(offset: string): OriginPosition | undefined {
     const uid = part.slice(0, dot);
     const seq = part.slice(dot + 1);
     if (dot === -1 || !UID.test(uid) || !SEQ.test(seq)) return undefined;
-    seen.set(uid, Number.parseInt(seq, 36));
+    seen.set(uid, Number.parseInt(seq, 10));
   }
   return { holder, seen };
 }
