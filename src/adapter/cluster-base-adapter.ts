@@ -5,7 +5,7 @@
 // node takes a session over once this one is known dead.
 import { AckRequests } from "./ack-requests.ts";
 import { LocalAdapter, type AdapterDeps } from "./local-adapter.ts";
-import type { Origin } from "./origin-offsets.ts";
+import { parseOriginOffset, type Origin } from "./origin-offsets.ts";
 import { SessionSearches } from "./session-handoff.ts";
 import { SessionSnapshots, snapshotOf, type SnapshotStore } from "./session-snapshots.ts";
 import type { AdapterHost, AdapterSocket, BroadcastOptions, BroadcastPacket, PersistedSession, RestoredSession, SocketId } from "./types.ts";
@@ -69,8 +69,8 @@ export abstract class ClusterBaseAdapter extends LocalAdapter {
     super.broadcastWithAck(packet, options, sent, ack);
   }
 
-  protected override recorded(tagged: unknown[], options: BroadcastOptions): unknown[] {
-    this.sessionSearches.recorded(tagged, options, this.receiving);
+  protected override recorded(tagged: unknown[], options: BroadcastOptions, origin: Origin | undefined): unknown[] {
+    this.sessionSearches.recorded(tagged, options, this.receiving, origin);
     return tagged;
   }
 
@@ -107,10 +107,12 @@ export abstract class ClusterBaseAdapter extends LocalAdapter {
     const snapshot = snapshotOf(json);
     if (!snapshot || this.host.sockets.has(snapshot.sid)) return undefined;
     const missedPackets = this.missedSince(offset, new Set(snapshot.rooms));
-    if (!missedPackets) return undefined;
+    const position = parseOriginOffset(offset);
+    if (!missedPackets || !position) return undefined;
     const session: RestoredSession = { ...snapshot, pid, missedPackets };
-    // From now on, what this node logs for the session is added until its socket is attached.
-    const release = this.sessionSearches.hold(session);
+    // From now on, what this node logs for the session is added until its socket is attached (but
+    // not a packet the client had: one that reached the dead node long before it reaches this one).
+    const release = this.sessionSearches.hold(session, position.seen);
     if (await claim()) return session;
     release();
     return undefined;

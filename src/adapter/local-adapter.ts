@@ -130,7 +130,7 @@ export class LocalAdapter implements Adapter {
   protected deliverBroadcast(packet: BroadcastPacket, options: BroadcastOptions, origin: Origin | undefined): void {
     if (this.deps.admit && !this.deps.admit(packet.data, options)) return;
     const flags = options.flags ?? {};
-    const data = this.recovery && this.recordable(packet, options) ? this.recorded(this.recovery.record(packet.data, options, origin), options) : packet.data;
+    const data = this.recovery && this.recordable(packet, options) ? this.recorded(this.recovery.record(packet.data, options, origin), options, origin) : packet.data;
     const messages = this.deps.encode(data, packet.id);
     const topic = flags.volatile ? undefined : this.topicFor(options);
     if (topic) {
@@ -309,7 +309,7 @@ export class LocalAdapter implements Adapter {
    * from this node: a client coming back elsewhere is sent what it missed from this node's log.
    */
   protected recordUndelivered(data: unknown[], options: BroadcastOptions, origin: Origin | undefined): void {
-    if (this.recovery) this.recorded(this.recovery.record(data, options, origin), options);
+    if (this.recovery) this.recorded(this.recovery.record(data, options, origin), options, origin);
   }
 
   /** Offsets name this node as `uid` and the origins of what it logs (a cluster adapter calls it once it has its uid). */
@@ -326,7 +326,7 @@ export class LocalAdapter implements Adapter {
   protected sessionDropped(_pid: string): void {}
 
   /** Told of each broadcast logged for recovery, with its offset (a cluster adapter handing a session over watches them); returns it. */
-  protected recorded(tagged: unknown[], _options: BroadcastOptions): unknown[] {
+  protected recorded(tagged: unknown[], _options: BroadcastOptions, _origin: Origin | undefined): unknown[] {
     return tagged;
   }
 

@@ -1,6 +1,7 @@
 // Connection state recovery across nodes: the request of our own ("who kept this session?") that a
 // node sends when a client comes back with a session it does not know, and the checked answer.
 import { packetReaches } from "./recovery-store.ts";
+import type { Origin } from "./origin-offsets.ts";
 import type { BroadcastOptions, RestoredSession, Room, SocketId } from "./types.ts";
 
 /**
@@ -100,7 +101,8 @@ type Recorded = { data: unknown[]; options: BroadcastOptions };
  */
 export class SessionSearches {
   private readonly searches = new Map<string, { search: SessionSearch; captured: Recorded[]; echoed: boolean }>();
-  private readonly arriving = new Map<SocketId, { session: RestoredSession; rooms: Set<Room>; timer: Timer }>();
+  /** Found sessions waiting for their socket; `had`: per origin, the last number the client had (taken over from a dead node). */
+  private readonly arriving = new Map<SocketId, { session: RestoredSession; rooms: Set<Room>; timer: Timer; had: ReadonlyMap<string, number> | undefined }>();
 
   /** `timeout`: for the answers; `arrival`: how long a found session waits for its socket (middlewares may be slow). */
   constructor(
@@ -127,10 +129,10 @@ export class SessionSearches {
    * A session found for a socket about to attach here: what this node logs for it from now on is
    * added to its missed packets until the socket is attached. Returns how to let it go (a claim lost).
    */
-  hold(session: RestoredSession): () => void {
+  hold(session: RestoredSession, had?: ReadonlyMap<string, number>): () => void {
     const timer = setTimeout(() => this.arriving.delete(session.sid), this.arrival);
     timer.unref();
-    const waiting = { session, rooms: new Set(session.rooms), timer };
+    const waiting = { session, rooms: new Set(session.rooms), timer, had };
     this.arriving.set(session.sid, waiting);
     return () => {
       clearTimeout(timer);
@@ -157,9 +159,12 @@ export class SessionSearches {
   }
 
   /** A broadcast this node logged (with its offset): sent here (`remote` false) or received from the bus. */
-  recorded(data: unknown[], options: BroadcastOptions, remote: boolean): void {
+  recorded(data: unknown[], options: BroadcastOptions, remote: boolean, origin?: Origin): void {
     for (const entry of this.searches.values()) if (!remote || entry.echoed) entry.captured.push({ data, options });
-    for (const { session, rooms } of this.arriving.values()) if (packetReaches(rooms, options)) session.missedPackets.push(data);
+    for (const { session, rooms, had } of this.arriving.values()) {
+      if (origin && had && origin.seq <= (had.get(origin.uid) ?? -1)) continue;
+      if (packetReaches(rooms, options)) session.missedPackets.push(data);
+    }
   }
 
   /** A socket was attached: if it is a session found here, what it gets from now on comes live. */

@@ -60,6 +60,36 @@ describe("SessionSearches", () => {
     searches.close();
   });
 
+  test("asked by uid: a node that goes away is no longer waited for; who answered is told", async () => {
+    const searches = new SessionSearches(10_000, 1000);
+    const pending = searches.start("req6", new Set(["nodeA", "nodeC"]));
+    searches.answer("req6", null, "nodeC");
+    searches.nodeGone("nodeA");
+    const outcome = await pending;
+    expect(outcome.session).toBeUndefined();
+    expect([...outcome.answered]).toEqual(["nodeC"]);
+    searches.close();
+  });
+
+  test("a session taken over from a dead node's snapshot gets what is logged until its socket is attached, but no packet of our origins the client had", () => {
+    const searches = new SessionSearches(1000, 1000);
+    const taken = session([["missed", "o1"]]);
+    searches.hold(taken, new Map([["nodeC", 4]]));
+    searches.recorded(["had-late", "o2"], all, true, { uid: "nodeC", seq: 4 });
+    searches.recorded(["new-from-c", "o3"], all, true, { uid: "nodeC", seq: 5 });
+    searches.recorded(["new-from-d", "o4"], all, true, { uid: "nodeD", seq: 0 });
+    searches.recorded(["elsewhere", "o5"], toRoom("other"), false, { uid: "nodeB", seq: 9 });
+    searches.attached("sid1");
+    searches.recorded(["live", "o6"], all, false, { uid: "nodeB", seq: 10 });
+    expect(taken.missedPackets.map((packet) => packet[0])).toEqual(["missed", "new-from-c", "new-from-d"]);
+    // A claim lost: let go, it gets nothing more.
+    const lost = session([]);
+    searches.hold(lost)();
+    searches.recorded(["after", "o7"], all, true);
+    expect(lost.missedPackets).toEqual([]);
+    searches.close();
+  });
+
   test("close ends searches in flight without a session", async () => {
     const searches = new SessionSearches(10_000, 1000);
     const pending = searches.start("req5", 1);
