@@ -5,6 +5,16 @@
 import type { RedisPublisher } from "./redis-client.ts";
 import type { SnapshotStore } from "./session-snapshots.ts";
 
+/** KEYS[1]: the hash; ARGV: ttl, how many pids to remove, those pids, then pid/snapshot pairs to write. */
+const SAVE_SCRIPT = `
+local removed = tonumber(ARGV[2])
+for i = 3, 2 + removed do redis.call('HDEL', KEYS[1], ARGV[i]) end
+local first = 3 + removed
+if #ARGV >= first then
+  for i = first, #ARGV - 1, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end`;
+
 export class RedisSessionStore implements SnapshotStore {
   private readonly ownKey: string;
   /** How long a node's snapshots outlive its last renewal: the window, and room for late renewals. */
@@ -29,14 +39,9 @@ export class RedisSessionStore implements SnapshotStore {
   }
 
   async save(written: ReadonlyMap<string, string>, removed: readonly string[]): Promise<void> {
-    // Sent back to back on one connection: Redis runs them in this order.
-    const steps: Promise<unknown>[] = [];
-    if (removed.length > 0) steps.push(this.redis.call("HDEL", this.ownKey, ...removed));
-    if (written.size > 0) {
-      steps.push(this.redis.call("HSET", this.ownKey, ...[...written].flat()));
-      steps.push(this.redis.call("PEXPIRE", this.ownKey, this.ttl));
-    }
-    await Promise.all(steps);
+    // One script: the hash never exists without its expiry (a node killed between an HSET and its
+    // PEXPIRE would leave a hash no one removes).
+    await this.redis.call("EVAL", SAVE_SCRIPT, "1", this.ownKey, this.ttl, String(removed.length), ...removed, ...[...written].flat());
   }
 
   async renew(): Promise<void> {
