@@ -1,5 +1,5 @@
-// Connection state recovery when the node the client left was killed (kill -9), on Redis and on
-// Postgres alone: node A (a child process) dies with the client's session in its memory; B takes the
+// Connection state recovery when the node the client left was killed (kill -9) or shut down, on Redis
+// and on Postgres alone: node A (a child process) dies with the client's session in its memory; B takes the
 // session over from the snapshot A left in the shared store and sends, from its own log, what the
 // client missed (broadcasts numbered by the node of ours that sent them). Never while A is alive,
 // once only, and not after the window.
@@ -53,7 +53,7 @@ function stop(client: ClientSocket): void {
 }
 
 for (const driver of ["redis", "postgres"] as const) {
-  describe.skipIf(!available[driver])(`connection state recovery after kill -9 of the client's node (${driver})`, () => {
+  describe.skipIf(!available[driver])(`connection state recovery when the client's node dies or shuts down (${driver})`, () => {
     test("the client back on B within the window: same id, rooms and data, recovered === true, every broadcast from B and C meanwhile in order, once", async () => {
       await using nodes = await startCrashCluster(driver, WINDOW);
       const { b, c } = nodes;
@@ -107,6 +107,38 @@ for (const driver of ["redis", "postgres"] as const) {
         b.io.to(id).emit("bound2");
         await bounded2;
         expect(after.length).toBe(1);
+      } finally {
+        stop(client);
+      }
+    });
+
+    test("A shut down cleanly (SIGTERM, as in a deploy): the client recovers on B the same way", async () => {
+      await using nodes = await startCrashCluster(driver, WINDOW);
+      const { b, c } = nodes;
+      const onB = onFirstConnection(b);
+      await using proxy = switchingProxy(nodes.a.url);
+      const { client, id } = await clientOnA(nodes, proxy);
+      try {
+        const gone = waitFor<[string]>(client, "disconnect", 5000);
+        proxy.target = undefined;
+        nodes.a.process.kill("SIGTERM");
+        await gone;
+        expect(await nodes.a.process.exited).toBe(0);
+        const missed = record(client, "missed");
+        c.io.to("room").emit("missed", 1);
+        b.io.to("solo").emit("missed", 2);
+        const back = waitFor(client, "connect", 10_000);
+        proxy.target = b.url;
+        await back;
+        expect(client.id).toBe(id);
+        expect(client.recovered).toBe(true);
+        const recovered = await until(() => onB.find((socket) => socket.id === id), 2000, "the socket on B");
+        expect(recovered.rooms).toEqual(new Set([id, "room", "solo"]));
+        const bounded = waitFor(client, "bound");
+        b.io.to(id).emit("bound");
+        await bounded;
+        // C's broadcast reached B after B's own was logged, or before: both once.
+        expect(missed.map((args) => args[0]).sort()).toEqual([1, 2]);
       } finally {
         stop(client);
       }

@@ -1,6 +1,7 @@
 // One bare Socket.IO node of ours with connection state recovery in a child process, for the tests
 // that kill it without a shutdown (kill -9): `bun recovery-node-process.ts <config JSON>` (see
-// CrashNodeConfig); on first connection a socket joins "room" and "solo" and gets data. Prints its URL.
+// CrashNodeConfig); on first connection a socket joins "room" and "solo" and gets data; SIGTERM shuts it
+// down cleanly. Prints its URL.
 import postgres from "postgres";
 import { createPostgresAdapter, createRedisAdapter, type AdapterFactory } from "../../src/adapter/index.ts";
 import { Server } from "../../src/socketio/index.ts";
@@ -36,7 +37,13 @@ io.on("connection", (socket) => {
   socket.join(["room", "solo"]);
   socket.data = { n: 1, tags: ["x"] };
 });
-const ready = (io.of("/").adapter as { ready?: Promise<void> }).ready;
-await ready;
+const mainAdapter = io.of("/").adapter as { ready?: Promise<void>; drained?: () => Promise<void> };
+await mainAdapter.ready;
 const server = Bun.serve({ port: 0, hostname: "127.0.0.1", ...io.handler() });
+// SIGTERM: a shutdown as a deploy does it (the sockets close, the node says goodbye on the bus).
+process.on("SIGTERM", async () => {
+  await io.close();
+  await mainAdapter.drained?.();
+  process.exit(0);
+});
 console.log(`listening on http://127.0.0.1:${server.port}`);
