@@ -10,6 +10,7 @@ import { eventually } from "../faults/support.ts";
 import { postgresAvailable } from "./postgres-support.ts";
 import { startCrashCluster, type CrashCluster, type Driver } from "./crash-recovery.ts";
 import { clientOf, onFirstConnection } from "./recovery-scenarios.ts";
+import { startStock } from "./stock-redis-node.ts";
 import { redisAvailable } from "./support.ts";
 import { switchingProxy, type SwitchingProxy } from "./switching-proxy.ts";
 
@@ -212,3 +213,30 @@ for (const driver of ["redis", "postgres"] as const) {
     });
   });
 }
+
+describe.skipIf(!available.redis)("connection state recovery when the client's node dies, with a stock node in the cluster (redis)", () => {
+  test("a stock node's broadcast reached the client's rooms while it was away: a fresh session, not a recovery that might miss or repeat it", async () => {
+    await using nodes = await startCrashCluster("redis", WINDOW);
+    await using stock = await startStock(nodes.key);
+    const onB = onFirstConnection(nodes.b);
+    const witness = await nodes.b.client();
+    witness.socket.join("room");
+    await using proxy = switchingProxy(nodes.a.url);
+    const { client, id } = await clientOnA(nodes, proxy);
+    try {
+      await killA(nodes, client, proxy);
+      const logged = waitFor(witness.client, "from-stock", 5000);
+      stock.io.to("room").emit("from-stock");
+      await logged;
+      // The stock node never answers our restore request: B waits for it until requestsTimeout.
+      const back = waitFor(client, "connect", 10_000);
+      proxy.target = nodes.b.url;
+      await back;
+      expect(client.recovered).toBe(false);
+      expect(client.id).not.toBe(id);
+      expect(onB.find((socket) => socket.id === client.id)?.recovered).toBe(false);
+    } finally {
+      stop(client);
+    }
+  });
+});

@@ -19,6 +19,8 @@ export type Driver = "redis" | "postgres";
 export type ChildNode = { url: string; process: ReturnType<typeof Bun.spawn> };
 
 export type CrashCluster = {
+  /** The Redis key prefix, or the Postgres channel prefix, of the cluster. */
+  key: string;
   a: ChildNode;
   b: ServedNode;
   c: ServedNode;
@@ -60,6 +62,7 @@ export async function startCrashCluster(driver: Driver, window: number): Promise
     await eventually("B counting three nodes", async () => ((await adapter.serverCount()) === 3 ? true : undefined), 5000, 10);
     const redis = redisClient();
     return {
+      key,
       a,
       b,
       c,
@@ -81,6 +84,7 @@ export async function startCrashCluster(driver: Driver, window: number): Promise
   await clusterFormed([b, c], 3);
   const sql = pgClient();
   return {
+    key: cluster.channelPrefix,
     a,
     b,
     c,
