@@ -9,6 +9,12 @@ import { openDatabase } from "./database.ts";
 import { embeddedMigrations } from "./migrations.ts";
 import { PGLITE_VERSION, type SnapshotInfo } from "./pglite-snapshot.ts";
 
+// A relation's free space map and visibility map forks (<relfilenode>_fsm, _vm): Postgres treats a
+// missing one as empty (no free space known, no page all-visible) and makes it when it first needs
+// it, as for any new table. A fifth of the snapshot's files, and every file costs a restore its
+// creation (on a file system without a journal, ext4 scans its recently deleted inodes at each one).
+const OPTIONAL_FORK = /(^|\/)\d+_(fsm|vm)(\.\d+)?$/;
+
 const out = join(import.meta.dir, "..", "..", "drizzle");
 const work = mkdtempSync(join(tmpdir(), "studyconnect-snapshot-"));
 try {
@@ -33,8 +39,9 @@ try {
 /**
  * Relative paths under `dir`: files only, or files and directories. Never the lock file the open above
  * held: a directory restored with it would swap the new server's lock file for another inode, which a
- * second process could lock too.
+ * second process could lock too. Nor the optional forks above.
  */
 function scan(dir: string, onlyFiles: boolean): string[] {
-  return [...new Bun.Glob("**/*").scanSync({ cwd: dir, dot: true, onlyFiles })].filter((path) => path !== LOCK_FILE_NAME).sort();
+  const paths = [...new Bun.Glob("**/*").scanSync({ cwd: dir, dot: true, onlyFiles })];
+  return paths.filter((path) => path !== LOCK_FILE_NAME && !OPTIONAL_FORK.test(path)).sort();
 }

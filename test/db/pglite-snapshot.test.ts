@@ -36,6 +36,26 @@ describe("PGlite snapshot", () => {
     expect(names).not.toContain(LOCK_FILE_NAME);
   });
 
+  test("leaves out the free space and visibility map forks: Postgres makes them when a vacuum needs them", async () => {
+    const archive = new Bun.Archive(await Bun.file(join(import.meta.dir, "..", "..", "drizzle", "pglite-snapshot.tar.gz")).bytes());
+    const names = [...(await archive.files()).keys()];
+    expect(names.filter((name) => /_(fsm|vm)$/.test(name))).toEqual([]);
+    const database = await openDatabase({ driver: "pglite", dataDir: newDir() });
+    try {
+      await database.db.execute(sql`insert into users (email, password_hash, first_name, last_name) select 'u' || i || '@b.c', 'h', 'A', 'B' from generate_series(1, 500) as i`);
+      await database.db.execute(sql`delete from users where email in (select 'u' || i || '@b.c' from generate_series(2, 500, 2) as i)`);
+      await database.db.execute(sql`vacuum users`);
+      const forks = rowsOf<{ fsm: number; vm: number; n: number }>(
+        await database.db.execute(sql`select pg_relation_size('users', 'fsm')::int as fsm, pg_relation_size('users', 'vm')::int as vm, (select count(*)::int from users) as n`),
+      );
+      expect(forks).toEqual([{ fsm: expect.any(Number), vm: expect.any(Number), n: 250 }]);
+      expect(forks[0]?.fsm).toBeGreaterThan(0);
+      expect(forks[0]?.vm).toBeGreaterThan(0);
+    } finally {
+      await database.close();
+    }
+  });
+
   test("a new data directory starts from it: migrated, writable, and reopened as it is", async () => {
     const dataDir = newDir();
     const first = await openDatabase({ driver: "pglite", dataDir });
