@@ -2,7 +2,7 @@
 // build's migrations and PGlite, a new DATA_DIR starts from it, and a directory in use is never touched.
 import { afterEach, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCK_FILE_NAME } from "../../src/db/data-dir-lock.ts";
@@ -51,6 +51,18 @@ describe("PGlite snapshot", () => {
       expect(forks).toEqual([{ fsm: expect.any(Number), vm: expect.any(Number), n: 250 }]);
       expect(forks[0]?.fsm).toBeGreaterThan(0);
       expect(forks[0]?.vm).toBeGreaterThan(0);
+    } finally {
+      await database.close();
+    }
+  });
+
+  test("holds only the database PGlite opens (postgres): the template databases are dropped, catalog and files", async () => {
+    const dataDir = newDir();
+    const database = await openDatabase({ driver: "pglite", dataDir });
+    try {
+      const databases = rowsOf<{ datname: string; oid: number }>(await database.db.execute(sql`select datname, oid::int as oid from pg_database`));
+      expect(databases.map((row) => row.datname)).toEqual(["postgres"]);
+      expect(readdirSync(join(dataDir, "base"))).toEqual(databases.map((row) => String(row.oid)));
     } finally {
       await database.close();
     }
