@@ -31,6 +31,9 @@ try {
     await database.db.execute(sql.raw(`alter database ${template} is_template false`));
     await database.db.execute(sql.raw(`drop database ${template}`));
   }
+  // The transaction-id wraparound horizon still names template1's oldest unfrozen id: a database-wide
+  // vacuum sets it from the databases that are left (in pg_control at the checkpoint below).
+  await database.db.execute(sql`vacuum`);
   // Start-up after a checkpoint has no WAL to replay: the copy opens as fast as a used directory.
   await database.db.execute("checkpoint");
   await database.close();

@@ -45,6 +45,9 @@ describe("PGlite snapshot", () => {
       await database.db.execute(sql`insert into users (email, password_hash, first_name, last_name) select 'u' || i || '@b.c', 'h', 'A', 'B' from generate_series(1, 500) as i`);
       await database.db.execute(sql`delete from users where email in (select 'u' || i || '@b.c' from generate_series(2, 500, 2) as i)`);
       await database.db.execute(sql`vacuum users`);
+      // A catalog change lands on pages the snapshot's vacuum marked all-visible, whose map is not there.
+      await database.db.execute(sql`create table snapshot_probe (x int)`);
+      await database.db.execute(sql`drop table snapshot_probe`);
       const forks = rowsOf<{ fsm: number; vm: number; n: number }>(
         await database.db.execute(sql`select pg_relation_size('users', 'fsm')::int as fsm, pg_relation_size('users', 'vm')::int as vm, (select count(*)::int from users) as n`),
       );
@@ -63,6 +66,9 @@ describe("PGlite snapshot", () => {
       const databases = rowsOf<{ datname: string; oid: number }>(await database.db.execute(sql`select datname, oid::int as oid from pg_database`));
       expect(databases.map((row) => row.datname)).toEqual(["postgres"]);
       expect(readdirSync(join(dataDir, "base"))).toEqual(databases.map((row) => String(row.oid)));
+      // The transaction-id wraparound horizon names a database that is there (not a dropped template).
+      const horizon = rowsOf<{ oid: number }>(await database.db.execute(sql`select oldest_xid_dbid::int as oid from pg_control_checkpoint()`));
+      expect(horizon).toEqual([{ oid: databases[0]?.oid ?? -1 }]);
     } finally {
       await database.close();
     }
