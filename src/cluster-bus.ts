@@ -28,11 +28,11 @@ export type ClusterBus = {
 /** The bus of `config.adapter`, or undefined for a single node. */
 export async function connectClusterBus(config: Config, logger: Logger, prefix: string | undefined): Promise<ClusterBus | undefined> {
   if (config.adapter === "redis") {
-    const { connectRedisBus } = await import("./cluster/redis-bus.ts");
+    const { connectRedisBus } = await import("./cluster-bus-redis.ts");
     return connectRedisBus(config.redisUrl, config.dbConnectTimeoutMs, logger, prefix);
   }
   if (config.adapter === "postgres" && config.databaseUrl !== undefined) {
-    const { connectPostgresBus } = await import("./cluster/postgres-bus.ts");
+    const { connectPostgresBus } = await import("./cluster-bus-postgres.ts");
     return connectPostgresBus(config.databaseUrl, config.dbConnectTimeoutMs, logger, prefix);
   }
   return undefined;

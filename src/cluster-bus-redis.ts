@@ -1,10 +1,10 @@
 // The Redis bus of ADAPTER=redis (src/cluster-bus.ts): three ioredis clients, the adapter over two
 // of them and the presence store over the third; drops and reconnects are told to the listeners.
 import Redis from "ioredis";
-import { hostOf, type BusConnection, type ClusterBus } from "../cluster-bus.ts";
-import type { Logger } from "../lib/logger.ts";
-import { createRedisAdapter } from "../socketio/index.ts";
-import { createRedisPresence } from "./redis-presence.ts";
+import { hostOf, type BusConnection, type ClusterBus } from "./cluster-bus.ts";
+import type { Logger } from "./lib/logger.ts";
+import { createRedisAdapter } from "./socketio/index.ts";
+import { createRedisPresence } from "./cluster/redis-presence.ts";
 
 /**
  * The Redis connections of the cluster adapter: one to publish, one to subscribe (a subscribed

@@ -1,10 +1,10 @@
 // The Postgres bus of ADAPTER=postgres (src/cluster-bus.ts): postgres.js pools of its own on
 // DATABASE_URL, the adapter's LISTEN/NOTIFY and the presence store; drops and reconnects are told.
 import postgres from "postgres";
-import { hostOf, type BusConnection, type ClusterBus } from "../cluster-bus.ts";
-import type { Logger } from "../lib/logger.ts";
-import { createPostgresAdapter } from "../socketio/index.ts";
-import { createPostgresPresence } from "./postgres-presence.ts";
+import { hostOf, type BusConnection, type ClusterBus } from "./cluster-bus.ts";
+import type { Logger } from "./lib/logger.ts";
+import { createPostgresAdapter } from "./socketio/index.ts";
+import { createPostgresPresence } from "./cluster/postgres-presence.ts";
 
 /**
  * The Postgres connections of the cluster adapter: a pool of two for NOTIFY and the attachment
