@@ -1,7 +1,7 @@
 // Starts the PGlite worker (pglite-worker.ts), which compiles PGlite's wasm first thing. main.ts
 // starts it as soon as the configuration names PGlite, before the rest of the server (Drizzle
-// included) loads: the compile and the boot are the longest part of start-up, and nothing here waits
-// for them. The data directory is still locked before the worker is asked to open it.
+// included) loads: the compile and the boot are the longest part of start-up and need nothing the
+// rest loads. The data directory is still locked before the worker is asked to open it.
 
 // `bun run` loads the worker module beside this one. In the compiled binary every bundled module
 // has the binary's URL (file:///$bunfs/root/<name>), and the worker, a second entrypoint of the
