@@ -74,6 +74,19 @@ describe("PGlite snapshot", () => {
     }
   });
 
+  test("its application tables were never vacuumed: the planner does not take them for empty tables", async () => {
+    // Measured empty, a table is planned as empty (sequential scans) in plans PGlite keeps for good.
+    const database = await openDatabase({ driver: "pglite", dataDir: newDir() });
+    try {
+      const measured = rowsOf<{ relname: string }>(
+        await database.db.execute(sql`select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and reltuples >= 0`),
+      );
+      expect(measured).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
   test("a new data directory starts from it: migrated, writable, and reopened as it is", async () => {
     const dataDir = newDir();
     const first = await openDatabase({ driver: "pglite", dataDir });
