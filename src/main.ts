@@ -7,8 +7,8 @@ import packageJson from "../package.json" with { type: "json" };
 import { ConfigError, loadConfig, TIMEOUT_DEFAULTS } from "./config.ts";
 import { resolveJwtSecret } from "./auth/secret-file.ts";
 import { DataDirectoryInUseError } from "./db/data-dir-lock.ts";
-import { databaseOptionsOf, openDatabase } from "./db/database.ts";
 import { outageCodeOf } from "./db/outage.ts";
+import { startPgliteWorkerEarly } from "./db/pglite-worker-start.ts";
 import { describeError } from "./lib/error-cause.ts";
 import { createLogger, type Logger } from "./lib/logger.ts";
 import { epochNow, sinceProcessStart } from "./lib/startup-trace.ts";
@@ -92,7 +92,11 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const phase = startupTrace(logger);
   phase("main module entered", entered);
+  // On PGlite (no DATABASE_URL: databaseOptionsOf) its worker starts compiling the wasm now, before
+  // Drizzle and the rest of the server load (main.ts imports nothing heavy statically for this).
+  if (!config.databaseUrl) startPgliteWorkerEarly();
   config.jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir, logger);
+  const { databaseOptionsOf, openDatabase } = await import("./db/database.ts");
   // The database opens (PGlite boots in its worker) while the rest of the server loads; a PGlite
   // DATA_DIR is locked at this call already. A failure is reported below, once.
   const database = openDatabase(databaseOptionsOf(config));

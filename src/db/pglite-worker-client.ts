@@ -7,20 +7,14 @@ import { withDeadline } from "../lib/deadline.ts";
 import type { MigrationReport } from "./migrations.ts";
 import { outageError } from "./outage.ts";
 import { fromWireError, type WorkerAnswer, type WorkerRequest, type WorkerResult } from "./pglite-protocol.ts";
+import { takePgliteWorker } from "./pglite-worker-start.ts";
 import * as schema from "./schema.ts";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-// `bun run` loads the worker module beside this one. In the compiled binary every bundled module
-// has the binary's URL (file:///$bunfs/root/<name>), and the worker, a second entrypoint of the
-// build (package.json "build"), sits at its path under src/, the main entrypoint's directory.
-const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
-  ? new URL("./db/pglite-worker.ts", import.meta.url).href
-  : new URL("./pglite-worker.ts", import.meta.url).href;
-
 export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Promise<Database> {
-  const worker = new Worker(WORKER_URL);
+  const worker = takePgliteWorker();
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let failure: Error | undefined;

@@ -2,7 +2,7 @@
 // DATA_DIR (the snapshot is copied) and on an existing one, for `bun src/main.ts` and the compiled
 // binary (when dist/studyconnect exists). Prints median/min/max per case, the start-up phases the
 // server logs at debug level (medians), and the load average, since the machine may be shared.
-//   bun test/bench/startup.ts [--runs 7] [--targets source,binary] [--poll-ms 2] [--baseline <checkout>]
+//   bun test/bench/startup.ts [--runs 7] [--targets source,binary] [--poll-ms 2] [--baseline <checkout>] [--remove-each-run]
 // --baseline also times another checkout (e.g. a `git archive main` copy with its own `bun install`
 // and `bun run build`), alternating with this one run by run, so both see the same load.
 import { parseArgs } from "node:util";
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     targets: { type: "string", default: "source,binary" },
     "poll-ms": { type: "string", default: "2" },
     baseline: { type: "string" },
+    "remove-each-run": { type: "boolean", default: false },
   },
 });
 const RUNS = Number(values.runs);
@@ -113,17 +114,23 @@ for (const target of values.targets.split(",")) {
     return [];
   });
   // Interleaved (fresh then existing on one directory, this checkout then the baseline), so a burst
-  // of load elsewhere hits every case alike.
-  for (let i = 0; i < RUNS; i++) {
-    for (const { command, fresh, existing } of commands) {
-      const dataDir = mkdtempSync(join(tmpdir(), "sc-startup-"));
-      try {
+  // of load elsewhere hits every case alike. The directories are removed at the end: on ext4 without
+  // a journal, creating a file scans the inodes deleted in the last seconds (minutes while their
+  // blocks are dirty), so removing one run's directory would slow the next run's restore (0.3-0.8 s
+  // on this machine), which a user's first start does not pay. --remove-each-run measures that case.
+  const dataDirs: string[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      for (const { command, fresh, existing } of commands) {
+        const dataDir = mkdtempSync(join(tmpdir(), "sc-startup-"));
+        dataDirs.push(dataDir);
         fresh.push(await startOnce(command, dataDir));
         existing.push(await startOnce(command, dataDir));
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
+        if (values["remove-each-run"]) rmSync(dataDir, { recursive: true, force: true });
       }
     }
+  } finally {
+    for (const dataDir of dataDirs) rmSync(dataDir, { recursive: true, force: true });
   }
   for (const { label, fresh, existing } of commands) {
     report(`${label}${target} fresh`, fresh);

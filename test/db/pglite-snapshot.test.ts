@@ -2,7 +2,7 @@
 // build's migrations and PGlite, a new DATA_DIR starts from it, and a directory in use is never touched.
 import { afterEach, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCK_FILE_NAME } from "../../src/db/data-dir-lock.ts";
@@ -34,6 +34,57 @@ describe("PGlite snapshot", () => {
     const names = [...(await archive.files()).keys()];
     expect(names).toContain("PG_VERSION");
     expect(names).not.toContain(LOCK_FILE_NAME);
+  });
+
+  test("leaves out the free space and visibility map forks: Postgres makes them when a vacuum needs them", async () => {
+    const archive = new Bun.Archive(await Bun.file(join(import.meta.dir, "..", "..", "drizzle", "pglite-snapshot.tar.gz")).bytes());
+    const names = [...(await archive.files()).keys()];
+    expect(names.filter((name) => /_(fsm|vm)$/.test(name))).toEqual([]);
+    const database = await openDatabase({ driver: "pglite", dataDir: newDir() });
+    try {
+      await database.db.execute(sql`insert into users (email, password_hash, first_name, last_name) select 'u' || i || '@b.c', 'h', 'A', 'B' from generate_series(1, 500) as i`);
+      await database.db.execute(sql`delete from users where email in (select 'u' || i || '@b.c' from generate_series(2, 500, 2) as i)`);
+      await database.db.execute(sql`vacuum users`);
+      // A catalog change lands on pages the snapshot's vacuum marked all-visible, whose map is not there.
+      await database.db.execute(sql`create table snapshot_probe (x int)`);
+      await database.db.execute(sql`drop table snapshot_probe`);
+      const forks = rowsOf<{ fsm: number; vm: number; n: number }>(
+        await database.db.execute(sql`select pg_relation_size('users', 'fsm')::int as fsm, pg_relation_size('users', 'vm')::int as vm, (select count(*)::int from users) as n`),
+      );
+      expect(forks).toEqual([{ fsm: expect.any(Number), vm: expect.any(Number), n: 250 }]);
+      expect(forks[0]?.fsm).toBeGreaterThan(0);
+      expect(forks[0]?.vm).toBeGreaterThan(0);
+    } finally {
+      await database.close();
+    }
+  });
+
+  test("holds only the database PGlite opens (postgres): the template databases are dropped, catalog and files", async () => {
+    const dataDir = newDir();
+    const database = await openDatabase({ driver: "pglite", dataDir });
+    try {
+      const databases = rowsOf<{ datname: string; oid: number }>(await database.db.execute(sql`select datname, oid::int as oid from pg_database`));
+      expect(databases.map((row) => row.datname)).toEqual(["postgres"]);
+      expect(readdirSync(join(dataDir, "base"))).toEqual(databases.map((row) => String(row.oid)));
+      // The transaction-id wraparound horizon names a database that is there (not a dropped template).
+      const horizon = rowsOf<{ oid: number }>(await database.db.execute(sql`select oldest_xid_dbid::int as oid from pg_control_checkpoint()`));
+      expect(horizon).toEqual([{ oid: databases[0]?.oid ?? -1 }]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  test("its application tables were never vacuumed: the planner does not take them for empty tables", async () => {
+    // Measured empty, a table is planned as empty (sequential scans) in plans PGlite keeps for good.
+    const database = await openDatabase({ driver: "pglite", dataDir: newDir() });
+    try {
+      const measured = rowsOf<{ relname: string }>(
+        await database.db.execute(sql`select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and reltuples >= 0`),
+      );
+      expect(measured).toEqual([]);
+    } finally {
+      await database.close();
+    }
   });
 
   test("a new data directory starts from it: migrated, writable, and reopened as it is", async () => {

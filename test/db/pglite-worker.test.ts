@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, rowsOf, type Database } from "../../src/db/database.ts";
+import { startPgliteWorkerEarly } from "../../src/db/pglite-worker-start.ts";
 import { pgErrorOf } from "../../src/db/repositories/pg-error.ts";
 import { rejectionOf } from "../support/promises.ts";
 
@@ -61,5 +62,11 @@ describe("PGlite in a worker", () => {
     shared = undefined;
     await database.close();
     expect(await rejectionOf(database.ping())).toBeInstanceOf(Error);
+  });
+
+  test("a worker started early (main.ts, before the rest of the server loads) serves the next open", async () => {
+    startPgliteWorkerEarly();
+    const database = await open();
+    expect(rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from users`))).toEqual([{ n: 0 }]);
   });
 });
