@@ -3,12 +3,13 @@
 // the bus is not reachable within DB_CONNECT_TIMEOUT_MS; later the clients reconnect by themselves.
 import Redis from "ioredis";
 import postgres from "postgres";
+import { createPostgresNotifier } from "./cluster/postgres-notifier.ts";
 import { createPostgresPresence } from "./cluster/postgres-presence.ts";
 import type { ClusterPresenceStore, PresenceStoreOptions } from "./cluster/presence-store.ts";
 import { createRedisPresence } from "./cluster/redis-presence.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./lib/logger.ts";
-import { createPostgresAdapter, createRedisAdapter, type AdapterFactory } from "./socketio/index.ts";
+import { createPostgresAdapter, createRedisAdapter, type AdapterFactory, type PostgresBusClient } from "./socketio/index.ts";
 
 export type BusConnection = "publish" | "subscribe" | "presence";
 
@@ -99,9 +100,9 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
 }
 
 /**
- * The Postgres connections of the cluster adapter: a pool of two for NOTIFY and the attachment
- * table, plus the one connection postgres.js dedicates to LISTEN (it listens again after a drop),
- * and one connection for presence counts. Apart from the application's pool, so a busy database
+ * The Postgres connections of the cluster adapter: a pool of two for the attachment table, plus the
+ * one connection postgres.js dedicates to LISTEN (it listens again after a drop), one for NOTIFY
+ * (one connection keeps them in order while the bus pipelines them), and one for presence counts. Apart from the application's pool, so a busy database
  * pool never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
  * Drops and reconnects are told as on Redis: `subscribe` for the LISTEN connection, `publish` for
  * NOTIFYs failing and going through again.
@@ -113,6 +114,7 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     onnotice: () => {},
     connection: { application_name: "studyconnect-bus" },
   });
+  const { notifier, sql: notifySql } = createPostgresNotifier(url, connectTimeoutMs);
   // One connection, as on Redis: this node's presence changes reach the cluster in the order it made
   // them (they are serialized on the cluster's clock row anyway), so announcements keep that order.
   const presenceSql = postgres(url, {
@@ -127,13 +129,19 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     for (const listener of listeners) listener(connection);
   };
   try {
-    await Promise.all([sql`select 1`, presenceSql`select 1`]);
+    await Promise.all([sql`select 1`, notifier.probe(), presenceSql`select 1`]);
   } catch (error) {
-    await Promise.all([sql.end({ timeout: 0 }), presenceSql.end({ timeout: 0 })]);
+    await Promise.all([sql.end({ timeout: 0 }), notifySql.end({ timeout: 0 }), presenceSql.end({ timeout: 0 })]);
     throw new Error(`Postgres not reachable at ${hostOf(url, "DATABASE_URL")} (ADAPTER=postgres)`, { cause: error });
   }
+  const busClient: PostgresBusClient = {
+    listen: (channel, onNotify, onListen) => sql.listen(channel, onNotify, onListen),
+    notify: (channel, payload) => sql.notify(channel, payload),
+    unsafe: (query, parameters) => sql.unsafe(query, parameters),
+    notifier,
+  };
   return {
-    adapter: createPostgresAdapter(sql, {
+    adapter: createPostgresAdapter(busClient, {
       ...(channelPrefix === undefined ? {} : { channelPrefix }),
       onError: (error, context) => logger.error(`postgres adapter: ${context}`, { error }),
       // postgres.js listens again by itself after a drop and tells nothing of the drop itself: a
@@ -152,7 +160,7 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     onReconnect: (listener) => void reconnectListeners.push(listener),
     onDrop: (listener) => void dropListeners.push(listener),
     async close() {
-      await Promise.all([sql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
+      await Promise.all([sql.end({ timeout: 2 }), notifySql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
     },
   };
 }

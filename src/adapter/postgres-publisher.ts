@@ -1,0 +1,190 @@
+// The Postgres bus's outgoing side: documents go out in the order they were published, pipelined on
+// the notifier's one connection, and keep that order across a dropped connection. From the first
+// document that failed on, everything is lost: nothing more goes out until the connection answers
+// again and the resumption listener's documents (this node's lost messages) went out first.
+import type { PostgresNotifier } from "./postgres-client.ts";
+
+/** A document as NOTIFY sends it: whole, or the header of its attachment row. */
+export type Notification = { channel: string; payload: string };
+
+export type PublisherOptions<D> = {
+  notifier: PostgresNotifier;
+  /** NOTIFYs unanswered at once, once one was answered on the current connection (1: one at a time). */
+  window: number;
+  /** A document's NOTIFY; a promise when it is stored in the attachment table first (nothing after it goes meanwhile). */
+  prepare: (document: D) => Notification | Promise<Notification>;
+  /** False at the first document that did not go out; true once the connection answers again. */
+  onState: (publishing: boolean) => void;
+};
+
+type Outgoing<D> = { document: D; resolve: () => void; reject: (error: unknown) => void };
+
+export class OrderedPublisher<D> {
+  /** Published, not handed to the notifier yet, in order. */
+  private waiting: Outgoing<D>[] = [];
+  /** Handed to the notifier on its current connection and not answered yet. */
+  private inFlight = 0;
+  /** Counts the notifier's connections: an answer from an earlier one no longer counts as in flight. */
+  private connection = 0;
+  /** False from the first document that failed until a probe answers. */
+  private publishing = true;
+  /**
+   * True once a NOTIFY (or probe) was answered on the notifier's current connection. Until then one
+   * at a time: a connection being opened may fail, and what waited behind its first statement could
+   * go out on the next one, ahead of that statement's document.
+   */
+  private connectionAnswered = false;
+  /** An attachment row being stored, or a probe running: nothing is handed over meanwhile. */
+  private busy = false;
+  /** While the resumption listener runs: what it publishes, to go out before everything waiting. */
+  private ahead: Outgoing<D>[] | undefined;
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly options: PublisherOptions<D>) {
+    options.notifier.onClose(() => this.closed());
+  }
+
+  publish(document: D): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const entry = { document, resolve, reject };
+      if (this.ahead) this.ahead.push(entry);
+      else {
+        this.waiting.push(entry);
+        this.pump();
+      }
+    });
+  }
+
+  /** Resolves once every document published so far went out or failed. */
+  drained(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.waiting.length === 0 && this.inFlight === 0 && !this.busy;
+  }
+
+  private pump(): void {
+    while (!this.busy && !this.ahead) {
+      if (this.waiting.length === 0) break;
+      if (!this.publishing) {
+        // Everything handed over on the connection that failed is answered first (all of it failed with it).
+        if (this.inFlight === 0) this.probe();
+        return;
+      }
+      if (this.inFlight >= (this.connectionAnswered ? this.options.window : 1)) return;
+      const entry = this.waiting.shift();
+      if (!entry) break;
+      let notification: Notification | Promise<Notification>;
+      try {
+        notification = this.options.prepare(entry.document);
+      } catch (error) {
+        this.failed(entry, error);
+        continue;
+      }
+      if (notification instanceof Promise) {
+        this.busy = true;
+        notification.then(
+          (stored) => {
+            this.busy = false;
+            this.send(entry, stored);
+            this.pump();
+          },
+          (error: unknown) => {
+            this.busy = false;
+            this.failed(entry, error);
+            this.pump();
+          },
+        );
+        return;
+      }
+      this.send(entry, notification);
+    }
+    if (this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  private send(entry: Outgoing<D>, { channel, payload }: Notification): void {
+    const connection = this.connection;
+    this.inFlight++;
+    settle(
+      () => this.options.notifier.notify(channel, payload),
+      () => {
+        if (connection !== this.connection) return entry.resolve();
+        this.inFlight--;
+        if (this.publishing) this.connectionAnswered = true;
+        entry.resolve();
+        this.pump();
+      },
+      (error) => {
+        if (connection !== this.connection) return entry.reject(error);
+        this.inFlight--;
+        this.failed(entry, error);
+        this.pump();
+      },
+    );
+  }
+
+  /**
+   * The notifier's connection closed. What it had not answered is lost (the notifier never sends it
+   * on a later connection): from the first of those on, nothing goes out before a probe answers.
+   */
+  private closed(): void {
+    this.connectionAnswered = false;
+    if (this.inFlight === 0) return;
+    this.connection++;
+    this.inFlight = 0;
+    if (this.publishing) {
+      this.publishing = false;
+      this.options.onState(false);
+    }
+    // Not from within the notifier's own callback: the probe's statement would be queued behind what it still holds.
+    queueMicrotask(() => this.pump());
+  }
+
+  private failed(entry: Outgoing<D>, error: unknown): void {
+    entry.reject(error);
+    if (!this.publishing) return;
+    this.publishing = false;
+    this.options.onState(false);
+  }
+
+  /** After a failure, with documents waiting: is the connection back? */
+  private probe(): void {
+    this.busy = true;
+    settle(
+      () => this.options.notifier.probe(),
+      () => {
+        this.connectionAnswered = true;
+        this.publishing = true;
+        const ahead: Outgoing<D>[] = [];
+        this.ahead = ahead;
+        try {
+          this.options.onState(true);
+        } finally {
+          this.ahead = undefined;
+        }
+        this.waiting.unshift(...ahead);
+        this.busy = false;
+        this.pump();
+      },
+      (error) => {
+        // Still down: what waits is lost too (the next document published asks again).
+        for (const entry of this.waiting.splice(0)) entry.reject(error);
+        this.busy = false;
+        this.pump();
+      },
+    );
+  }
+}
+
+/** Runs `start` and reports its outcome, a synchronous throw included. */
+function settle(start: () => PromiseLike<unknown>, resolved: () => void, rejected: (error: unknown) => void): void {
+  let answer: PromiseLike<unknown>;
+  try {
+    answer = start();
+  } catch (error) {
+    answer = Promise.reject(error);
+  }
+  answer.then(resolved, rejected);
+}
