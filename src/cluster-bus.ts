@@ -114,7 +114,8 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     onnotice: () => {},
     connection: { application_name: "studyconnect-bus" },
   });
-  const { notifier, sql: notifySql } = createPostgresNotifier(url, connectTimeoutMs);
+  const notifications = createPostgresNotifier(url, connectTimeoutMs);
+  const { notifier } = notifications;
   // One connection, as on Redis: this node's presence changes reach the cluster in the order it made
   // them (they are serialized on the cluster's clock row anyway), so announcements keep that order.
   const presenceSql = postgres(url, {
@@ -131,7 +132,7 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
   try {
     await Promise.all([sql`select 1`, notifier.probe(), presenceSql`select 1`]);
   } catch (error) {
-    await Promise.all([sql.end({ timeout: 0 }), notifySql.end({ timeout: 0 }), presenceSql.end({ timeout: 0 })]);
+    await Promise.all([sql.end({ timeout: 0 }), notifications.end(0), presenceSql.end({ timeout: 0 })]);
     throw new Error(`Postgres not reachable at ${hostOf(url, "DATABASE_URL")} (ADAPTER=postgres)`, { cause: error });
   }
   const busClient: PostgresBusClient = {
@@ -160,7 +161,7 @@ async function connectPostgresBus(url: string, connectTimeoutMs: number, logger:
     onReconnect: (listener) => void reconnectListeners.push(listener),
     onDrop: (listener) => void dropListeners.push(listener),
     async close() {
-      await Promise.all([sql.end({ timeout: 2 }), notifySql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
+      await Promise.all([sql.end({ timeout: 2 }), notifications.end(2), presenceSql.end({ timeout: 2 })]);
     },
   };
 }

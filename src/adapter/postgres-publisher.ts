@@ -17,11 +17,15 @@ export type PublisherOptions<D> = {
   onState: (publishing: boolean) => void;
 };
 
+/** After a probe that failed, the next one waits this long (documents published meanwhile wait for it). */
+const PROBE_INTERVAL_MS = 200;
+
 type Outgoing<D> = { document: D; resolve: () => void; reject: (error: unknown) => void };
 
 export class OrderedPublisher<D> {
-  /** Published, not handed to the notifier yet, in order. */
+  /** Published, not handed to the notifier yet, in order (from `head`: a backlog is taken without shifting the array). */
   private waiting: Outgoing<D>[] = [];
+  private head = 0;
   /** Handed to the notifier on its current connection and not answered yet. */
   private inFlight = 0;
   /** Counts the notifier's connections: an answer from an earlier one no longer counts as in flight. */
@@ -39,6 +43,8 @@ export class OrderedPublisher<D> {
   /** While the resumption listener runs: what it publishes, to go out before everything waiting. */
   private ahead: Outgoing<D>[] | undefined;
   private idle: (() => void)[] = [];
+  private probeNotBefore = 0;
+  private probeTimer: Timer | undefined;
 
   constructor(private readonly options: PublisherOptions<D>) {
     options.notifier.onClose(() => this.closed());
@@ -62,19 +68,19 @@ export class OrderedPublisher<D> {
   }
 
   private isIdle(): boolean {
-    return this.waiting.length === 0 && this.inFlight === 0 && !this.busy;
+    return this.waiting.length === this.head && this.inFlight === 0 && !this.busy;
   }
 
   private pump(): void {
     while (!this.busy && !this.ahead) {
-      if (this.waiting.length === 0) break;
+      if (this.waiting.length === this.head) break;
       if (!this.publishing) {
         // Everything handed over on the connection that failed is answered first (all of it failed with it).
-        if (this.inFlight === 0) this.probe();
+        if (this.inFlight === 0) this.probeWhenDue();
         return;
       }
       if (this.inFlight >= (this.connectionAnswered ? this.options.window : 1)) return;
-      const entry = this.waiting.shift();
+      const entry = this.take();
       if (!entry) break;
       let notification: Notification | Promise<Notification>;
       try {
@@ -102,6 +108,21 @@ export class OrderedPublisher<D> {
       this.send(entry, notification);
     }
     if (this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  /** The next document waiting, if any. */
+  private take(): Outgoing<D> | undefined {
+    const entry = this.waiting[this.head];
+    if (entry === undefined) return undefined;
+    this.head++;
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head >= 1024) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
   }
 
   private send(entry: Outgoing<D>, { channel, payload }: Notification): void {
@@ -149,6 +170,17 @@ export class OrderedPublisher<D> {
     this.options.onState(false);
   }
 
+  private probeWhenDue(): void {
+    const wait = this.probeNotBefore - performance.now();
+    if (wait <= 0) return this.probe();
+    this.probeTimer ??= setTimeout(() => {
+      this.probeTimer = undefined;
+      this.pump();
+    }, wait);
+    // Documents waiting for the database must not keep the process alive.
+    this.probeTimer.unref();
+  }
+
   /** After a failure, with documents waiting: is the connection back? */
   private probe(): void {
     this.busy = true;
@@ -164,13 +196,18 @@ export class OrderedPublisher<D> {
         } finally {
           this.ahead = undefined;
         }
-        this.waiting.unshift(...ahead);
+        this.waiting = [...ahead, ...this.waiting.slice(this.head)];
+        this.head = 0;
         this.busy = false;
         this.pump();
       },
       (error) => {
-        // Still down: what waits is lost too (the next document published asks again).
-        for (const entry of this.waiting.splice(0)) entry.reject(error);
+        // Still down: what waits is lost too (the next document published asks again, not at once).
+        this.probeNotBefore = performance.now() + PROBE_INTERVAL_MS;
+        const lost = this.waiting.slice(this.head);
+        this.waiting = [];
+        this.head = 0;
+        for (const entry of lost) entry.reject(error);
         this.busy = false;
         this.pump();
       },

@@ -1,5 +1,7 @@
 // The connection a node's NOTIFYs go out on under ADAPTER=postgres: one postgres.js connection of
 // its own, on which the Postgres bus pipelines them in order (PostgresNotifier in src/adapter/postgres-client.ts).
+// Each connection gets a postgres.js client of its own: once it closes, that client is ended and
+// the next statement opens a new one, so nothing the old one still held can follow it.
 import postgres from "postgres";
 import type { PostgresNotifier } from "../adapter/postgres-client.ts";
 
@@ -13,62 +15,68 @@ const backendPidOf = (rows: readonly Record<string, unknown>[]): number | undefi
   return typeof pid === "number" ? pid : undefined;
 };
 
-export function createPostgresNotifier(url: string, connectTimeoutMs: number): { notifier: PostgresNotifier; sql: postgres.Sql } {
-  const closeListeners: (() => void)[] = [];
-  // The backend of the connection open now, once a statement on it told it.
-  let backendPid: number | undefined;
-  const sql = postgres(url, {
-    max: 1,
-    connect_timeout: connectTimeoutMs / 1000,
-    onnotice: () => {},
-    // A new connection runs no type lookup before its first statement, and none is retired for its age.
-    fetch_types: false,
-    max_lifetime: null,
-    // Seconds before connecting again after a failed connection. postgres.js's default grows to 20 s
-    // after seven failures and never shrinks (its count is never reset), so a node that had a few
-    // outages would publish nothing for up to 20 s after the next one ended.
-    backoff: (failures: number) => Math.min(0.01 * 2 ** failures, 0.5),
-    onclose: () => {
-      backendPid = undefined;
-      for (const listener of closeListeners) listener();
-    },
-    // Named as the bus pool is: an administrator (and the outage test) finds every bus connection by this name.
-    connection: { application_name: "studyconnect-bus" },
-  });
+/** A postgres.js client of one connection, and that connection's backend once a statement told it. */
+type Connection = { sql: postgres.Sql; pid?: number };
 
-  const selectPid = async (): Promise<void> => {
-    backendPid = backendPidOf(await sql.unsafe("select pg_backend_pid() as pid"));
+export type PostgresNotifierHandle = { notifier: PostgresNotifier; end(timeoutS: number): Promise<void> };
+
+export function createPostgresNotifier(url: string, connectTimeoutMs: number): PostgresNotifierHandle {
+  const closeListeners: (() => void)[] = [];
+  let ending = false;
+
+  const open = (): Connection => {
+    const connection: Connection = {
+      sql: postgres(url, {
+        max: 1,
+        connect_timeout: connectTimeoutMs / 1000,
+        onnotice: () => {},
+        // No type lookup before the first statement; never retired for its age; and a connection
+        // left behind by an ended client (postgres.js may still open one) closes itself.
+        fetch_types: false,
+        max_lifetime: null,
+        idle_timeout: 60,
+        onclose: () => closed(connection),
+        // Named as the bus pool is: an administrator (and the outage test) finds every bus connection by this name.
+        connection: { application_name: "studyconnect-bus" },
+      }),
+    };
+    return connection;
   };
+  let current = open();
+
+  function closed(connection: Connection): void {
+    if (connection !== current || ending) return;
+    // What this client still holds (statements it had not written to the socket) is failed by
+    // ending it; the next statement goes through a new client.
+    current = open();
+    connection.sql.end({ timeout: 0 }).catch(() => {});
+    for (const listener of closeListeners) listener();
+  }
 
   return {
-    sql,
     notifier: {
       // Statements without parameters go as simple queries, pipelined from the first one on a
-      // connection. When a connection dies, postgres.js rejects what it sent on it, but keeps what
-      // it had not written yet (a socket write that had to wait) for the next connection: a NOTIFY
-      // names the backend it is meant for, and on any other it notifies nothing and fails here.
+      // connection. Each names the backend it is meant for (once known): should postgres.js ever
+      // send one on another connection, it notifies nothing and fails here.
       async notify(channel, payload) {
+        const connection = current;
         const call = `pg_notify(${textLiteral(channel)}, ${textLiteral(payload)})`;
-        const meantFor = backendPid;
-        if (meantFor === undefined) {
-          backendPid = backendPidOf(await sql.unsafe(`select pg_backend_pid() as pid, ${call}`));
+        if (connection.pid === undefined) {
+          connection.pid = backendPidOf(await connection.sql.unsafe(`select pg_backend_pid() as pid, ${call}`));
           return;
         }
-        const rows = await sql.unsafe(`select ${call} where pg_backend_pid() = ${meantFor}`);
-        if (rows.length === 0) throw new Error(`NOTIFY not sent: its connection (backend ${meantFor}) closed before it was written`);
+        const rows = await connection.sql.unsafe(`select ${call} where pg_backend_pid() = ${connection.pid}`);
+        if (rows.length === 0) throw new Error(`NOTIFY not sent: its connection (backend ${connection.pid}) closed before it was written`);
       },
       async probe() {
-        try {
-          await selectPid();
-        } catch (error) {
-          // postgres.js keeps the error a server sent just before it ended the connection (a FATAL
-          // of pg_terminate_backend, with statements in flight) and fails the first statement of the
-          // next connection with it: an error from a server is asked once more.
-          if (!(error instanceof postgres.PostgresError)) throw error;
-          await selectPid();
-        }
+        const connection = current;
+        connection.pid = backendPidOf(await connection.sql.unsafe("select pg_backend_pid() as pid"));
       },
       onClose: (listener) => void closeListeners.push(listener),
+    },
+    async end(timeoutS) {
+      ending = true;
+      await current.sql.end({ timeout: timeoutS });
     },
   };
 }
