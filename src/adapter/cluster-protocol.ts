@@ -120,9 +120,10 @@ export function eventPacketOf(value: unknown): { nsp: string; data: unknown[] } 
   return { nsp, data: value.data };
 }
 
-export type BroadcastMessage = { uid: unknown; nsp: string; data: unknown[]; options: BroadcastOptions };
+/** `seq`: the sender's number for the broadcast, when one of our nodes sent it with recovery on. */
+export type BroadcastMessage = { uid: unknown; nsp: string; data: unknown[]; options: BroadcastOptions; seq: number | undefined };
 
-/** A message of the broadcast channel: MessagePack `[uid, packet, opts]`. */
+/** A message of the broadcast channel: MessagePack `[uid, packet, opts]`, or `[uid, packet, opts, seq]` from our nodes. */
 export function decodeBroadcast(bytes: Uint8Array): Decoded<BroadcastMessage> {
   let value: unknown;
   try {
@@ -131,11 +132,16 @@ export function decodeBroadcast(bytes: Uint8Array): Decoded<BroadcastMessage> {
     return { ok: false, error: "malformed broadcast" };
   }
   if (!Array.isArray(value)) return { ok: false, error: "broadcast is not an array" };
-  const [uid, rawPacket, rawOptions] = value as unknown[];
+  const [uid, rawPacket, rawOptions, rawSeq] = value as unknown[];
   const packet = eventPacketOf(rawPacket);
   const options = optionsOf(rawOptions ?? {});
   if (!packet || !options) return { ok: false, error: "broadcast without an event packet or options" };
-  return { ok: true, value: { uid, nsp: packet.nsp, data: packet.data, options } };
+  return { ok: true, value: { uid, nsp: packet.nsp, data: packet.data, options, seq: sequenceOf(rawSeq) } };
+}
+
+/** A broadcast's number as sent beside it: a non-negative integer, or nothing. */
+export function sequenceOf(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
 /** A socket another node described in its fetchSockets answer. */

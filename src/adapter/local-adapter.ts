@@ -13,6 +13,7 @@ import type {
   SocketDetails,
   SocketId,
 } from "./types.ts";
+import type { Origin } from "./origin-offsets.ts";
 import { RecoveryStore } from "./recovery-store.ts";
 import { namespaceTopic, roomTopic } from "./topics.ts";
 
@@ -43,7 +44,7 @@ export class LocalAdapter implements Adapter {
     protected readonly host: AdapterHost,
     protected readonly deps: AdapterDeps,
   ) {
-    this.recovery = deps.recoveryWindow === undefined ? undefined : new RecoveryStore(deps.recoveryWindow);
+    this.recovery = deps.recoveryWindow === undefined ? undefined : new RecoveryStore(deps.recoveryWindow, (pid) => this.sessionDropped(pid));
   }
 
   attach(socket: AdapterSocket): void {
@@ -74,6 +75,7 @@ export class LocalAdapter implements Adapter {
       members.add(id);
       socket?.subscribe(roomTopic(this.host.name, room));
     }
+    if (joined) this.roomsChanged(id);
   }
 
   del(id: SocketId, room: Room): void {
@@ -82,6 +84,7 @@ export class LocalAdapter implements Adapter {
     if (joined.size === 0) this.sids.delete(id);
     this.removeMember(room, id);
     this.host.sockets.get(id)?.unsubscribe(roomTopic(this.host.name, room));
+    this.roomsChanged(id);
   }
 
   delAll(id: SocketId): void {
@@ -93,7 +96,11 @@ export class LocalAdapter implements Adapter {
       socket?.unsubscribe(roomTopic(this.host.name, room));
     }
     this.sids.delete(id);
+    this.roomsChanged(id);
   }
+
+  /** The rooms a socket joined changed (a cluster adapter keeps its session's snapshot up to date). */
+  protected roomsChanged(_id: SocketId): void {}
 
   private removeMember(room: Room, id: SocketId): void {
     const members = this.rooms.get(room);
@@ -111,9 +118,19 @@ export class LocalAdapter implements Adapter {
   }
 
   broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
+    this.deliverBroadcast(packet, options, undefined);
+  }
+
+  /** Whether a broadcast is kept for recovery (then it carries an offset). */
+  protected recordable(packet: BroadcastPacket, options: BroadcastOptions): boolean {
+    return this.recovery !== undefined && packet.id === undefined && !options.flags?.volatile;
+  }
+
+  /** Logs (when recordable) and delivers a broadcast to this node's sockets; `origin`: which of our nodes sent it first, and its number there. */
+  protected deliverBroadcast(packet: BroadcastPacket, options: BroadcastOptions, origin: Origin | undefined): void {
     if (this.deps.admit && !this.deps.admit(packet.data, options)) return;
     const flags = options.flags ?? {};
-    const data = this.recovery && packet.id === undefined && !flags.volatile ? this.recorded(this.recovery.record(packet.data, options), options) : packet.data;
+    const data = this.recovery && this.recordable(packet, options) ? this.recorded(this.recovery.record(packet.data, options, origin), options, origin) : packet.data;
     const messages = this.deps.encode(data, packet.id);
     const topic = flags.volatile ? undefined : this.topicFor(options);
     if (topic) {
@@ -291,12 +308,25 @@ export class LocalAdapter implements Adapter {
    * Keeps a broadcast from another node that reaches no socket here, for the sessions that dropped
    * from this node: a client coming back elsewhere is sent what it missed from this node's log.
    */
-  protected recordUndelivered(data: unknown[], options: BroadcastOptions): void {
-    if (this.recovery) this.recorded(this.recovery.record(data, options), options);
+  protected recordUndelivered(data: unknown[], options: BroadcastOptions, origin: Origin | undefined): void {
+    if (this.recovery) this.recorded(this.recovery.record(data, options, origin), options, origin);
   }
 
+  /** Offsets name this node as `uid` and the origins of what it logs (a cluster adapter calls it once it has its uid). */
+  protected identifyAs(uid: string): void {
+    this.recovery?.identify(uid);
+  }
+
+  /** What a client of another (crashed) node of ours missed, read from this node's log; see RecoveryStore.missedSince. */
+  protected missedSince(offset: string, rooms: ReadonlySet<Room>): unknown[][] | undefined {
+    return this.recovery?.missedSince(offset, rooms);
+  }
+
+  /** A kept session left the recovery store (restored, handed over or expired). */
+  protected sessionDropped(_pid: string): void {}
+
   /** Told of each broadcast logged for recovery, with its offset (a cluster adapter handing a session over watches them); returns it. */
-  protected recorded(tagged: unknown[], _options: BroadcastOptions): unknown[] {
+  protected recorded(tagged: unknown[], _options: BroadcastOptions, _origin: Origin | undefined): unknown[] {
     return tagged;
   }
 

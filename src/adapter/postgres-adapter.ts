@@ -8,7 +8,10 @@ import type { AdapterDeps, AdapterFactory } from "./local-adapter.ts";
 import { NodeLiveness } from "./node-liveness.ts";
 import { PendingRequests } from "./pending-requests.ts";
 import { PostgresBus, type PostgresBusOptions } from "./postgres-bus.ts";
+import { sequenceOf } from "./cluster-protocol.ts";
+import { PostgresSessionStore } from "./postgres-session-store.ts";
 import { HandoffType } from "./session-handoff.ts";
+import { leaseInterval } from "./session-snapshots.ts";
 import type { PostgresBusClient } from "./postgres-client.ts";
 import { EMITTER_UID, MAX_CHANNEL_BYTES, MessageType } from "./postgres-protocol.ts";
 import type { AdapterHost, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
@@ -20,6 +23,8 @@ export type PostgresAdapterOptions = PostgresBusOptions & {
   heartbeatTimeout: number;
   /** Milliseconds to wait for the other nodes' answers (fetchSockets, serverSideEmitWithAck…). */
   requestsTimeout: number;
+  /** Table of the session snapshots (connection state recovery after a node's crash; `<name>_leases` beside it). */
+  sessionTableName: string;
   /**
    * Called each time LISTEN is established again after the listening connection dropped, before
    * anything that came on the new connection is handed on: documents NOTIFYed meanwhile never
@@ -36,6 +41,7 @@ const DEFAULTS: PostgresAdapterOptions = {
   heartbeatInterval: 5000,
   heartbeatTimeout: 10_000,
   requestsTimeout: 5000,
+  sessionTableName: "socket_io_sessions",
   onError: (error, context) => console.error(`postgres adapter: ${context}`, error),
   onRelisten: () => {},
   onPublishDropped: () => {},
@@ -62,6 +68,7 @@ export class PostgresAdapter extends ClusterBaseAdapter {
   private unlisten: (() => void) | undefined;
   private closed = false;
   private publishFailing = false;
+  private sessionStore: PostgresSessionStore | undefined;
 
   constructor(
     host: AdapterHost,
@@ -71,7 +78,15 @@ export class PostgresAdapter extends ClusterBaseAdapter {
   ) {
     super(host, deps, options.requestsTimeout);
     this.requests = new PendingRequests(options.requestsTimeout);
-    this.liveness = new NodeLiveness(options.heartbeatTimeout, (uid) => this.requests.nodeGone(uid));
+    this.liveness = new NodeLiveness(options.heartbeatTimeout, (uid) => {
+      this.requests.nodeGone(uid);
+      this.sessionSearches.nodeGone(uid);
+    });
+    this.startRecovery((window) => {
+      const { sessionTableName, cleanupInterval, onError } = options;
+      this.sessionStore = new PostgresSessionStore(bus.client, sessionTableName, bus.channel(host.name), this.uid, window, leaseInterval(window), cleanupInterval, onError);
+      return this.sessionStore;
+    }, options.onError);
     // Re-armed by every document this node sends: a heartbeat goes out only after a quiet interval.
     this.heartbeat = setTimeout(() => this.publish({ type: MessageType.HEARTBEAT }), options.heartbeatInterval);
     this.heartbeat.unref();
@@ -135,10 +150,14 @@ export class PostgresAdapter extends ClusterBaseAdapter {
   }
 
   override broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
+    const origin = this.originOf(packet, options);
     if (!options.flags?.local) {
-      this.publish({ type: MessageType.BROADCAST, data: { packet: { type: EVENT, data: packet.data, nsp: this.host.name }, opts: wireOptions(options) } });
+      const data: BusRecord = { packet: { type: EVENT, data: packet.data, nsp: this.host.name }, opts: wireOptions(options) };
+      // Its number for recovery goes beside the packet (stock nodes ignore fields they do not know).
+      if (origin) data.seq = origin.seq;
+      this.publish({ type: MessageType.BROADCAST, data });
     }
-    super.broadcast(packet, options);
+    this.deliverBroadcast(packet, options, origin);
   }
 
   protected override ackRequestId(): string {
@@ -233,14 +252,27 @@ export class PostgresAdapter extends ClusterBaseAdapter {
    * answers with it and the broadcasts the client missed there (our message type; stock nodes ignore it).
    */
   override restoreSession(pid: string, offset: string): RestoredSession | undefined | Promise<RestoredSession | undefined> {
-    const here = this.restoreHere(pid, offset);
-    if (here) return here;
-    const asked = this.liveness.count;
-    if (asked === 0) return undefined;
-    const requestId = shortId() + shortId();
-    const found = this.sessionSearches.start(requestId, asked);
-    this.publish({ type: HandoffType.RESTORE_SESSION, data: { requestId, pid, offset } });
-    return found;
+    return this.restoreHere(pid, offset) ?? this.askForSession(pid, offset);
+  }
+
+  /** The live nodes first; when none has it, the snapshot of a node known dead (heartbeat timeout, goodbye). */
+  private async askForSession(pid: string, offset: string): Promise<RestoredSession | undefined> {
+    const asked = new Set(this.liveness.uids);
+    let answered: ReadonlySet<string> = new Set();
+    if (asked.size > 0) {
+      const requestId = shortId() + shortId();
+      const found = this.sessionSearches.start(requestId, asked);
+      this.publish({ type: HandoffType.RESTORE_SESSION, data: { requestId, pid, offset } });
+      const outcome = await found;
+      if (outcome.session) return outcome.session;
+      answered = outcome.answered;
+    }
+    const store = this.sessionStore;
+    const row = await store?.lookup(pid);
+    // A node that answered is alive: its snapshot is of a socket it may still hold.
+    if (!store || !row || row.holder === this.uid || answered.has(row.holder)) return undefined;
+    if (!(await this.liveness.knownDead(row.holder))) return undefined;
+    return this.takeOver(pid, offset, row.snapshot, () => store.claim(row.holder, pid));
   }
 
   private onRestoreRequest(data: BusRecord): void {
@@ -291,7 +323,7 @@ export class PostgresAdapter extends ClusterBaseAdapter {
         this.onRestoreRequest(data);
         return;
       case HandoffType.RESTORE_SESSION_RESPONSE:
-        this.sessionSearches.answer(data.requestId, data.session);
+        this.sessionSearches.answer(data.requestId, data.session, uid);
         return;
       case MessageType.SOCKETS_JOIN:
       case MessageType.SOCKETS_LEAVE: {
@@ -337,7 +369,8 @@ export class PostgresAdapter extends ClusterBaseAdapter {
     if (!packet || !options) return;
     const { requestId } = data;
     if (requestId === undefined) {
-      this.receive(packet.data, options, true);
+      const seq = sequenceOf(data.seq);
+      this.receive(packet.data, options, true, typeof uid === "string" && seq !== undefined ? { uid, seq } : undefined);
       return;
     }
     if (typeof requestId !== "string" || typeof uid !== "string") return;

@@ -51,7 +51,7 @@ export class PostgresBus {
   private users = 0;
 
   constructor(
-    private readonly client: PostgresBusClient,
+    readonly client: PostgresBusClient,
     private readonly options: PostgresBusOptions,
   ) {
     this.table = quotedTable(options.tableName);

@@ -22,8 +22,11 @@ import { forgetAcksAfter } from "./ack-requests.ts";
 import { ClusterBaseAdapter } from "./cluster-base-adapter.ts";
 import type { AdapterDeps, AdapterFactory } from "./local-adapter.ts";
 import { PendingRequests } from "./pending-requests.ts";
+import { parseOriginOffset } from "./origin-offsets.ts";
 import { HandoffType } from "./session-handoff.ts";
+import { leaseInterval } from "./session-snapshots.ts";
 import type { RedisPublisher, RedisSubscriber } from "./redis-client.ts";
+import { RedisSessionStore } from "./redis-session-store.ts";
 import type { AdapterHost, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
 
 export type RedisAdapterOptions = {
@@ -57,15 +60,17 @@ export class RedisAdapter extends ClusterBaseAdapter {
   /** Resolves once this node listens to the cluster (its broadcasts and requests). */
   readonly ready: Promise<void>;
   /**
-   * How our own broadcasts start on the wire: MessagePack `[uid, …` (a 3-element array, then our uid).
-   * Redis sends every node its own broadcasts back: they are recognised by these bytes, not decoded.
+   * How our own broadcasts start on the wire after their first byte (a 3- or 4-element array):
+   * MessagePack of our uid. Redis sends every node its own broadcasts back: they are recognised by
+   * these bytes, not decoded.
    */
-  private readonly ownBroadcastPrefix: Buffer;
+  private readonly ownUidBytes: Buffer;
+  private sessionStore: RedisSessionStore | undefined;
   private readonly requests: PendingRequests;
   private publishFailing = false;
   private readonly onBroadcastMessage = (_pattern: Buffer | string, channel: Buffer | string, message: Buffer) => {
     // Before anything else (even the channel's name): half of what a node receives is its own.
-    if (message.subarray(0, this.ownBroadcastPrefix.length).equals(this.ownBroadcastPrefix)) return;
+    if ((message[0] === 0x93 || message[0] === 0x94) && message.subarray(1, 1 + this.ownUidBytes.length).equals(this.ownUidBytes)) return;
     this.onBroadcast(channel.toString(), message);
   };
   private readonly onRequestMessage = (channel: Buffer | string, message: Buffer) => this.onRequestOrResponse(channel.toString(), message);
@@ -79,8 +84,12 @@ export class RedisAdapter extends ClusterBaseAdapter {
   ) {
     super(host, deps, options.requestsTimeout);
     this.channels = channelsFor(options.key, host.name, this.uid);
-    this.ownBroadcastPrefix = Buffer.concat([Buffer.of(0x93), msgpackEncode(this.uid)]);
+    this.ownUidBytes = msgpackEncode(this.uid);
     this.requests = new PendingRequests(options.requestsTimeout);
+    this.startRecovery((window) => {
+      this.sessionStore = new RedisSessionStore(pub, options.key, host.name, this.channels.response, this.uid, window, leaseInterval(window));
+      return this.sessionStore;
+    }, options.onError);
     sub.on("pmessageBuffer", this.onBroadcastMessage);
     sub.on("messageBuffer", this.onRequestMessage);
     // The pattern first: once the request channel counts this node (NUMSUB), broadcasts reach it too.
@@ -112,13 +121,16 @@ export class RedisAdapter extends ClusterBaseAdapter {
   }
 
   override broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
+    const origin = this.originOf(packet, options);
     if (!options.flags?.local) {
-      const message = msgpackEncode([this.uid, { type: EVENT, data: packet.data, nsp: this.host.name }, wireOptions(options)]);
+      const event = { type: EVENT, data: packet.data, nsp: this.host.name };
+      // Its number for recovery goes beside the packet, as a 4th element (stock nodes read three).
+      const message = msgpackEncode(origin ? [this.uid, event, wireOptions(options), origin.seq] : [this.uid, event, wireOptions(options)]);
       // One room: its own channel, which only nodes with a member act on (the official optimisation).
       const [only] = options.rooms.size === 1 ? (options.rooms as ReadonlySet<Room>) : [];
       this.publish(only === undefined ? this.channels.broadcast : `${this.channels.broadcast}${only}#`, message);
     }
-    super.broadcast(packet, options);
+    this.deliverBroadcast(packet, options, origin);
   }
 
   protected override ackRequestId(): string {
@@ -228,13 +240,21 @@ export class RedisAdapter extends ClusterBaseAdapter {
     return this.restoreHere(pid, offset) ?? this.askForSession(pid, offset);
   }
 
+  /** The live nodes first; when none has it, the snapshot left by the node of the offset if that node is gone from the bus. */
   private async askForSession(pid: string, offset: string): Promise<RestoredSession | undefined> {
     const others = (await this.serverCount()) - 1;
-    if (others <= 0) return undefined;
-    const requestId = shortId();
-    const found = this.sessionSearches.start(requestId, others);
-    this.request({ uid: this.uid, requestId, type: HandoffType.RESTORE_SESSION, pid, offset });
-    return found;
+    if (others > 0) {
+      const requestId = shortId();
+      const found = this.sessionSearches.start(requestId, others);
+      this.request({ uid: this.uid, requestId, type: HandoffType.RESTORE_SESSION, pid, offset });
+      const { session } = await found;
+      if (session) return session;
+    }
+    const holder = parseOriginOffset(offset)?.holder;
+    const store = this.sessionStore;
+    if (!store || holder === undefined || holder === this.uid) return undefined;
+    const { alive, snapshot } = await store.lookup(holder, pid);
+    return alive ? undefined : this.takeOver(pid, offset, snapshot, () => store.claim(holder, pid));
   }
 
   private onRestoreRequest(request: BusRecord): void {
@@ -243,11 +263,11 @@ export class RedisAdapter extends ClusterBaseAdapter {
     const session = this.recovering ? (this.restoreHere(pid, offset) ?? null) : null;
     let body: Buffer;
     try {
-      body = msgpackEncode({ type: HandoffType.RESTORE_SESSION_RESPONSE, requestId, session });
+      body = msgpackEncode({ type: HandoffType.RESTORE_SESSION_RESPONSE, requestId, uid: this.uid, session });
     } catch (error) {
       // Socket data MessagePack cannot carry: the client starts a fresh session.
       this.options.onError(error, "encoding a session for another node");
-      body = msgpackEncode({ type: HandoffType.RESTORE_SESSION_RESPONSE, requestId, session: null });
+      body = msgpackEncode({ type: HandoffType.RESTORE_SESSION_RESPONSE, requestId, uid: this.uid, session: null });
     }
     this.respond(request, body);
   }
@@ -263,9 +283,9 @@ export class RedisAdapter extends ClusterBaseAdapter {
     if (absent && !this.recovering) return;
     const decoded = decodeBroadcast(message);
     if (!decoded.ok) return;
-    const { uid, nsp, data, options } = decoded.value;
+    const { uid, nsp, data, options, seq } = decoded.value;
     if (uid === this.uid || nsp !== this.host.name) return;
-    this.receive(data, options, !absent);
+    this.receive(data, options, !absent, typeof uid === "string" && seq !== undefined ? { uid, seq } : undefined);
   }
 
   private onRequestOrResponse(channel: string, message: Buffer): void {
@@ -390,7 +410,7 @@ export class RedisAdapter extends ClusterBaseAdapter {
     const { requestId } = response;
     if (typeof requestId !== "string") return;
     if (response.type === HandoffType.RESTORE_SESSION_RESPONSE) {
-      this.sessionSearches.answer(requestId, response.session);
+      this.sessionSearches.answer(requestId, response.session, response.uid);
       return;
     }
     const ackRequest = this.ackRequests.get(requestId);

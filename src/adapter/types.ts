@@ -63,6 +63,8 @@ export interface EncodedPacket {
 /** What the adapter needs of a socket to deliver to it and to act on it for another node. */
 export interface AdapterSocket {
   readonly id: SocketId;
+  /** Private session id, when connection state recovery is on (a cluster adapter stores the session under it). */
+  readonly pid?: string | undefined;
   /** False while its transport cannot take more (volatile packets are skipped then). */
   readonly writable: boolean;
   readonly handshake: unknown;

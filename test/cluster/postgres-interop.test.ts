@@ -8,9 +8,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { Server as StockServer } from "socket.io";
-import type { Server } from "../../src/socketio/index.ts";
+import type { Server, ServerOptions } from "../../src/socketio/index.ts";
+import { waitFor } from "../support/sio-client.ts";
 import { emitterScenario, interopScenarios, stockNode, type StockNode } from "./interop-scenarios.ts";
-import { clusterFormed, dropTable, pgClient, POSTGRES_URL, postgresAvailable, startPgNode, uniqueCluster } from "./postgres-support.ts";
+import { clusterFormed, dropSessionTables, dropTable, pgClient, POSTGRES_URL, postgresAvailable, startPgNode, uniqueCluster } from "./postgres-support.ts";
 
 const available = await postgresAvailable("Postgres interop tests");
 const { tableName } = uniqueCluster("file");
@@ -53,10 +54,10 @@ async function startStock(cluster: Cluster, setup: (io: StockServer) => void = (
  * node from its periodic heartbeat before the stock node has read our announcement, and the stock
  * adapter has no event for that: its count is polled until it sees ours too.
  */
-async function mixedCluster(cluster: Cluster, setupOurs?: (io: Server) => void, setupStock?: (io: StockServer) => void) {
+async function mixedCluster(cluster: Cluster, setupOurs?: (io: Server) => void, setupStock?: (io: StockServer) => void, serverOptions: Partial<ServerOptions> = {}) {
   const stock = await startStock(cluster, setupStock);
   // Ours creates the attachment table when it starts (the official adapter expects it to exist already).
-  const ours = await startPgNode(cluster, {}, setupOurs);
+  const ours = await startPgNode(cluster, {}, setupOurs, serverOptions);
   await clusterFormed([ours], 2);
   const deadline = Date.now() + 5000;
   while ((await stock.io.of("/").adapter.serverCount()) !== 2 && Date.now() < deadline) await Bun.sleep(10);
@@ -85,6 +86,29 @@ describe.skipIf(!available)("Postgres adapter interop with socket.io's own adapt
     await stock[Symbol.asyncDispose]();
     await ours.adapter.whenServerCount(1);
     expect(await ours.io.of("/").adapter.serverCount()).toBe(1);
+  });
+});
+
+describe.skipIf(!available)("Postgres interop with connection state recovery on our node", () => {
+  test("a stock node's clients get our broadcasts with the arguments sent, not the number that goes beside them for recovery", async () => {
+    const cluster = { ...clusterOf("recovery"), sessionTableName: `${tableName}_sessions` };
+    const { ours, stock } = await mixedCluster(cluster, undefined, undefined, { connectionStateRecovery: { maxDisconnectionDuration: 5000 } });
+    try {
+      const { client } = await stock.client();
+      const toAll = waitFor<unknown[]>(client, "to-all");
+      ours.io.emit("to-all", 1, "two");
+      expect(await toAll).toEqual([1, "two"]);
+      // With bytes: through the attachment table, as MessagePack.
+      const binary = waitFor<unknown[]>(client, "binary");
+      ours.io.emit("binary", Buffer.from([3]));
+      const [bytes, ...rest] = await binary;
+      expect([...new Uint8Array(bytes as ArrayBuffer)]).toEqual([3]);
+      expect(rest).toEqual([]);
+    } finally {
+      await ours[Symbol.asyncDispose]();
+      await stock[Symbol.asyncDispose]();
+      await dropSessionTables(cluster.sessionTableName);
+    }
   });
 });
 

@@ -30,16 +30,30 @@ export async function postgresAvailable(suite: string): Promise<boolean> {
   }
 }
 
-/** A channel prefix and an attachment table no other test run shares (runs overlap on one Postgres); short, as channel names must be. */
-export function uniqueCluster(name: string): { channelPrefix: string; tableName: string } {
+export type TestCluster = { channelPrefix: string; tableName: string; sessionTableName: string };
+
+/** A channel prefix, an attachment table and a session table no other test run shares (runs overlap on one Postgres); short, as channel names must be. */
+export function uniqueCluster(name: string): TestCluster {
   const id = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
-  return { channelPrefix: `t-${name.slice(0, 20)}-${id}`, tableName: `sio_test.att_${id}` };
+  return { channelPrefix: `t-${name.slice(0, 20)}-${id}`, tableName: `sio_test.att_${id}`, sessionTableName: `sio_test.ses_${id}` };
 }
 
-export async function dropTable(tableName: string): Promise<void> {
+/** Drops a cluster's attachment table, and its session tables when given (created only with recovery on). */
+export async function dropTable(tableName: string, sessionTableName?: string): Promise<void> {
   const sql = pgClient();
   try {
     await sql.unsafe(`DROP TABLE IF EXISTS ${tableName}`);
+    if (sessionTableName) await dropSessionTables(sessionTableName);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Drops the session tables of connection state recovery (`<name>` and `<name>_leases`). */
+export async function dropSessionTables(sessionTableName: string): Promise<void> {
+  const sql = pgClient();
+  try {
+    await sql.unsafe(`DROP TABLE IF EXISTS ${sessionTableName}, ${sessionTableName}_leases`);
   } finally {
     await sql.end({ timeout: 1 });
   }
@@ -49,7 +63,7 @@ export type PgNode = ServedNode & { sql: postgres.Sql; adapter: PostgresAdapter 
 
 /** Our Server with the Postgres adapter of `cluster`, served on port 0, listening before it is handed out. */
 export async function startPgNode(
-  cluster: { channelPrefix: string; tableName: string },
+  cluster: { channelPrefix: string; tableName: string; sessionTableName?: string },
   options: Partial<PostgresAdapterOptions> = {},
   setup: (io: Server) => void = () => {},
   serverOptions: Partial<ServerOptions> = {},

@@ -18,7 +18,7 @@ describe.skipIf(!available)("connection state recovery across Postgres nodes", (
         async [Symbol.asyncDispose]() {
           await b[Symbol.asyncDispose]();
           await a[Symbol.asyncDispose]();
-          await dropTable(cluster.tableName);
+          await dropTable(cluster.tableName, cluster.sessionTableName);
         },
       };
     },

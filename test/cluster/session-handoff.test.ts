@@ -22,7 +22,7 @@ describe("SessionSearches", () => {
     searches.answer("req1", session([["from-answer", "x9"]]));
     // Handled after the answer, before the search settles (one read of the bus may carry both).
     searches.recorded(["same-read", "o6"], all, true);
-    const restored = await found;
+    const restored = (await found).session;
     expect(restored?.missedPackets).toEqual([
       ["from-answer", "x9"],
       ["own-before-echo", "o2"],
@@ -43,9 +43,9 @@ describe("SessionSearches", () => {
     const none = searches.start("req2", 2);
     searches.answer("req2", null);
     searches.answer("req2", null);
-    expect(await none).toBeUndefined();
+    expect((await none).session).toBeUndefined();
     const silent = new SessionSearches(50, 1000).start("req3", 1);
-    expect(await silent).toBeUndefined();
+    expect((await silent).session).toBeUndefined();
     searches.close();
   });
 
@@ -56,7 +56,37 @@ describe("SessionSearches", () => {
     searches.answer(42, session([]));
     searches.answer("req4", { sid: "s", pid: "p", rooms: [1], data: null, missedPackets: [] });
     searches.answer("req4", { sid: "s", pid: "p", rooms: [], data: null, missedPackets: [[1]] });
-    expect(await found).toBeUndefined();
+    expect((await found).session).toBeUndefined();
+    searches.close();
+  });
+
+  test("asked by uid: a node that goes away is no longer waited for; who answered is told", async () => {
+    const searches = new SessionSearches(10_000, 1000);
+    const pending = searches.start("req6", new Set(["nodeA", "nodeC"]));
+    searches.answer("req6", null, "nodeC");
+    searches.nodeGone("nodeA");
+    const outcome = await pending;
+    expect(outcome.session).toBeUndefined();
+    expect([...outcome.answered]).toEqual(["nodeC"]);
+    searches.close();
+  });
+
+  test("a session taken over from a dead node's snapshot gets what is logged until its socket is attached, but no packet of our origins the client had", () => {
+    const searches = new SessionSearches(1000, 1000);
+    const taken = session([["missed", "o1"]]);
+    searches.hold(taken, new Map([["nodeC", 4]]));
+    searches.recorded(["had-late", "o2"], all, true, { uid: "nodeC", seq: 4 });
+    searches.recorded(["new-from-c", "o3"], all, true, { uid: "nodeC", seq: 5 });
+    searches.recorded(["new-from-d", "o4"], all, true, { uid: "nodeD", seq: 0 });
+    searches.recorded(["elsewhere", "o5"], toRoom("other"), false, { uid: "nodeB", seq: 9 });
+    searches.attached("sid1");
+    searches.recorded(["live", "o6"], all, false, { uid: "nodeB", seq: 10 });
+    expect(taken.missedPackets.map((packet) => packet[0])).toEqual(["missed", "new-from-c", "new-from-d"]);
+    // A claim lost: let go, it gets nothing more.
+    const lost = session([]);
+    searches.hold(lost)();
+    searches.recorded(["after", "o7"], all, true);
+    expect(lost.missedPackets).toEqual([]);
     searches.close();
   });
 
@@ -64,7 +94,7 @@ describe("SessionSearches", () => {
     const searches = new SessionSearches(10_000, 1000);
     const pending = searches.start("req5", 1);
     searches.close();
-    expect(await pending).toBeUndefined();
+    expect((await pending).session).toBeUndefined();
   });
 });
 

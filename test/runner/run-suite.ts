@@ -1,23 +1,29 @@
-// `bun run test`: the suite as one `bun test --shard` process per CPU this process may use, at once,
-// balanced by the file durations in test/timings.json. Most of the suite waits (browsers, child
-// servers, timeouts), so shards overlap their waits; each is a sequential `bun test` with its own database.
-//   bun test/runner/run-suite.ts [--shards N] [bun test options…] [files…]   (files: one plain `bun test`)
+// `bun run test`: the suite as several `bun test` processes (two per CPU this process may use) at once,
+// given files of about equal total duration by test/timings.json (shard-balance.ts). Most of the suite
+// waits (browsers, child servers, timeouts), so shards overlap their waits; each is a sequential
+// `bun test` with its own database.
+//   bun test/runner/run-suite.ts [--shards N] [--update-timings] [bun test options…] [files…]   (files: one plain `bun test`)
+// --update-timings rewrites test/timings.json from this run: each shard records its own files' durations,
+// measured while the shards run together, which is what the balance has to predict.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { mergeJunitReports } from "./junit-merge.ts";
+import { balanceShards, durationsOf } from "./shard-balance.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const TIMINGS = "test/timings.json";
-// One per CPU the affinity mask allows: two on a 2-core machine, one (the plain sequential run) under
-// `taskset -c 0`, where more shards would only compete for the core the tests' timings assume.
-const DEFAULT_SHARDS = availableParallelism();
+// Two per CPU the affinity mask allows (four on a 2-core machine): the suite's CPU time is about half
+// its sequential wall time, the rest being waits, so two shards per core keep the cores busy. One
+// (the plain sequential run) under `taskset -c 0`, where shards would only compete for the one core.
+const CPUS = availableParallelism();
+const DEFAULT_SHARDS = CPUS === 1 ? 1 : CPUS * 2;
 const CASE_TIMEOUT = "--timeout=30000";
 
-type Options = { shards: number; outfile: string | undefined; passThrough: string[]; files: string[] };
+type Options = { shards: number; outfile: string | undefined; updateTimings: boolean; passThrough: string[]; files: string[] };
 
 function parse(args: string[]): Options {
-  const options: Options = { shards: DEFAULT_SHARDS, outfile: undefined, passThrough: [], files: [] };
+  const options: Options = { shards: DEFAULT_SHARDS, outfile: undefined, updateTimings: false, passThrough: [], files: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
     const value = (name: string): string | undefined => {
@@ -35,7 +41,8 @@ function parse(args: string[]): Options {
       options.outfile = outfile;
       continue;
     }
-    if (arg.startsWith("-")) options.passThrough.push(arg);
+    if (arg === "--update-timings") options.updateTimings = true;
+    else if (arg.startsWith("-")) options.passThrough.push(arg);
     else options.files.push(arg);
   }
   return options;
@@ -46,24 +53,40 @@ const reporterArgs = (outfile: string | undefined) => (outfile === undefined ? [
 
 // Named files, or a single shard: one ordinary `bun test`, its output as it comes.
 if (options.files.length > 0 || options.shards === 1) {
-  const child = Bun.spawn(["bun", "test", CASE_TIMEOUT, ...options.passThrough, ...reporterArgs(options.outfile), ...options.files], {
+  const timings = options.updateTimings ? [`--timings=${TIMINGS}`, "--update-timings"] : [];
+  const child = Bun.spawn(["bun", "test", CASE_TIMEOUT, ...timings, ...options.passThrough, ...reporterArgs(options.outfile), ...options.files], {
     cwd: ROOT,
     stdio: ["inherit", "inherit", "inherit"],
   });
   process.exit(await child.exited);
 }
 
+function readDurations(): Record<string, number> {
+  try {
+    return durationsOf(JSON.parse(readFileSync(join(ROOT, TIMINGS), "utf8")));
+  } catch {
+    return {};
+  }
+}
+
+const suite = [...new Bun.Glob("test/**/*.test.ts").scanSync({ cwd: ROOT })].sort();
+const shards = balanceShards(suite, readDurations(), options.shards);
 const started = performance.now();
+const shardTimings = (shard: number) => join(ROOT, `test/.timings.shard${shard}.json`);
 const shardReport = (shard: number) => (options.outfile === undefined ? undefined : `${options.outfile}.shard${shard}`);
-const runs = Array.from({ length: options.shards }, (_, index) => {
+const runs = shards.map(({ files }, index) => {
   const shard = index + 1;
+  rmSync(shardTimings(shard), { force: true });
+  // Bun writes the durations it measured to the --timings file; this shard's start empty, so it gets only its files.
+  const timings = options.updateTimings ? [`--timings=${shardTimings(shard)}`, "--update-timings"] : [];
+  // "./" makes each argument an exact path for bun test, not a filter that could match other files.
   const child = Bun.spawn(
-    ["bun", "test", CASE_TIMEOUT, `--shard=${shard}/${options.shards}`, `--timings=${TIMINGS}`, ...options.passThrough, ...reporterArgs(shardReport(shard))],
+    ["bun", "test", CASE_TIMEOUT, ...timings, ...options.passThrough, ...reporterArgs(shardReport(shard)), ...files.map((file) => `./${file}`)],
     { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
   );
   // Each shard's output is printed whole when it ends, so the shards' lines never interleave.
   return Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]).then(([out, err, code]) => {
-    process.stdout.write(`\n==== shard ${shard}/${options.shards} (exit ${code}, ${((performance.now() - started) / 1000).toFixed(1)} s)\n${out}`);
+    process.stdout.write(`\n==== shard ${shard}/${shards.length} (exit ${code}, ${((performance.now() - started) / 1000).toFixed(1)} s)\n${out}`);
     process.stderr.write(err);
     return { code, err };
   });
@@ -72,7 +95,7 @@ const results = await Promise.all(runs);
 
 if (options.outfile !== undefined) {
   const reports: string[] = [];
-  for (let shard = 1; shard <= options.shards; shard++) {
+  for (let shard = 1; shard <= shards.length; shard++) {
     const path = shardReport(shard);
     if (path === undefined) continue;
     try {
@@ -85,6 +108,23 @@ if (options.outfile !== undefined) {
   writeFileSync(options.outfile, mergeJunitReports(reports));
 }
 
+if (options.updateTimings) {
+  const files: Record<string, number> = {};
+  for (let shard = 1; shard <= shards.length; shard++) {
+    try {
+      const measured: unknown = JSON.parse(readFileSync(shardTimings(shard), "utf8"));
+      rmSync(shardTimings(shard));
+      if (typeof measured === "object" && measured !== null && "files" in measured && typeof measured.files === "object" && measured.files !== null) {
+        for (const [file, ms] of Object.entries(measured.files)) if (typeof ms === "number") files[file] = Math.round(ms);
+      }
+    } catch {
+      // A shard that wrote nothing: its files keep no timing and the next balance guesses them.
+    }
+  }
+  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(join(ROOT, TIMINGS), `${JSON.stringify({ version: 1, files: sorted }, null, 2)}\n`);
+}
+
 // bun test ends with "N pass / N fail"; the shards' totals in the same form.
 const total = { pass: 0, skip: 0, fail: 0 };
 for (const { err } of results) {
@@ -94,5 +134,5 @@ for (const { err } of results) {
   }
 }
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-process.stderr.write(`\nall ${options.shards} shards: ${total.pass} pass, ${total.skip} skip, ${total.fail} fail [${seconds} s]\n`);
+process.stderr.write(`\nall ${shards.length} shards: ${total.pass} pass, ${total.skip} skip, ${total.fail} fail [${seconds} s]\n`);
 process.exit(results.some(({ code }) => code !== 0) ? 1 : 0);
