@@ -14,7 +14,7 @@ export interface PostgresNotifier {
   notify(channel: string, payload: string): PromiseLike<unknown>;
   /** A statement on the same connection (connecting it again when it is closed): resolves once it answers. */
   probe(): PromiseLike<unknown>;
-  /** Runs each time the connection closes, after its unanswered NOTIFYs were rejected. */
+  /** Runs each time the connection closes (a refused connection attempt too); what it had not answered then never goes out. */
   onClose(listener: () => void): void;
 }
 

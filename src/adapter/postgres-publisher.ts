@@ -159,7 +159,7 @@ export class OrderedPublisher<D> {
       this.publishing = false;
       this.options.onState(false);
     }
-    // Not from within the notifier's own callback: the probe's statement would be queued behind what it still holds.
+    // Not from within the notifier's close callback: its client is still closing that connection.
     queueMicrotask(() => this.pump());
   }
 
