@@ -3,7 +3,7 @@
 // the bus is not reachable within DB_CONNECT_TIMEOUT_MS; later the clients reconnect by themselves.
 import Redis from "ioredis";
 import postgres from "postgres";
-import { createPostgresNotifier } from "./cluster/postgres-notifier.ts";
+import { createPostgresNotifier } from "./cluster-bus-notifier.ts";
 import { createPostgresPresence } from "./cluster/postgres-presence.ts";
 import type { ClusterPresenceStore, PresenceStoreOptions } from "./cluster/presence-store.ts";
 import { createRedisPresence } from "./cluster/redis-presence.ts";

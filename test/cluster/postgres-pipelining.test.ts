@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import { PostgresBus } from "../../src/adapter/postgres-bus.ts";
 import type { PostgresBusClient, PostgresNotifier } from "../../src/adapter/postgres-client.ts";
-import { createPostgresNotifier } from "../../src/cluster/postgres-notifier.ts";
+import { createPostgresNotifier } from "../../src/cluster-bus-notifier.ts";
 import { createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
 import { eventually } from "../faults/support.ts";
 

@@ -3,7 +3,7 @@
 // Each connection gets a postgres.js client of its own: once it closes, that client is ended and
 // the next statement opens a new one, so nothing the old one still held can follow it.
 import postgres from "postgres";
-import type { PostgresNotifier } from "../adapter/postgres-client.ts";
+import type { PostgresNotifier } from "./adapter/postgres-client.ts";
 
 /** A text literal that reads the same whatever standard_conforming_strings says (E'' always takes backslash escapes). */
 function textLiteral(text: string): string {
