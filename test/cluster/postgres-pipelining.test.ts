@@ -22,6 +22,8 @@ type Scene = {
   maxInFlight(): number;
   /** Sequence numbers in the order a listener on the database heard them (repeats included). */
   heard: number[];
+  /** The NOTIFY payloads that listener heard, as they came. */
+  payloads: string[];
   /** Sequence numbers whose publish failed and that were not published again yet. */
   lost: Set<number>;
   drops: number;
@@ -73,7 +75,9 @@ async function scene(): Promise<Scene> {
     notifier,
   };
   const heard: number[] = [];
+  const payloads: string[] = [];
   await listener.listen(CHANNEL, (payload) => {
+    payloads.push(payload);
     const document: unknown = JSON.parse(payload);
     if (typeof document === "object" && document !== null && "seq" in document && typeof document.seq === "number") heard.push(document.seq);
   });
@@ -105,6 +109,7 @@ async function scene(): Promise<Scene> {
     db,
     bus,
     heard,
+    payloads,
     lost,
     publish,
     maxInFlight: () => maxInFlight,
@@ -159,6 +164,15 @@ describe.skipIf(!available)("Postgres bus: NOTIFYs pipelined on one connection",
     expect(s.maxInFlight()).toBeGreaterThan(1);
     expect(s.heard).toEqual(Array.from({ length: 500 }, (_, i) => i));
     expect(s.drops).toBe(0);
+  });
+
+  test("payloads with quotes, backslashes and any characters arrive as sent (as the first NOTIFY of a connection and after it)", async () => {
+    const s = await scene();
+    const text = `it's \\ a 'quoted' \\' E'x' $$ $tag$ "json" é ✓ 😀 \n line\nbreak \t`;
+    for (const seq of [0, 1]) await s.bus.publish({ uid: "pipelining", type: 3, nsp: "/", seq, text });
+    await eventually("both heard", () => (s.heard.length >= 2 ? true : undefined));
+    expect(s.payloads.map((payload) => (JSON.parse(payload) as { text: unknown }).text)).toEqual([text, text]);
+    expect(s.payloads[0]).toBe(JSON.stringify({ uid: "pipelining", type: 3, nsp: "/", seq: 0, text }));
   });
 
   // Terminated: an outage follows (new connections refused). Closed by the network: back at once,
