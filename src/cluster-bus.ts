@@ -102,8 +102,9 @@ async function connectRedisBus(url: string, connectTimeoutMs: number, logger: Lo
 /**
  * The Postgres connections of the cluster adapter: a pool of two for the attachment table, plus the
  * one connection postgres.js dedicates to LISTEN (it listens again after a drop), one for NOTIFY
- * (one connection keeps them in order while the bus pipelines them), and one for presence counts. Apart from the application's pool, so a busy database
- * pool never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
+ * (one connection keeps them in order while the bus pipelines them), and one for presence counts.
+ * Apart from the application's pool, so a busy database pool never delays the bus or a heartbeat
+ * (a node late by the timeout would be taken for dead).
  * Drops and reconnects are told as on Redis: `subscribe` for the LISTEN connection, `publish` for
  * NOTIFYs failing and going through again.
  */
