@@ -1,16 +1,18 @@
 // The Postgres bus of ADAPTER=postgres (src/cluster-bus.ts): postgres.js pools of its own on
 // DATABASE_URL, the adapter's LISTEN/NOTIFY and the presence store; drops and reconnects are told.
 import postgres from "postgres";
+import { createPostgresNotifier } from "./cluster-bus-notifier.ts";
 import { hostOf, type BusConnection, type ClusterBus } from "./cluster-bus.ts";
 import type { Logger } from "./lib/logger.ts";
-import { createPostgresAdapter } from "./socketio/index.ts";
+import { createPostgresAdapter, type PostgresBusClient } from "./socketio/index.ts";
 import { createPostgresPresence } from "./cluster/postgres-presence.ts";
 
 /**
- * The Postgres connections of the cluster adapter: a pool of two for NOTIFY and the attachment
- * table, plus the one connection postgres.js dedicates to LISTEN (it listens again after a drop),
- * and one connection for presence counts. Apart from the application's pool, so a busy database
- * pool never delays the bus or a heartbeat (a node late by the timeout would be taken for dead).
+ * The Postgres connections of the cluster adapter: a pool of two for the attachment table, plus the
+ * one connection postgres.js dedicates to LISTEN (it listens again after a drop), one for NOTIFY
+ * (one connection keeps them in order while the bus pipelines them), and one for presence counts.
+ * Apart from the application's pool, so a busy database pool never delays the bus or a heartbeat
+ * (a node late by the timeout would be taken for dead).
  * Drops and reconnects are told as on Redis: `subscribe` for the LISTEN connection, `publish` for
  * NOTIFYs failing and going through again.
  */
@@ -21,6 +23,8 @@ export async function connectPostgresBus(url: string, connectTimeoutMs: number, 
     onnotice: () => {},
     connection: { application_name: "studyconnect-bus" },
   });
+  const notifications = createPostgresNotifier(url, connectTimeoutMs);
+  const { notifier } = notifications;
   // One connection, as on Redis: this node's presence changes reach the cluster in the order it made
   // them (they are serialized on the cluster's clock row anyway), so announcements keep that order.
   const presenceSql = postgres(url, {
@@ -35,13 +39,19 @@ export async function connectPostgresBus(url: string, connectTimeoutMs: number, 
     for (const listener of listeners) listener(connection);
   };
   try {
-    await Promise.all([sql`select 1`, presenceSql`select 1`]);
+    await Promise.all([sql`select 1`, notifier.probe(), presenceSql`select 1`]);
   } catch (error) {
-    await Promise.all([sql.end({ timeout: 0 }), presenceSql.end({ timeout: 0 })]);
+    await Promise.all([sql.end({ timeout: 0 }), notifications.end(0), presenceSql.end({ timeout: 0 })]);
     throw new Error(`Postgres not reachable at ${hostOf(url, "DATABASE_URL")} (ADAPTER=postgres)`, { cause: error });
   }
+  const busClient: PostgresBusClient = {
+    listen: (channel, onNotify, onListen) => sql.listen(channel, onNotify, onListen),
+    notify: (channel, payload) => sql.notify(channel, payload),
+    unsafe: (query, parameters) => sql.unsafe(query, parameters),
+    notifier,
+  };
   return {
-    adapter: createPostgresAdapter(sql, {
+    adapter: createPostgresAdapter(busClient, {
       ...(channelPrefix === undefined ? {} : { channelPrefix }),
       onError: (error, context) => logger.error(`postgres adapter: ${context}`, { error }),
       // postgres.js listens again by itself after a drop and tells nothing of the drop itself: a
@@ -60,7 +70,7 @@ export async function connectPostgresBus(url: string, connectTimeoutMs: number, 
     onReconnect: (listener) => void reconnectListeners.push(listener),
     onDrop: (listener) => void dropListeners.push(listener),
     async close() {
-      await Promise.all([sql.end({ timeout: 2 }), presenceSql.end({ timeout: 2 })]);
+      await Promise.all([sql.end({ timeout: 2 }), notifications.end(2), presenceSql.end({ timeout: 2 })]);
     },
   };
 }

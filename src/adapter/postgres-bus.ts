@@ -4,6 +4,7 @@
 import { encode as msgpackEncode } from "notepack.io-3";
 import type { BusRecord } from "./cluster-protocol.ts";
 import type { PostgresBusClient } from "./postgres-client.ts";
+import { OrderedPublisher, type Notification } from "./postgres-publisher.ts";
 import { channelOf, decodeAttachment, decodeNotification, hasBinary, NOTIFY_PAYLOAD_LIMIT } from "./postgres-protocol.ts";
 
 export type PostgresBusOptions = {
@@ -14,9 +15,12 @@ export type PostgresBusOptions = {
   /** Attachment rows older than this many milliseconds are deleted, checked as often. */
   cleanupInterval: number;
   onError: (error: unknown, context: string) => void;
-  /** A NOTIFY (or attachment insert) failed: the document never reached the other nodes. Once until the next success. */
+  /** A NOTIFY (or attachment insert) failed: that document and every one after it are lost. Once until the resumption. */
   onPublishDropped: () => void;
-  /** The first document that went out after one that failed. */
+  /**
+   * The NOTIFY connection answers again after a drop; what this listener publishes (synchronously)
+   * goes out before every document still waiting.
+   */
   onPublishResumed: () => void;
 };
 
@@ -34,18 +38,16 @@ const isCreateRace = (error: unknown): boolean =>
   typeof error === "object" && error !== null && "code" in error && (error.code === "23505" || error.code === "42P07");
 
 type Document = BusRecord & { nsp: string };
-type Ahead = { document: Document; settle: (error?: unknown) => void };
+
+/** NOTIFYs unanswered at once on a notifier's connection: below postgres.js's pipeline limit (100), past which it queues them itself. */
+const PIPELINE_WINDOW = 64;
 
 export class PostgresBus {
   /** Resolves once the attachment table exists (created when missing, with the official adapter's columns). */
   readonly ready: Promise<void>;
   private readonly table: string;
   private cleanupTimer: Timer | undefined;
-  private sending = Promise.resolve();
-  /** False from a document that did not go out until one does. */
-  private publishing = true;
-  /** While the resumption listener runs: what it publishes, sent ahead of the document that found the pool back. */
-  private ahead: Ahead[] | undefined;
+  private readonly publisher: OrderedPublisher<Document>;
   private users = 0;
 
   constructor(
@@ -53,6 +55,13 @@ export class PostgresBus {
     private readonly options: PostgresBusOptions,
   ) {
     this.table = quotedTable(options.tableName);
+    const pool = { notify: (channel: string, payload: string) => client.notify(channel, payload), probe: () => client.unsafe("SELECT 1"), onClose: () => {} };
+    this.publisher = new OrderedPublisher<Document>({
+      notifier: client.notifier ?? pool,
+      window: client.notifier ? PIPELINE_WINDOW : 1,
+      prepare: (document) => this.prepare(document),
+      onState: (ok) => this.published(ok),
+    });
     const create = `CREATE TABLE IF NOT EXISTS ${this.table} (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`;
     this.ready = Promise.resolve(client.unsafe(create)).then(
       () => undefined,
@@ -119,60 +128,22 @@ export class PostgresBus {
   }
 
   /**
-   * Sends a document (it carries `nsp`) to every node listening to its namespace. One at a time:
-   * NOTIFYs of a pool's different connections may arrive in any order, and a join must reach the
-   * other nodes before the broadcast to the room that follows it.
+   * Sends a document (it carries `nsp`) to every node listening to its namespace, in publish order:
+   * a join must reach the other nodes before the broadcast to the room that follows it. Through the
+   * client's notifier the NOTIFYs are pipelined on its one connection; without one they go one at a
+   * time (NOTIFYs of a pool's different connections may arrive in any order).
    */
   publish(document: Document): Promise<void> {
-    const ahead = this.ahead;
-    if (ahead) return new Promise<void>((resolve, reject) => ahead.push({ document, settle: (error) => (error === undefined ? resolve() : reject(error)) }));
-    const sent = this.sending.then(() => this.send(document));
-    // Told in the order the documents went (or did not): a resumption always follows its drop.
-    this.sending = sent.then(
-      () => this.published(true),
-      () => this.published(false),
-    );
-    return sent;
+    return this.publisher.publish(document);
   }
 
   /** Resolves once every document handed to publish so far went out (or failed): call before ending the client. */
   drained(): Promise<void> {
-    return this.sending;
+    return this.publisher.drained();
   }
 
-  private async send(document: Document): Promise<void> {
-    if (!this.publishing) await this.resume();
-    await this.transmit(document);
-  }
-
-  /**
-   * After a document that did not go out, the pool is asked first; once it answers, the resumption
-   * listener runs and what it publishes (this node's messages the outage lost) goes out ahead of
-   * the document at hand, so that no later document overtakes them.
-   */
-  private async resume(): Promise<void> {
-    await this.client.unsafe("SELECT 1");
-    const ahead: Ahead[] = [];
-    this.ahead = ahead;
-    try {
-      this.published(true);
-    } finally {
-      this.ahead = undefined;
-    }
-    for (const [index, entry] of ahead.entries()) {
-      try {
-        await this.transmit(entry.document);
-        entry.settle();
-      } catch (error) {
-        for (const failed of ahead.slice(index)) failed.settle(error);
-        throw error;
-      }
-    }
-  }
-
+  /** Told in the order the documents went (or did not): a resumption always follows its drop. */
   private published(ok: boolean): void {
-    if (ok === this.publishing) return;
-    this.publishing = ok;
     try {
       if (ok) this.options.onPublishResumed();
       else this.options.onPublishDropped();
@@ -182,21 +153,23 @@ export class PostgresBus {
     }
   }
 
-  private async transmit(document: Document): Promise<void> {
+  /** A document's NOTIFY: the JSON itself, or (too big for NOTIFY, or binary) the header of its attachment row. */
+  private prepare(document: Document): Notification | Promise<Notification> {
     const channel = this.channel(document.nsp);
     const json = hasBinary(document) ? undefined : JSON.stringify(document);
     if (json !== undefined) {
       const bytes = Buffer.byteLength(json);
-      if (bytes <= this.options.payloadThreshold && bytes < NOTIFY_PAYLOAD_LIMIT) {
-        await this.client.notify(channel, json);
-        return;
-      }
+      if (bytes <= this.options.payloadThreshold && bytes < NOTIFY_PAYLOAD_LIMIT) return { channel, payload: json };
     }
+    return this.store(document, channel);
+  }
+
+  private async store(document: Document, channel: string): Promise<Notification> {
     await this.ready;
     const rows = await this.client.unsafe(`INSERT INTO ${this.table} (payload) VALUES ($1) RETURNING id`, [msgpackEncode(document)]);
     const id = rows[0]?.id;
     if (typeof id !== "string" && typeof id !== "number" && typeof id !== "bigint") throw new Error("attachment insert returned no id");
-    await this.client.notify(channel, JSON.stringify({ uid: document.uid, type: document.type, attachmentId: String(id) }));
+    return { channel, payload: JSON.stringify({ uid: document.uid, type: document.type, attachmentId: String(id) }) };
   }
 
   private async receive(payload: string, ownUid: string, onOwnDocument: (document: BusRecord) => void): Promise<BusRecord | undefined> {

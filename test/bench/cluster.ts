@@ -54,6 +54,8 @@ type Result = {
   sameNode: Latency | undefined;
   messagesPerS: number;
   deliveriesPerS: number;
+  /** How late the generator's own timers fired during phase 1: its event loop's delay, part of every latency it measures. */
+  generatorDelay: Latency | undefined;
   /** Sends answered with an error, by code (none expected). */
   failedAcks: Record<string, number>;
   /** CPU time of each node process per phase, and per message acknowledged ok in that phase. */
@@ -82,6 +84,29 @@ function latencyOf(samples: number[]): Latency | undefined {
   return { samples: sorted.length, p50: at(0.5), p99: at(0.99), max: round(sorted[sorted.length - 1] ?? NaN) };
 }
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/**
+ * This process' event-loop delay: a 1 ms timer, re-armed each time, and how much later than due
+ * it fired. A delivery that arrives while the generator is busy is timed late by as much, so a
+ * p99 of this near the measured latency's p99 means the generator, not the nodes, sets that tail.
+ */
+function meterLoopDelay(): { stop(): Latency | undefined } {
+  const delays: number[] = [];
+  let due = performance.now() + 1;
+  const tick = () => {
+    const now = performance.now();
+    delays.push(Math.max(0, now - due));
+    due = now + 1;
+    timer = setTimeout(tick, 1);
+  };
+  let timer = setTimeout(tick, 1);
+  return {
+    stop() {
+      clearTimeout(timer);
+      return latencyOf(delays);
+    },
+  };
+}
 
 async function insertUsers(url: string, count: number): Promise<string[]> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -176,6 +201,7 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
     // Phase 1: a fixed offered rate, round robin over the clients, paced against the clock.
     const meterNodes = () => nodes.map((node) => meterCpu(node.pid));
     let meters = meterNodes();
+    let loopDelay: ReturnType<typeof meterLoopDelay> | undefined;
     const start = performance.now();
     measureFrom = start + WARMUP_MS;
     const end = start + WARMUP_MS + SECONDS * 1000;
@@ -183,8 +209,10 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
     while (performance.now() < end) {
       const due = Math.floor(((performance.now() - start) / 1000) * RATE);
       while (sentAt.length < due) send(clients[next++ % clients.length] as Client);
+      if (!loopDelay && performance.now() >= measureFrom) loopDelay = meterLoopDelay();
       await Bun.sleep(2);
     }
+    const generatorDelay = loopDelay?.stop();
     const phaseOneSent = sentAt.length;
     measureFrom = Infinity;
     // Every send is answered, and what a successful one broadcast arrives (or nothing comes for 2 s).
@@ -225,6 +253,7 @@ async function runMode(mode: Mode, databaseUrl: string, tokens: string[]): Promi
       expected: phaseOneExpected,
       crossNode: latencyOf(cross),
       sameNode: latencyOf(same),
+      generatorDelay,
       messagesPerS: Math.round(ackedInWindow / elapsedS),
       deliveriesPerS: Math.round(deliveredInWindow / elapsedS),
       failedAcks,
@@ -260,7 +289,8 @@ async function main() {
     results.push(result);
     log(
       `  delivered ${result.delivered}/${result.expected}; cross-node ${describe(result.crossNode)}; same node ${describe(result.sameNode)}; ` +
-        `${result.messagesPerS} msg/s acked (${result.deliveriesPerS} deliveries/s); failed acks ${JSON.stringify(result.failedAcks)}`,
+        `${result.messagesPerS} msg/s acked (${result.deliveriesPerS} deliveries/s); failed acks ${JSON.stringify(result.failedAcks)}; ` +
+        `generator event-loop delay ${describe(result.generatorDelay)}`,
     );
     log(`  node CPU at ${RATE} msg/s: ${describeCpu(result.cpu.fixedRate)}; closed loop: ${describeCpu(result.cpu.closedLoop)}`);
   }
