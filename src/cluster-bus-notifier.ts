@@ -4,6 +4,7 @@
 // the next statement opens a new one, so nothing the old one still held can follow it.
 import postgres from "postgres";
 import type { PostgresNotifier } from "./adapter/postgres-client.ts";
+import { reconnectBackoff } from "./lib/reconnect-backoff.ts";
 
 /** A text literal that reads the same whatever standard_conforming_strings says (E'' always takes backslash escapes). */
 function textLiteral(text: string): string {
@@ -30,6 +31,7 @@ export function createPostgresNotifier(url: string, connectTimeoutMs: number): P
         max: 1,
         connect_timeout: connectTimeoutMs / 1000,
         onnotice: () => {},
+        backoff: reconnectBackoff,
         // No type lookup before the first statement; never retired for its age; and a connection
         // left behind by an ended client (postgres.js may still open one) closes itself.
         fetch_types: false,

@@ -4,6 +4,7 @@ import postgres from "postgres";
 import { createPostgresNotifier } from "./cluster-bus-notifier.ts";
 import { hostOf, type BusConnection, type ClusterBus } from "./cluster-bus.ts";
 import type { Logger } from "./lib/logger.ts";
+import { reconnectBackoff } from "./lib/reconnect-backoff.ts";
 import { createPostgresAdapter, type PostgresBusClient } from "./socketio/index.ts";
 import { createPostgresPresence } from "./cluster/postgres-presence.ts";
 
@@ -21,6 +22,7 @@ export async function connectPostgresBus(url: string, connectTimeoutMs: number, 
     max: 2,
     connect_timeout: connectTimeoutMs / 1000,
     onnotice: () => {},
+    backoff: reconnectBackoff,
     connection: { application_name: "studyconnect-bus" },
   });
   const notifications = createPostgresNotifier(url, connectTimeoutMs);
@@ -31,6 +33,7 @@ export async function connectPostgresBus(url: string, connectTimeoutMs: number, 
     max: 1,
     connect_timeout: connectTimeoutMs / 1000,
     onnotice: () => {},
+    backoff: reconnectBackoff,
     connection: { application_name: "studyconnect-presence" },
   });
   const reconnectListeners: ((connection: BusConnection) => void)[] = [];

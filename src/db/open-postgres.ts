@@ -7,15 +7,13 @@ import postgres from "postgres";
 import { withDeadline } from "../lib/deadline.ts";
 import type { Database, Db, PostgresTimeouts } from "./database.ts";
 import { migrate } from "./migrate.ts";
+import { reconnectBackoff } from "../lib/reconnect-backoff.ts";
 import { outageCodeOf, outageError } from "./outage.ts";
 import { createPgSockets } from "./pg-sockets.ts";
 import * as schema from "./schema.ts";
 
 export type PostgresOptions = { url: string; maxConnections?: number; timeouts: PostgresTimeouts };
 
-// postgres.js waits before reconnecting after a failure, 3^n / 100 s up to 20 s by default: after an
-// outage the first statements then waited up to 20 s for a database that was back. At most ~1 s here.
-const backoff = (attempt: number): number => Math.min(0.05 * 2 ** attempt, 1) * (0.5 + Math.random() / 2);
 
 export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOptions): Database {
   const sockets = createPgSockets();
@@ -24,7 +22,7 @@ export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOpt
     onnotice: () => {},
     connect_timeout: timeouts.connectTimeoutMs / 1000,
     idle_timeout: timeouts.idleTimeoutMs === 0 ? undefined : timeouts.idleTimeoutMs / 1000,
-    backoff,
+    backoff: reconnectBackoff,
     // Postgres cancels a statement that runs longer (SQLSTATE 57014): a lock wait or a runaway query
     // fails its one caller instead of holding a connection.
     connection: { application_name: "studyconnect", statement_timeout: timeouts.statementTimeoutMs },

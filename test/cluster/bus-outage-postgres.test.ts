@@ -205,4 +205,26 @@ describe.skipIf(!available)("a node's Postgres bus connections drop and come bac
     const metrics = await (await fetch(`${cut.url}/metrics`)).text();
     expect(metrics).toMatch(/studyconnect_bus_reconnects_total\{connection="publish"\} [1-9]/);
   });
+
+  test("its LISTEN connection refused for seconds: it listens again within about a second of the database's return, not after postgres.js' growing wait", async () => {
+    await using cluster = await twoNodes("listen-long");
+    const { db, cut, other } = cluster;
+    const [bob, ada] = [await cut.user("Bob"), await other.user("Ada")];
+    const [bobSocket, adaSocket] = [await cut.connect(bob), await other.connect(ada)];
+    await endBusBackends(db, "listen");
+    // Long enough for postgres.js' default wait between attempts (3^n / 100 s) to reach several seconds.
+    const cutAt = performance.now();
+    await eventually("4 s of refused connections", () => (performance.now() - cutAt > 4000 ? true : undefined), 6000);
+    await db.proxy.restore();
+    const back = performance.now();
+    // Live through the bus again: a DM sent from the other node now reaches Bob without a catch-up.
+    await eventually("the cut node listening again", async () => {
+      const metrics = await (await fetch(`${cut.url}/metrics`)).text();
+      return /studyconnect_bus_reconnects_total\{connection="subscribe"\} [1-9]/.test(metrics) ? true : undefined;
+    }, 15_000, 20);
+    expect(performance.now() - back).toBeLessThan(2500);
+    const live = waitFor<Delivered>(bobSocket, "dm:received", 5000, (m) => m.text === "live");
+    expectOk(await emitAck(adaSocket, "dm:send", { recipientId: bob.id, text: "live" }));
+    await live;
+  }, 30_000);
 });
