@@ -1,5 +1,6 @@
-// The single-node adapter: rooms ⇄ sockets for one namespace, and fan-out that encodes a packet
-// once and lets Bun's native pub/sub deliver it when a topic can express the target.
+// The single-node adapter of one namespace: fan-out that encodes a packet once and lets Bun's native
+// pub/sub deliver it when a topic can express the target, and the hooks of connection state recovery.
+// Room membership is RoomMembership's.
 import type {
   Adapter,
   AdapterHost,
@@ -15,7 +16,8 @@ import type {
 } from "./types.ts";
 import type { Origin } from "./origin-offsets.ts";
 import { RecoveryStore } from "./recovery-store.ts";
-import { namespaceTopic, roomTopic } from "./topics.ts";
+import { RoomMembership } from "./room-membership.ts";
+import { namespaceTopic } from "./topics.ts";
 
 export type AdapterDeps = {
   /** Encodes an EVENT of this namespace (once per wire format its sockets speak). */
@@ -36,14 +38,18 @@ export type AdapterDeps = {
 export type AdapterFactory = (host: AdapterHost, deps: AdapterDeps) => Adapter;
 
 export class LocalAdapter implements Adapter {
-  readonly rooms = new Map<Room, Set<SocketId>>();
-  readonly sids = new Map<SocketId, Set<Room>>();
+  readonly rooms: Map<Room, Set<SocketId>>;
+  readonly sids: Map<SocketId, Set<Room>>;
+  private readonly membership: RoomMembership;
   private readonly recovery: RecoveryStore | undefined;
 
   constructor(
     protected readonly host: AdapterHost,
     protected readonly deps: AdapterDeps,
   ) {
+    this.membership = new RoomMembership(host, (id) => this.roomsChanged(id));
+    this.rooms = this.membership.rooms;
+    this.sids = this.membership.sids;
     this.recovery = deps.recoveryWindow === undefined ? undefined : new RecoveryStore(deps.recoveryWindow, (pid) => this.sessionDropped(pid));
   }
 
@@ -57,65 +63,23 @@ export class LocalAdapter implements Adapter {
 
   /** Whether a room has a member on this node (a socket's own room counts). */
   hasRoom(room: Room): boolean {
-    return this.rooms.has(room) || this.host.sockets.has(room);
+    return this.membership.hasRoom(room);
   }
 
-  // A socket's own room (its id) is implicit: it costs no Set and no topic per socket, and a
-  // broadcast to it is a direct send. `rooms`/`sids` hold only the rooms sockets joined.
-
   addAll(id: SocketId, rooms: Iterable<Room>): void {
-    let joined = this.sids.get(id);
-    const socket = this.host.sockets.get(id);
-    for (const room of rooms) {
-      if (room === id || joined?.has(room)) continue;
-      if (!joined) this.sids.set(id, (joined = new Set()));
-      joined.add(room);
-      let members = this.rooms.get(room);
-      if (!members) this.rooms.set(room, (members = new Set()));
-      members.add(id);
-      socket?.subscribe(roomTopic(this.host.name, room));
-    }
-    if (joined) this.roomsChanged(id);
+    this.membership.addAll(id, rooms);
   }
 
   del(id: SocketId, room: Room): void {
-    const joined = this.sids.get(id);
-    if (!joined?.delete(room)) return;
-    if (joined.size === 0) this.sids.delete(id);
-    this.removeMember(room, id);
-    this.host.sockets.get(id)?.unsubscribe(roomTopic(this.host.name, room));
-    this.roomsChanged(id);
+    this.membership.del(id, room);
   }
 
   delAll(id: SocketId): void {
-    const joined = this.sids.get(id);
-    if (!joined) return;
-    const socket = this.host.sockets.get(id);
-    for (const room of joined) {
-      this.removeMember(room, id);
-      socket?.unsubscribe(roomTopic(this.host.name, room));
-    }
-    this.sids.delete(id);
-    this.roomsChanged(id);
+    this.membership.delAll(id);
   }
 
   /** The rooms a socket joined changed (a cluster adapter keeps its session's snapshot up to date). */
   protected roomsChanged(_id: SocketId): void {}
-
-  private removeMember(room: Room, id: SocketId): void {
-    const members = this.rooms.get(room);
-    if (!members) return;
-    members.delete(id);
-    // Empty rooms are dropped at once: a long-running server must not accumulate them.
-    if (members.size === 0) this.rooms.delete(room);
-  }
-
-  /** Members of a room, counting a socket's implicit own room. */
-  private membersOf(room: Room): Iterable<SocketId> {
-    const members = this.rooms.get(room);
-    if (!this.host.sockets.has(room)) return members ?? [];
-    return members ? [room, ...members] : [room];
-  }
 
   broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
     this.deliverBroadcast(packet, options, undefined);
@@ -132,7 +96,7 @@ export class LocalAdapter implements Adapter {
     const flags = options.flags ?? {};
     const data = this.recovery && this.recordable(packet, options) ? this.recorded(this.recovery.record(packet.data, options, origin), options, origin) : packet.data;
     const messages = this.deps.encode(data, packet.id);
-    const topic = flags.volatile ? undefined : this.topicFor(options);
+    const topic = flags.volatile ? undefined : this.membership.topicFor(options);
     if (topic) {
       this.deps.publish(topic.name, messages, topic.except);
       this.deps.onBroadcast?.(topic.recipients);
@@ -168,60 +132,8 @@ export class LocalAdapter implements Adapter {
     sent(count);
   }
 
-  /**
-   * The topic that reaches exactly the target, when there is one: the whole namespace or one
-   * shared room, excluding nobody or only the sender (ws.publish skips the publisher itself).
-   */
-  private topicFor(options: BroadcastOptions): { name: string; except?: AdapterSocket; recipients: number } | undefined {
-    const except = options.except;
-    let exceptSocket: AdapterSocket | undefined;
-    if (except && except.size > 0) {
-      if (except.size > 1) return undefined;
-      const [only] = except as ReadonlySet<Room>;
-      if (only === undefined) return undefined;
-      // ws.publish skips the publisher: a topic can exclude one socket, so an excluded room of at
-      // most one member works too ("everyone but this user", whose only tab it is). A room nobody
-      // is in excludes nobody.
-      const own = this.host.sockets.has(only);
-      const members = this.rooms.get(only);
-      if ((own ? 1 : 0) + (members?.size ?? 0) > 1) return undefined;
-      const excluded = own ? only : members?.values().next().value;
-      exceptSocket = excluded === undefined ? undefined : this.host.sockets.get(excluded);
-    }
-    if (options.rooms.size === 0) {
-      // The excluded socket, when there is one, is one of the namespace's.
-      const recipients = this.host.sockets.size - (exceptSocket ? 1 : 0);
-      return { name: namespaceTopic(this.host.name), except: exceptSocket, recipients };
-    }
-    if (options.rooms.size > 1) return undefined;
-    const [room] = options.rooms as ReadonlySet<Room>;
-    // A socket's own room (direct send) or an empty room: no topic.
-    const members = room === undefined ? undefined : this.rooms.get(room);
-    if (room === undefined || !members || this.host.sockets.has(room)) return undefined;
-    const recipients = members.size - (exceptSocket && members.has(exceptSocket.id) ? 1 : 0);
-    return { name: roomTopic(this.host.name, room), except: exceptSocket, recipients };
-  }
-
   matchingSockets(options: BroadcastOptions): SocketId[] {
-    const excluded = new Set<SocketId>();
-    if (options.except) {
-      for (const room of options.except) for (const id of this.membersOf(room)) excluded.add(id);
-    }
-    const out: SocketId[] = [];
-    if (options.rooms.size === 0) {
-      for (const id of this.host.sockets.keys()) if (!excluded.has(id)) out.push(id);
-      return out;
-    }
-    // A socket in several targeted rooms is delivered to once.
-    const seen = new Set<SocketId>();
-    for (const room of options.rooms) {
-      for (const id of this.membersOf(room)) {
-        if (seen.has(id) || excluded.has(id)) continue;
-        seen.add(id);
-        out.push(id);
-      }
-    }
-    return out;
+    return this.membership.matchingSockets(options);
   }
 
   async sockets(rooms: ReadonlySet<Room>): Promise<Set<SocketId>> {
@@ -234,7 +146,7 @@ export class LocalAdapter implements Adapter {
 
   /** Rooms with a member here, each socket's own room included (as socket.io lists them). */
   protected localRooms(): Set<Room> {
-    return new Set([...this.host.sockets.keys(), ...this.rooms.keys()]);
+    return this.membership.localRooms();
   }
 
   async serverCount(): Promise<number> {
@@ -274,8 +186,7 @@ export class LocalAdapter implements Adapter {
   }
 
   socketRooms(id: SocketId): ReadonlySet<Room> | undefined {
-    if (!this.host.sockets.has(id)) return this.sids.get(id);
-    return new Set([id, ...(this.sids.get(id) ?? [])]);
+    return this.membership.socketRooms(id);
   }
 
   serverSideEmit(_packet: unknown[]): void {
