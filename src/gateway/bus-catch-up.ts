@@ -1,7 +1,8 @@
 // After this node's bus connections dropped and came back. Subscribing: the room messages and DMs
-// other nodes broadcast meanwhile never reached it; they are read back from the store (ids above
-// the last one delivered here from another node) and delivered to this node's sockets only.
-// Publishing: its own broadcasts since shortly before the drop go out again. The ledgers drop
+// other nodes broadcast meanwhile never reached it; they are read back from the store (ids above the
+// last one delivered here from another node a few seconds before the drop, so that a message
+// committed late with an id below one delivered since is found too) and delivered to this node's
+// sockets only. Publishing: its own broadcasts since shortly before the drop go out again. The ledgers drop
 // whatever the bus or an earlier delivery brought already, so no client gets one twice; and hold
 // back what the bus brings live while the store is read, so each sender's messages stay in order.
 import type { ChatServices } from "../chat/index.ts";
@@ -20,7 +21,7 @@ const MAX_PAGES = 20;
 export type BusCatchUp = ReturnType<typeof createBusCatchUp>;
 
 export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: DeliveryLedger, logger: Logger, now: () => number = Date.now) {
-  // The mark when the drop was noticed; undefined while the bus is up.
+  // Where the catch-up reads from, taken when the drop was noticed; undefined while the bus is up.
   let from: number | undefined;
   let running: Promise<void> = Promise.resolve();
   let publishDroppedAt: number | undefined;
@@ -73,7 +74,7 @@ export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: 
   return {
     /** The bus connection dropped: what arrives from now on may be incomplete. */
     dropped(): void {
-      from ??= ledger.remoteHigh;
+      from ??= ledger.catchUpFrom();
     },
 
     /** The bus is back (subscribed again): delivers what the outage lost. */
