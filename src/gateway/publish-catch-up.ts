@@ -5,7 +5,7 @@ import type { Logger } from "../lib/logger.ts";
 import type { DeliveryLedger } from "./delivery-ledger.ts";
 
 /** How far before a noticed drop of the publishing connection its broadcasts are sent again (longer than a drop takes to notice). */
-export const PUBLISH_LOOKBACK_MS = 5000;
+const PUBLISH_LOOKBACK_MS = 5000;
 
 export type PublishCatchUp = ReturnType<typeof createPublishCatchUp>;
 
