@@ -1,29 +1,30 @@
 // After this node's bus connections dropped and came back. Subscribing: the room messages and DMs
-// other nodes broadcast meanwhile never reached it; they are read back from the store (ids above
-// the last one delivered here from another node) and delivered to this node's sockets only.
-// Publishing: its own broadcasts since shortly before the drop go out again. The ledgers drop
-// whatever the bus or an earlier delivery brought already, so no client gets one twice; and hold
-// back what the bus brings live while the store is read, so each sender's messages stay in order.
+// other nodes broadcast meanwhile never reached it; they are read back from the store (ids above the
+// last one delivered here from another node a few seconds before the drop, so that a message
+// committed late with an id below one delivered since is found too) and delivered to this node's
+// sockets only. Publishing: its own broadcasts since shortly before the drop go out again
+// (publish-catch-up.ts). The ledgers drop whatever the bus or an earlier delivery brought already,
+// so no client gets one twice; and hold back what the bus brings live while the store is read, so
+// each sender's messages stay in order.
 import type { ChatServices } from "../chat/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import { roomChannel, userChannel } from "./channels.ts";
 import type { DeliveryLedger } from "./delivery-ledger.ts";
 import { toSocketUser } from "./payloads.ts";
+import { createPublishCatchUp } from "./publish-catch-up.ts";
 import type { GatewayServer } from "./types.ts";
 
 const PAGE = 500;
-/** How far before a noticed drop of the publishing connection its broadcasts are sent again. */
-const PUBLISH_LOOKBACK_MS = 5000;
 /** More than this many missed messages is no outage of seconds: the rest is left to history (logged). */
 const MAX_PAGES = 20;
 
 export type BusCatchUp = ReturnType<typeof createBusCatchUp>;
 
 export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: DeliveryLedger, logger: Logger, now: () => number = Date.now) {
-  // The mark when the drop was noticed; undefined while the bus is up.
+  // Where the catch-up reads from, taken when the drop was noticed; undefined while the bus is up.
   let from: number | undefined;
   let running: Promise<void> = Promise.resolve();
-  let publishDroppedAt: number | undefined;
+  const publishing = createPublishCatchUp(ledger, logger, now);
 
   /** Rooms and users this node's sockets are in now (their channels, by prefix). */
   function targets(): { roomIds: string[]; userIds: string[] } {
@@ -73,7 +74,7 @@ export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: 
   return {
     /** The bus connection dropped: what arrives from now on may be incomplete. */
     dropped(): void {
-      from ??= ledger.remoteHigh;
+      from ??= ledger.catchUpFrom();
     },
 
     /** The bus is back (subscribed again): delivers what the outage lost. */
@@ -100,15 +101,12 @@ export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: 
 
     /** The publishing connection dropped: broadcasts from now on (and shortly before) may be lost. */
     publishDropped(): void {
-      publishDroppedAt ??= now() - PUBLISH_LOOKBACK_MS;
+      publishing.dropped();
     },
 
     /** The publishing connection is back: this node's own messages since the drop go out again. */
     publishResumed(): void {
-      if (publishDroppedAt === undefined) return;
-      const resent = ledger.resendSince(publishDroppedAt);
-      publishDroppedAt = undefined;
-      if (resent > 0) logger.info("own messages published again after a bus outage", { messages: resent });
+      publishing.resumed();
     },
 
     /** Starts counting from the store's newest message (older ones are history, not news). */

@@ -11,6 +11,13 @@ const REMEMBERED_IDS = 20_000;
 /** How long this node's own broadcasts are kept for publishing again (longer than an outage's detection). */
 const OUTBOX_MS = 60_000;
 
+/**
+ * How long a message's commit may trail the delivery here of a higher id from another node: ids come
+ * from one sequence at insert, and a slow transaction commits (and publishes) after faster later ones.
+ * Also covers how late a bus drop is noticed. A catch-up starts from the mark as it was this long ago.
+ */
+const LATE_COMMIT_MS = 5000;
+
 const DEDUPLICATED_EVENTS = new Set(["message:received", "dm:received"]);
 
 export type DeliveryLedger = ReturnType<typeof createDeliveryLedger>;
@@ -25,6 +32,14 @@ export function createDeliveryLedger(capacity = REMEMBERED_IDS, now: () => numbe
   // The highest id delivered that came from another node (or the store's highest at start):
   // messages above it are what an outage of the bus can have lost.
   let remoteHigh = 0;
+  // How the mark rose, oldest first (from `markHead`): the one before the last LATE_COMMIT_MS is where a catch-up starts.
+  let marks: { at: number; high: number }[] = [{ at: -Infinity, high: 0 }];
+  let markHead = 0;
+  // Raised at start to the store's highest id: below it is history, never caught up on.
+  let floor = 0;
+  // The highest id forgotten: ids above it delivered here are all still remembered, so a catch-up
+  // starting there delivers none of them twice.
+  let forgottenHigh = 0;
   // This node's own broadcasts, oldest first (from `head`): what to publish again.
   let outbox: { at: number; resend: () => void }[] = [];
   let head = 0;
@@ -37,8 +52,24 @@ export function createDeliveryLedger(capacity = REMEMBERED_IDS, now: () => numbe
     if (delivered.size > capacity) {
       for (const oldest of delivered) {
         delivered.delete(oldest);
+        if (oldest > forgottenHigh) forgottenHigh = oldest;
         break;
       }
+    }
+  };
+
+  const admitMark = (id: number): void => {
+    if (id <= remoteHigh) return;
+    remoteHigh = id;
+    const at = now();
+    const last = marks[marks.length - 1];
+    if (last && last.at === at) last.high = id;
+    else marks.push({ at, high: id });
+    // One mark from before the lookback is enough: it is where a catch-up starting now would begin.
+    while ((marks[markHead + 1]?.at ?? at) <= at - LATE_COMMIT_MS) markHead++;
+    if (markHead > 1024) {
+      marks = marks.slice(markHead);
+      markHead = 0;
     }
   };
 
@@ -57,7 +88,7 @@ export function createDeliveryLedger(capacity = REMEMBERED_IDS, now: () => numbe
         return false;
       }
       remember(id);
-      if (!own.delete(id) && id > remoteHigh) remoteHigh = id;
+      if (!own.delete(id)) admitMark(id);
       return true;
     },
 
@@ -116,13 +147,30 @@ export function createDeliveryLedger(capacity = REMEMBERED_IDS, now: () => numbe
       return delivered.has(id);
     },
 
-    /** Where a catch-up starts: nothing above it from another node is known to have arrived. */
+    /** The highest id delivered here from another node (or raised to): nothing above it is known to have arrived. */
     get remoteHigh(): number {
       return remoteHigh;
     },
 
+    /**
+     * Where a catch-up starts: the mark as it was LATE_COMMIT_MS ago, so a message committed late
+     * with an id below a newer one delivered since is read back too (the ids delivered since are
+     * remembered, and dropped again); never below an id this ledger has forgotten.
+     */
+    catchUpFrom(): number {
+      const since = now() - LATE_COMMIT_MS;
+      let from = 0;
+      for (let i = markHead; i < marks.length; i++) {
+        const mark = marks[i];
+        if (!mark || mark.at > since) break;
+        from = mark.high;
+      }
+      return Math.max(from, forgottenHigh, floor);
+    },
+
     /** Raises the mark (the store's highest id at start: older messages are history, not news). */
     raise(id: number): void {
+      if (id > floor) floor = id;
       if (id > remoteHigh) remoteHigh = id;
     },
   };

@@ -1,8 +1,10 @@
 // Under ADAPTER=postgres a node's bus connections drop (their backends ended by pg_terminate_backend,
 // new ones refused at a proxy) while the other node's users keep sending: the LISTEN connection (the
 // node catches up from the store once it listens again) and the NOTIFY pool (the node publishes its
-// own messages again once a NOTIFY goes through). Every message reaches every client once, in order.
+// own messages again once a NOTIFY goes through). Every message reaches every client once, in order,
+// also one committed late with an id below one the cut node delivered just before the drop.
 import { describe, expect, test } from "bun:test";
+import postgres from "postgres";
 import { openDatabase } from "../../src/db/database.ts";
 import { PostgresAdapter } from "../../src/socketio/index.ts";
 import { emitAck, expectOk, record, startChat, waitFor, type ChatHarness, type WireSender } from "../support/chat-client.ts";
@@ -126,6 +128,39 @@ describe.skipIf(!available)("a node's Postgres bus connections drop and come bac
     expect(cluster.log.text()).toMatch(/messages missed during a bus outage delivered messages=7\b/);
     const metrics = await (await fetch(`${cut.url}/metrics`)).text();
     expect(metrics).toMatch(/studyconnect_bus_reconnects_total\{connection="subscribe"\} [1-9]/);
+  });
+
+  test("its LISTEN connection ended just after a higher id arrived: a message committed late with a lower id still reaches its users, once", async () => {
+    await using cluster = await twoNodes("listen-late");
+    const { db, cut, other } = cluster;
+    const [bob, ada] = [await cut.user("Bob"), await other.user("Ada")];
+    const room = await other.createRoom(ada, { name: "Late commit" });
+    const [bobSocket, adaSocket] = [await cut.connect(bob), await other.connect(ada)];
+    for (const socket of [bobSocket, adaSocket]) expectOk(await emitAck(socket, "room:join", room.id));
+    const bobRoom = record<Delivered>(bobSocket, "message:received");
+    // A third node's slow transaction: its id is allocated now, its commit comes after a later id's.
+    const slow = postgres(db.directUrl, { max: 1, onnotice: () => {} });
+    // Closed before the database is dropped (disposed before the cluster).
+    await using _slowClosed = { [Symbol.asyncDispose]: () => slow.end({ timeout: 1 }) };
+    const late = await slow.reserve();
+    await late`begin`;
+    const [row] = await late<{ id: string }[]>`
+      insert into messages (type, room_id, sender_id, text) values ('room', ${room.id}, ${ada.id}, 'late') returning id`;
+    const faster = waitFor<Delivered>(bobSocket, "message:received", 5000, (m) => m.text === "faster");
+    expectOk(await emitAck(adaSocket, "message:send", { roomId: room.id, text: "faster" }));
+    expect((await faster).id).toBeGreaterThan(Number(row?.id));
+    // The bus drops; the slow message commits meanwhile, and its broadcast is lost with the outage.
+    await endBusBackends(db, "listen");
+    await late`commit`;
+    late.release();
+    const caughtUp = waitFor<Delivered>(bobSocket, "message:received", 10_000, (m) => m.text === "late");
+    await db.proxy.restore();
+    expect((await caughtUp).id).toBe(Number(row?.id));
+    const sentinel = waitFor<Delivered>(bobSocket, "dm:received", 5000, (m) => m.text === "after");
+    expectOk(await emitAck(adaSocket, "dm:send", { recipientId: bob.id, text: "after" }));
+    await sentinel;
+    // The catch-up read "faster" again from the store: delivered once all the same.
+    expect(bobRoom.map((m) => m.text)).toEqual(["faster", "late"]);
   });
 
   test("its LISTEN connection ended under steady traffic: every message sent before, during and after reaches its users once, in order", async () => {

@@ -1,6 +1,7 @@
 // The delivery ledger (src/gateway/delivery-ledger.ts): each chat message reaches this node's
 // sockets once, other events pass, the mark a catch-up starts from, own messages kept to resend, and
-// other nodes' messages held back while a catch-up runs.
+// other nodes' messages held back while a catch-up runs, and where a catch-up starts (looking back
+// for messages committed late with lower ids).
 import { describe, expect, test } from "bun:test";
 import { createDeliveryLedger } from "../../src/gateway/delivery-ledger.ts";
 
@@ -68,5 +69,41 @@ describe("delivery ledger", () => {
     // Released: admitted as usual, once.
     expect([ledger.admit(room(21), TO_ROOM), ledger.admit(room(21), TO_ROOM)]).toEqual([true, false]);
     expect(ledger.release()).toEqual([]);
+  });
+
+  test("a catch-up starts from the mark as it was 5 s before the drop: a lower id committed after a higher one was delivered is read back", () => {
+    let now = 100_000;
+    const ledger = createDeliveryLedger(100, () => now);
+    ledger.raise(50);
+    ledger.admit(room(90), TO_ROOM);
+    now += 10_000;
+    // Node C inserted 100 and is still committing; node B's 101 arrives first.
+    ledger.admit(room(101), TO_ROOM);
+    now += 1000;
+    expect(ledger.remoteHigh).toBe(101);
+    expect(ledger.catchUpFrom()).toBe(90);
+    // Once 101 has been here for longer than a commit can trail it, it is where a catch-up starts.
+    now += 5000;
+    expect(ledger.catchUpFrom()).toBe(101);
+    // This node's own messages and a late lower id delivered live do not move the mark.
+    ledger.sent(120, () => {});
+    ledger.admit(room(120), TO_ROOM);
+    ledger.admit(room(100), TO_ROOM);
+    now += 6000;
+    expect(ledger.catchUpFrom()).toBe(101);
+  });
+
+  test("a catch-up never starts below the store's newest id at start, nor below an id the ledger has forgotten", () => {
+    let now = 100_000;
+    const ledger = createDeliveryLedger(2, () => now);
+    ledger.raise(40);
+    ledger.admit(room(41), TO_ROOM);
+    // Started 1 s ago: what was stored before is history.
+    now += 1000;
+    expect(ledger.catchUpFrom()).toBe(40);
+    for (const id of [42, 43]) ledger.admit(room(id), TO_ROOM);
+    // 41 is forgotten: starting below it would deliver it twice.
+    expect(ledger.delivered(41)).toBe(false);
+    expect(ledger.catchUpFrom()).toBe(41);
   });
 });
