@@ -16,7 +16,12 @@ import type { GatewayServer } from "./types.ts";
 
 const PAGE = 500;
 /** More than this many missed messages is no outage of seconds: the rest is left to history (logged). */
-const MAX_PAGES = 20;
+const MAX_MISSED = 10_000;
+/**
+ * Pages read at most. The catch-up starts seconds before the drop (delivery-ledger.ts), so it re-reads
+ * messages delivered already; they do not count as missed, but the reading stops here in any case.
+ */
+const MAX_PAGES = 60;
 
 export type BusCatchUp = ReturnType<typeof createBusCatchUp>;
 
@@ -40,7 +45,7 @@ export function createBusCatchUp(io: GatewayServer, chat: ChatServices, ledger: 
   async function catchUp(after: number): Promise<void> {
     let cursor = after;
     let delivered = 0;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    for (let page = 0; page < MAX_PAGES && delivered < MAX_MISSED; page++) {
       const batch = await chat.catchUp.after(cursor, targets(), PAGE);
       for (const { message, sender } of batch) {
         cursor = message.id;
