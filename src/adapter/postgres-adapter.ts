@@ -1,37 +1,19 @@
-// A cluster adapter over Postgres LISTEN/NOTIFY, wire-compatible with @socket.io/postgres-adapter 0.5:
-// nodes of this server and socket.io nodes with the official adapter share one cluster; nodes are
-// counted by heartbeat. What reaches this node's sockets still goes out through the local adapter's Bun topics.
-import { eventPacketOf, EVENT, isDetails, optionsOf, roomsOf, serializableDetails, shortId, wireOptions, type BusRecord } from "./cluster-protocol.ts";
-import { forgetAcksAfter } from "./ack-requests.ts";
-import { ClusterBaseAdapter } from "./cluster-base-adapter.ts";
+// A cluster adapter over Postgres LISTEN/NOTIFY, wire-compatible with @socket.io/postgres-adapter 0.5 (stock
+// socket.io nodes share the cluster; nodes are counted by heartbeat). Here: what nodes ask each other and the
+// answers, and a session's handoff; Postgres itself, heartbeats and broadcasts are PostgresBusAdapter's.
+import { isDetails, optionsOf, roomsOf, serializableDetails, shortId, wireOptions, type BusRecord } from "./cluster-protocol.ts";
 import type { AdapterDeps, AdapterFactory } from "./local-adapter.ts";
-import { NodeLiveness } from "./node-liveness.ts";
 import { PendingRequests } from "./pending-requests.ts";
-import { PostgresBus, type PostgresBusOptions } from "./postgres-bus.ts";
-import { sequenceOf } from "./cluster-protocol.ts";
+import { PostgresBus } from "./postgres-bus.ts";
+import { PostgresBusAdapter, type PostgresAdapterOptions } from "./postgres-bus-adapter.ts";
 import { PostgresSessionStore } from "./postgres-session-store.ts";
 import { HandoffType } from "./session-handoff.ts";
 import { leaseInterval } from "./session-snapshots.ts";
 import type { PostgresBusClient } from "./postgres-client.ts";
-import { EMITTER_UID, MAX_CHANNEL_BYTES, MessageType } from "./postgres-protocol.ts";
-import type { AdapterHost, BroadcastOptions, BroadcastPacket, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
+import { isRecord, MessageType } from "./postgres-protocol.ts";
+import type { AdapterHost, BroadcastOptions, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
 
-export type PostgresAdapterOptions = PostgresBusOptions & {
-  /** Milliseconds between heartbeats while this node sends nothing else (socket.io: 5000). */
-  heartbeatInterval: number;
-  /** A node not heard from for this long is dropped from the cluster (socket.io: 10000). */
-  heartbeatTimeout: number;
-  /** Milliseconds to wait for the other nodes' answers (fetchSockets, serverSideEmitWithAck…). */
-  requestsTimeout: number;
-  /** Table of the session snapshots (connection state recovery after a node's crash; `<name>_leases` beside it). */
-  sessionTableName: string;
-  /**
-   * Called each time LISTEN is established again after the listening connection dropped, before
-   * anything that came on the new connection is handed on: documents NOTIFYed meanwhile never
-   * reached this node (NOTIFY is not stored), the application reads back what it needs.
-   */
-  onRelisten: () => void;
-};
+export type { PostgresAdapterOptions } from "./postgres-bus-adapter.ts";
 
 const DEFAULTS: PostgresAdapterOptions = {
   channelPrefix: "socket.io",
@@ -55,123 +37,23 @@ export function createPostgresAdapter(client: PostgresBusClient, options: Partia
   return (host, deps) => new PostgresAdapter(host, deps, bus, resolved);
 }
 
-const isRecord = (value: unknown): value is BusRecord => typeof value === "object" && value !== null && !Array.isArray(value);
-
-export class PostgresAdapter extends ClusterBaseAdapter {
-  /** This node's id in this namespace: documents carrying it are our own, back from Postgres. */
-  readonly uid = shortId() + shortId();
-  /** Resolves once this node listens to the cluster and has announced itself. */
-  readonly ready: Promise<void>;
-  private readonly liveness: NodeLiveness;
+export class PostgresAdapter extends PostgresBusAdapter {
   private readonly requests: PendingRequests;
-  private readonly heartbeat: Timer;
-  private unlisten: (() => void) | undefined;
-  private closed = false;
-  private publishFailing = false;
-  private sessionStore: PostgresSessionStore | undefined;
+  private readonly sessionStore: PostgresSessionStore | undefined;
 
-  constructor(
-    host: AdapterHost,
-    deps: AdapterDeps,
-    private readonly bus: PostgresBus,
-    private readonly options: PostgresAdapterOptions,
-  ) {
-    super(host, deps, options.requestsTimeout);
-    this.requests = new PendingRequests(options.requestsTimeout);
-    this.liveness = new NodeLiveness(options.heartbeatTimeout, (uid) => {
-      this.requests.nodeGone(uid);
-      this.sessionSearches.nodeGone(uid);
-    });
-    this.startRecovery((window) => {
+  constructor(host: AdapterHost, deps: AdapterDeps, bus: PostgresBus, options: PostgresAdapterOptions) {
+    let store: PostgresSessionStore | undefined;
+    // Made by the bus adapter's constructor, before this node listens (see PostgresBusAdapter).
+    super(host, deps, bus, options, (window, uid) => {
       const { sessionTableName, cleanupInterval, onError } = options;
-      this.sessionStore = new PostgresSessionStore(bus.client, sessionTableName, bus.channel(host.name), this.uid, window, leaseInterval(window), cleanupInterval, onError);
-      return this.sessionStore;
-    }, options.onError);
-    // Re-armed by every document this node sends: a heartbeat goes out only after a quiet interval.
-    this.heartbeat = setTimeout(() => this.publish({ type: MessageType.HEARTBEAT }), options.heartbeatInterval);
-    this.heartbeat.unref();
-    this.ready = this.connect();
-    this.ready.catch((error: unknown) => options.onError(error, "listen"));
-  }
-
-  private async connect(): Promise<void> {
-    const channel = this.bus.channel(this.host.name);
-    // A longer name would be cut by LISTEN and refused by NOTIFY: this namespace then stays on this node.
-    if (Buffer.byteLength(channel) > MAX_CHANNEL_BYTES) throw new Error(`channel name longer than ${MAX_CHANNEL_BYTES} bytes: ${channel}`);
-    // After every LISTEN (the first, and again after the connection dropped) the other nodes are asked to answer.
-    let listenedBefore = false;
-    const unlisten = await this.bus.listen(this.host.name, this.uid, (document) => this.onDocument(document), () => {
-      if (listenedBefore) this.options.onRelisten();
-      listenedBefore = true;
-      this.publish({ type: MessageType.INITIAL_HEARTBEAT });
-    }, (own) => {
-      // Our restore request back from Postgres: the answering node's log ends before it (it answers on receipt).
-      if (own.type === HandoffType.RESTORE_SESSION && isRecord(own.data)) this.sessionSearches.echoed(own.data.requestId);
+      store = new PostgresSessionStore(bus.client, sessionTableName, bus.channel(host.name), uid, window, leaseInterval(window), cleanupInterval, onError);
+      return store;
     });
-    if (this.closed) unlisten();
-    else this.unlisten = unlisten;
+    this.sessionStore = store;
+    this.requests = new PendingRequests(options.requestsTimeout);
   }
 
-  /** The uids of the other nodes this node counts now. */
-  get otherNodes(): string[] {
-    return this.liveness.uids;
-  }
-
-  /** Resolves once this node counts exactly `count` nodes (itself included): tests wait on it instead of sleeping. */
-  whenServerCount(count: number): Promise<void> {
-    return this.liveness.when((others) => others + 1 === count);
-  }
-
-  // ---- sending --------------------------------------------------------------------------------
-
-  private publish(document: BusRecord): void {
-    if (this.closed && document.type !== MessageType.ADAPTER_CLOSE) return;
-    this.heartbeat.refresh();
-    this.send({ ...document, uid: this.uid, nsp: this.host.name });
-  }
-
-  /** Answers go to every node on the namespace channel: the asking one knows the request id. */
-  private respond(type: number, data: BusRecord): void {
-    this.send({ uid: this.uid, nsp: this.host.name, type, data });
-  }
-
-  private send(document: BusRecord & { nsp: string }): void {
-    this.bus.publish(document).then(
-      () => {
-        this.publishFailing = false;
-      },
-      (error: unknown) => {
-        // Once per outage: with Postgres down every broadcast fails, and the log must not drown.
-        if (this.publishFailing) return;
-        this.publishFailing = true;
-        this.options.onError(error, `notify on ${this.bus.channel(this.host.name)}`);
-      },
-    );
-  }
-
-  override broadcast(packet: BroadcastPacket, options: BroadcastOptions): void {
-    const origin = this.originOf(packet, options);
-    if (!options.flags?.local) {
-      const data: BusRecord = { packet: { type: EVENT, data: packet.data, nsp: this.host.name }, opts: wireOptions(options) };
-      // Its number for recovery goes beside the packet (stock nodes ignore fields they do not know).
-      if (origin) data.seq = origin.seq;
-      this.publish({ type: MessageType.BROADCAST, data });
-    }
-    this.deliverBroadcast(packet, options, origin);
-  }
-
-  protected override ackRequestId(): string {
-    return shortId() + shortId();
-  }
-
-  protected override publishWithAck(requestId: string, packet: BroadcastPacket, options: BroadcastOptions): void {
-    const data = { packet: { type: EVENT, data: packet.data, nsp: this.host.name }, requestId, opts: wireOptions(options) };
-    this.publish({ type: MessageType.BROADCAST, data });
-  }
-
-  override async serverCount(): Promise<number> {
-    return 1 + this.liveness.count;
-  }
+  // ---- asking ---------------------------------------------------------------------------------
 
   override async fetchSockets(options: BroadcastOptions): Promise<SocketDetails[]> {
     const local = this.localDetails(options);
@@ -290,35 +172,10 @@ export class PostgresAdapter extends ClusterBaseAdapter {
     this.respond(HandoffType.RESTORE_SESSION_RESPONSE, { requestId, session: serializable });
   }
 
-  // ---- receiving ------------------------------------------------------------------------------
+  // ---- answering ------------------------------------------------------------------------------
 
-  private onDocument(document: BusRecord): void {
-    const { uid, type } = document;
-    if (uid === this.uid) return;
-    // Emitters are not nodes: only node uids count for serverCount.
-    if (typeof uid === "string" && uid !== EMITTER_UID) this.liveness.seen(uid);
-    // A document without nsp (@socket.io/postgres-emitter 0.1.1 sends none) is for the namespace of its channel.
-    const nsp = document.nsp ?? this.host.name;
-    if (nsp !== this.host.name) return;
-    try {
-      this.onMessage(type, uid, isRecord(document.data) ? document.data : {});
-    } catch (error) {
-      // A request that makes application code throw (a join hook, a server-side listener) must not take the node down.
-      this.options.onError(error, "document from another node");
-    }
-  }
-
-  private onMessage(type: unknown, uid: unknown, data: BusRecord): void {
+  protected override onRequestOrResponse(type: unknown, uid: unknown, data: BusRecord): void {
     switch (type) {
-      case MessageType.INITIAL_HEARTBEAT:
-        this.publish({ type: MessageType.HEARTBEAT });
-        return;
-      case MessageType.ADAPTER_CLOSE:
-        if (typeof uid === "string") this.liveness.remove(uid);
-        return;
-      case MessageType.BROADCAST:
-        this.onBroadcast(uid, data);
-        return;
       case HandoffType.RESTORE_SESSION:
         this.onRestoreRequest(data);
         return;
@@ -352,36 +209,7 @@ export class PostgresAdapter extends ClusterBaseAdapter {
       case MessageType.SERVER_SIDE_EMIT_RESPONSE:
         if (typeof data.requestId === "string" && typeof uid === "string") this.requests.answer(data.requestId, { data }, uid);
         return;
-      case MessageType.BROADCAST_CLIENT_COUNT:
-      case MessageType.BROADCAST_ACK: {
-        const request = this.ackRequests.get(data.requestId);
-        if (!request) return;
-        if (type === MessageType.BROADCAST_ACK) request.ack(data.packet);
-        else if (typeof data.clientCount === "number") request.sent(data.clientCount);
-        return;
-      }
     }
-  }
-
-  private onBroadcast(uid: unknown, data: BusRecord): void {
-    const packet = eventPacketOf(data.packet);
-    const options = optionsOf(data.opts ?? {});
-    if (!packet || !options) return;
-    const { requestId } = data;
-    if (requestId === undefined) {
-      const seq = sequenceOf(data.seq);
-      this.receive(packet.data, options, true, typeof uid === "string" && seq !== undefined ? { uid, seq } : undefined);
-      return;
-    }
-    if (typeof requestId !== "string" || typeof uid !== "string") return;
-    const id = this.host.nextAckId();
-    this.deliverWithAck(
-      { data: packet.data, id },
-      { rooms: options.rooms, except: options.except ?? new Set() },
-      (clientCount) => this.respond(MessageType.BROADCAST_CLIENT_COUNT, { requestId, clientCount }),
-      (answer) => this.respond(MessageType.BROADCAST_ACK, { requestId, packet: answer }),
-    );
-    forgetAcksAfter(this.host, id, options.flags?.timeout ?? this.options.requestsTimeout);
   }
 
   private onServerSideEmit(data: BusRecord): void {
@@ -402,19 +230,19 @@ export class PostgresAdapter extends ClusterBaseAdapter {
     this.host.onServerSideEmit([...packet, callback]);
   }
 
-  /** Resolves once this node's documents (its goodbye after close() included) went out: end the Postgres client after it. */
-  drained(): Promise<void> {
-    return this.bus.drained();
+  protected override onOwnDocument(own: BusRecord): void {
+    // Our restore request back from Postgres: the answering node's log ends before it (it answers on receipt).
+    if (own.type === HandoffType.RESTORE_SESSION && isRecord(own.data)) this.sessionSearches.echoed(own.data.requestId);
+  }
+
+  protected override nodeGone(uid: string): void {
+    this.requests.nodeGone(uid);
+    this.sessionSearches.nodeGone(uid);
   }
 
   override close(): void {
-    if (this.closed) return;
-    // Said before leaving, so the others stop counting this node at once instead of after the timeout.
-    this.publish({ type: MessageType.ADAPTER_CLOSE });
-    this.closed = true;
-    clearTimeout(this.heartbeat);
-    this.unlisten?.();
-    this.liveness.close();
+    // Once, as before the split (requests added after a first close run to their timeout).
+    if (this.isClosed) return;
     this.requests.close();
     super.close();
   }

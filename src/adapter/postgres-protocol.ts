@@ -35,7 +35,8 @@ export function channelOf(prefix: string, namespace: string): string {
   return `${prefix}#${namespace}`;
 }
 
-const isRecord = (value: unknown): value is BusRecord => typeof value === "object" && value !== null && !Array.isArray(value);
+/** Whether a value is an object a document's fields can be read from (not null, not an array). */
+export const isRecord = (value: unknown): value is BusRecord => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Whether a value holds bytes anywhere (then it travels as MessagePack through the table, as the official adapter sends it). */
 export function hasBinary(value: unknown, depth = 0): boolean {
