@@ -24,7 +24,7 @@ export const SNAPSHOT_PATH: string = snapshotPath;
 // Where a restore unpacks before moving into place: PG_VERSION moves last, so a directory holding it
 // is complete, and a restore cut short is simply done again. Complete on the disk too: every file and
 // directory is flushed before PG_VERSION moves, so a power loss cannot leave the marker beside
-// missing or short files (PGlite itself never fsyncs: see README, "The single binary").
+// missing or short files (PGlite itself never fsyncs: see README, "Running on PGlite").
 const STAGING = ".snapshot-restore";
 const MARKER = "PG_VERSION";
 
