@@ -10,6 +10,7 @@ const SNAPSHOT_MODULE = join(import.meta.dir, "..", "..", "src", "db", "pglite-s
 // Missing, or not allowed to trace here (no ptrace in some containers).
 const straceMissing =
   Bun.which("strace") === null || Bun.spawnSync(["strace", "-o", "/dev/null", "true"], { stdout: "ignore", stderr: "ignore" }).exitCode !== 0;
+if (straceMissing) console.warn("snapshot durability test skipped: strace is missing or cannot trace here (apt-get install strace)");
 
 const dirs: string[] = [];
 afterEach(() => {
