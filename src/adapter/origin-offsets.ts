@@ -1,4 +1,4 @@
-// Offsets that one of our nodes can read from another's log: every broadcast an our node originates
+// Offsets that one of our nodes can read from another's log: every broadcast one of our nodes originates
 // carries its sequence number beside the packet on the bus, and the offset a client holds names, for
 // each origin, the last sequence number its node had logged. Lets a surviving node tell which of
 // its own log's packets a client of a crashed node had already received.
