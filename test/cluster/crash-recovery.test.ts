@@ -5,6 +5,7 @@
 // once only, and not after the window.
 import { describe, expect, test } from "bun:test";
 import { io as ioc } from "socket.io-client";
+import type { Socket as ServerSocket } from "../../src/socketio/index.ts";
 import { CLIENT_DEFAULTS, connected, record, until, waitFor, type ClientSocket } from "../support/sio-client.ts";
 import { eventually } from "../faults/support.ts";
 import { postgresAvailable } from "./postgres-support.ts";
@@ -30,6 +31,16 @@ async function clientOnA(nodes: CrashCluster, proxy: SwitchingProxy): Promise<{ 
   if (typeof offset !== "string") throw new Error("the welcome came without an offset");
   await eventually("A's snapshot of the session in the shared store", async () => ((await nodes.snapshotsOf(offset)) > 0 ? true : undefined), 5000, 20);
   return { client, id: client.id ?? "", offset };
+}
+
+/** Points the proxy at B and waits for the client to come back there recovered, with its old id; answers B's socket for it. */
+async function backOnB(nodes: CrashCluster, client: ClientSocket, proxy: SwitchingProxy, id: string, onB: ServerSocket[]): Promise<ServerSocket> {
+  const back = waitFor(client, "connect", 10_000);
+  proxy.target = nodes.b.url;
+  await back;
+  expect(client.id).toBe(id);
+  expect(client.recovered).toBe(true);
+  return until(() => onB.find((socket) => socket.id === id), 2000, "the socket on B");
 }
 
 /** Kills A while the proxy refuses new connections; resolves once the client saw its transport go. */
@@ -83,12 +94,7 @@ for (const driver of ["redis", "postgres"] as const) {
         b.io.to("solo").emit("missed", 5);
         b.io.to("room").emit("missed", 6);
 
-        const back = waitFor(client, "connect", 10_000);
-        proxy.target = b.url;
-        await back;
-        expect(client.id).toBe(id);
-        expect(client.recovered).toBe(true);
-        const recovered = await until(() => onB.find((socket) => socket.id === id), 2000, "the socket on B");
+        const recovered = await backOnB(nodes, client, proxy, id, onB);
         expect(recovered.recovered).toBe(true);
         expect(recovered.rooms).toEqual(new Set([id, "room", "solo"]));
         expect(recovered.data).toEqual({ n: 1, tags: ["x"] });
@@ -128,12 +134,7 @@ for (const driver of ["redis", "postgres"] as const) {
         const missed = record(client, "missed");
         c.io.to("room").emit("missed", 1);
         b.io.to("solo").emit("missed", 2);
-        const back = waitFor(client, "connect", 10_000);
-        proxy.target = b.url;
-        await back;
-        expect(client.id).toBe(id);
-        expect(client.recovered).toBe(true);
-        const recovered = await until(() => onB.find((socket) => socket.id === id), 2000, "the socket on B");
+        const recovered = await backOnB(nodes, client, proxy, id, onB);
         expect(recovered.rooms).toEqual(new Set([id, "room", "solo"]));
         const bounded = waitFor(client, "bound");
         b.io.to(id).emit("bound");

@@ -7,6 +7,7 @@ import { RedisAdapter } from "../../src/adapter/index.ts";
 import type { ServerOptions } from "../../src/socketio/index.ts";
 import { eventually } from "../faults/support.ts";
 import { clusterFormed, dropTable, pgClient, POSTGRES_URL, startPgNode, uniqueCluster } from "./postgres-support.ts";
+import { spawnChildNode, type ChildNode } from "./child-node.ts";
 import type { CrashNodeConfig } from "./recovery-node-process.ts";
 import { redisClient, startNode, uniqueKey, type ServedNode } from "./support.ts";
 
@@ -16,7 +17,6 @@ const HEARTBEAT = { heartbeatInterval: 100, heartbeatTimeout: 400 };
 
 export type Driver = "redis" | "postgres";
 
-export type ChildNode = { url: string; process: ReturnType<typeof Bun.spawn> };
 
 export type CrashCluster = {
   /** The Redis key prefix, or the Postgres channel prefix, of the cluster. */
@@ -29,16 +29,8 @@ export type CrashCluster = {
   [Symbol.asyncDispose](): Promise<void>;
 };
 
-async function startChild(config: CrashNodeConfig): Promise<ChildNode> {
-  const child = Bun.spawn(["bun", CHILD, JSON.stringify(config)], { stdout: "pipe", stderr: "inherit" });
-  const decoder = new TextDecoder();
-  let seen = "";
-  for await (const chunk of child.stdout) {
-    seen += decoder.decode(chunk, { stream: true });
-    const match = /listening on (http:\/\/\S+)/.exec(seen);
-    if (match?.[1]) return { url: match[1], process: child };
-  }
-  throw new Error(`the child node exited before listening:\n${seen}`);
+function startChild(config: CrashNodeConfig): Promise<ChildNode> {
+  return spawnChildNode(CHILD, [JSON.stringify(config)]);
 }
 
 /** The node uid an offset of ours names (the node that gave it). */

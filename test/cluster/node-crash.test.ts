@@ -23,6 +23,7 @@ import {
 } from "../support/chat-client.ts";
 import { createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
 import { eventually } from "../faults/support.ts";
+import { spawnChildNode, type ChildNode } from "./child-node.ts";
 import { TEST_PASSWORD, uniqueEmail } from "../support/chat.ts";
 import { redisAvailable, uniqueKey } from "./support.ts";
 
@@ -43,18 +44,9 @@ afterAll(async () => {
 });
 
 type Driver = "redis" | "postgres";
-type ChildNode = { url: string; process: ReturnType<typeof Bun.spawn> };
 
-async function startChild(driver: Driver, databaseUrl: string, clusterKey: string): Promise<ChildNode> {
-  const child = Bun.spawn(["bun", NODE, databaseUrl, clusterKey, String(HEARTBEAT_MS), driver], { stdout: "pipe", stderr: "inherit" });
-  const decoder = new TextDecoder();
-  let seen = "";
-  for await (const chunk of child.stdout) {
-    seen += decoder.decode(chunk, { stream: true });
-    const match = /listening on (http:\/\/\S+)/.exec(seen);
-    if (match?.[1]) return { url: match[1], process: child };
-  }
-  throw new Error(`the child node exited before listening:\n${seen}`);
+function startChild(driver: Driver, databaseUrl: string, clusterKey: string): Promise<ChildNode> {
+  return spawnChildNode(NODE, [databaseUrl, clusterKey, String(HEARTBEAT_MS), driver]);
 }
 
 function startParent(driver: Driver, databaseUrl: string, clusterKey: string): Promise<ChatHarness> {
