@@ -140,9 +140,21 @@ describe.skipIf(!available)("a node's Postgres bus connections drop and come bac
     const bobRoom = record<Delivered>(bobSocket, "message:received");
     // A third node's slow transaction: its id is allocated now, its commit comes after a later id's.
     const slow = postgres(db.directUrl, { max: 1, onnotice: () => {} });
-    // Closed before the database is dropped (disposed before the cluster).
-    await using _slowClosed = { [Symbol.asyncDispose]: () => slow.end({ timeout: 1 }) };
     const late = await slow.reserve();
+    let released = false;
+    const release = () => {
+      if (!released) late.release();
+      released = true;
+    };
+    // Closed before the database is dropped (disposed before the cluster). A reserved connection
+    // still out would hold end() to its timeout and then fail with CONNECTION_DESTROYED, hiding
+    // whatever failed the test: released first (its open transaction ends with the connection).
+    await using _slowClosed = {
+      [Symbol.asyncDispose]: async () => {
+        release();
+        await slow.end({ timeout: 1 });
+      },
+    };
     await late`begin`;
     const [row] = await late<{ id: string }[]>`
       insert into messages (type, room_id, sender_id, text) values ('room', ${room.id}, ${ada.id}, 'late') returning id`;
@@ -152,7 +164,7 @@ describe.skipIf(!available)("a node's Postgres bus connections drop and come bac
     // The bus drops; the slow message commits meanwhile, and its broadcast is lost with the outage.
     await endBusBackends(db, "listen");
     await late`commit`;
-    late.release();
+    release();
     const caughtUp = waitFor<Delivered>(bobSocket, "message:received", 10_000, (m) => m.text === "late");
     await db.proxy.restore();
     expect((await caughtUp).id).toBe(Number(row?.id));
