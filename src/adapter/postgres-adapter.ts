@@ -8,7 +8,6 @@ import { PostgresBus } from "./postgres-bus.ts";
 import { PostgresBusAdapter, type PostgresAdapterOptions } from "./postgres-bus-adapter.ts";
 import { PostgresSessionStore } from "./postgres-session-store.ts";
 import { HandoffType } from "./session-handoff.ts";
-import { leaseInterval } from "./session-snapshots.ts";
 import type { PostgresBusClient } from "./postgres-client.ts";
 import { isRecord, MessageType } from "./postgres-protocol.ts";
 import type { AdapterHost, BroadcastOptions, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
@@ -46,7 +45,7 @@ export class PostgresAdapter extends PostgresBusAdapter {
     // Made by the bus adapter's constructor, before this node listens (see PostgresBusAdapter).
     super(host, deps, bus, options, (window, uid) => {
       const { sessionTableName, cleanupInterval, onError } = options;
-      store = new PostgresSessionStore(bus.client, sessionTableName, bus.channel(host.name), uid, window, leaseInterval(window), cleanupInterval, onError);
+      store = new PostgresSessionStore(bus.client, sessionTableName, bus.channel(host.name), uid, window, cleanupInterval, onError);
       return store;
     });
     this.sessionStore = store;

@@ -6,6 +6,7 @@ import type { BusRecord } from "./cluster-protocol.ts";
 import type { PostgresBusClient } from "./postgres-client.ts";
 import { OrderedPublisher, type Notification } from "./postgres-publisher.ts";
 import { channelOf, decodeAttachment, decodeNotification, hasBinary, NOTIFY_PAYLOAD_LIMIT } from "./postgres-protocol.ts";
+import { createTables, quoteParts, tableNameParts } from "./postgres-tables.ts";
 
 export type PostgresBusOptions = {
   channelPrefix: string;
@@ -24,19 +25,6 @@ export type PostgresBusOptions = {
   onPublishResumed: () => void;
 };
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
-/** `table` or `schema.table`, quoted; anything else is a programming error, refused at creation. */
-function quotedTable(name: string): string {
-  const parts = name.split(".");
-  if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) throw new Error(`invalid attachment table name: ${JSON.stringify(name)}`);
-  return parts.map((part) => `"${part}"`).join(".");
-}
-
-/** A table created by another node between our check and our CREATE: unique_violation on its type, or duplicate_table. */
-const isCreateRace = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && "code" in error && (error.code === "23505" || error.code === "42P07");
-
 type Document = BusRecord & { nsp: string };
 
 /** NOTIFYs unanswered at once on a notifier's connection: below postgres.js's pipeline limit (100), past which it queues them itself. */
@@ -54,7 +42,7 @@ export class PostgresBus {
     readonly client: PostgresBusClient,
     private readonly options: PostgresBusOptions,
   ) {
-    this.table = quotedTable(options.tableName);
+    this.table = quoteParts(tableNameParts(options.tableName, "attachment table"));
     const pool = { notify: (channel: string, payload: string) => client.notify(channel, payload), probe: () => client.unsafe("SELECT 1"), onClose: () => {} };
     this.publisher = new OrderedPublisher<Document>({
       notifier: client.notifier ?? pool,
@@ -63,12 +51,7 @@ export class PostgresBus {
       onState: (ok) => this.published(ok),
     });
     const create = `CREATE TABLE IF NOT EXISTS ${this.table} (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`;
-    this.ready = Promise.resolve(client.unsafe(create)).then(
-      () => undefined,
-      (error: unknown) => {
-        if (!isCreateRace(error)) throw error;
-      },
-    );
+    this.ready = createTables(client, [create]);
   }
 
   channel(namespace: string): string {

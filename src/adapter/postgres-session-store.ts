@@ -3,22 +3,15 @@
 // expiry the node pushes back while it lives; sessions of a node whose lease ran out are deleted.
 // Whether a node is dead is told by the heartbeats (NodeLiveness), not by this table.
 import type { PostgresBusClient } from "./postgres-client.ts";
-import type { SnapshotStore } from "./session-snapshots.ts";
+import { leaseTtl, type SnapshotStore } from "./session-snapshots.ts";
+import { createTables, quoteParts, tableNameParts } from "./postgres-tables.ts";
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,50}$/;
-
-/** `table` or `schema.table`, quoted, and the name of its lease table beside it. */
+/** `table` or `schema.table`, quoted, and the name of its lease table beside it (`_leases` added: parts of at most 51 characters). */
 function quotedTables(name: string): { sessions: string; leases: string } {
-  const parts = name.split(".");
-  if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) throw new Error(`invalid session table name: ${JSON.stringify(name)}`);
-  const quote = (names: string[]) => names.map((part) => `"${part}"`).join(".");
+  const parts = tableNameParts(name, "session table", 51);
   const last = parts.length - 1;
-  return { sessions: quote(parts), leases: quote(parts.map((part, i) => (i === last ? `${part}_leases` : part))) };
+  return { sessions: quoteParts(parts), leases: quoteParts(parts.map((part, i) => (i === last ? `${part}_leases` : part))) };
 }
-
-/** A table created by another node between our check and our CREATE. */
-const isCreateRace = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && "code" in error && (error.code === "23505" || error.code === "42P07");
 
 export class PostgresSessionStore implements SnapshotStore {
   private readonly ready: Promise<void>;
@@ -33,12 +26,11 @@ export class PostgresSessionStore implements SnapshotStore {
     private readonly channel: string,
     private readonly uid: string,
     window: number,
-    leaseInterval: number,
     cleanupInterval: number,
     onError: (error: unknown, context: string) => void,
   ) {
     ({ sessions: this.sessions, leases: this.leases } = quotedTables(tableName));
-    this.ttl = String(window + 3 * leaseInterval);
+    this.ttl = String(leaseTtl(window));
     this.ready = this.create();
     this.cleanup = setInterval(() => {
       this.deleteExpired().catch((error: unknown) => onError(error, "session snapshot cleanup"));
@@ -51,13 +43,7 @@ export class PostgresSessionStore implements SnapshotStore {
       `CREATE TABLE IF NOT EXISTS ${this.sessions} (channel text NOT NULL, pid text NOT NULL, holder text NOT NULL, snapshot text NOT NULL, PRIMARY KEY (channel, pid))`,
       `CREATE TABLE IF NOT EXISTS ${this.leases} (channel text NOT NULL, holder text NOT NULL, expires_at timestamptz NOT NULL, PRIMARY KEY (channel, holder))`,
     ];
-    for (const statement of statements) {
-      try {
-        await this.client.unsafe(statement);
-      } catch (error) {
-        if (!isCreateRace(error)) throw error;
-      }
-    }
+    await createTables(this.client, statements);
   }
 
   async save(written: ReadonlyMap<string, string>, removed: readonly string[]): Promise<void> {

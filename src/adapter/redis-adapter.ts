@@ -8,7 +8,6 @@ import { PendingRequests } from "./pending-requests.ts";
 import { parseOriginOffset } from "./origin-offsets.ts";
 import { RedisBusAdapter, type RedisAdapterOptions } from "./redis-bus-adapter.ts";
 import { HandoffType } from "./session-handoff.ts";
-import { leaseInterval } from "./session-snapshots.ts";
 import type { RedisPublisher, RedisSubscriber } from "./redis-client.ts";
 import { RedisSessionStore } from "./redis-session-store.ts";
 import type { AdapterHost, BroadcastOptions, RestoredSession, Room, SocketDetails, SocketId } from "./types.ts";
@@ -36,7 +35,7 @@ export class RedisAdapter extends RedisBusAdapter {
     super(host, deps, pub, sub, options);
     this.requests = new PendingRequests(options.requestsTimeout);
     this.startRecovery((window) => {
-      this.sessionStore = new RedisSessionStore(pub, options.key, host.name, this.channels.response, this.uid, window, leaseInterval(window));
+      this.sessionStore = new RedisSessionStore(pub, options.key, host.name, this.channels.response, this.uid, window);
       return this.sessionStore;
     }, options.onError);
   }

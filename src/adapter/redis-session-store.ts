@@ -3,7 +3,7 @@
 // node pushes back while it lives (its lease). A node is known dead when Redis no longer counts a
 // subscriber on its own response channel: a killed process's connection is closed by its kernel.
 import type { RedisPublisher } from "./redis-client.ts";
-import type { SnapshotStore } from "./session-snapshots.ts";
+import { leaseTtl, type SnapshotStore } from "./session-snapshots.ts";
 
 /** KEYS[1]: the hash; ARGV: ttl, how many pids to remove, those pids, then pid/snapshot pairs to write. */
 const SAVE_SCRIPT = `
@@ -17,7 +17,6 @@ end`;
 
 export class RedisSessionStore implements SnapshotStore {
   private readonly ownKey: string;
-  /** How long a node's snapshots outlive its last renewal: the window, and room for late renewals. */
   private readonly ttl: string;
 
   /** `responseChannel`: the namespace's response channel, to which a node's uid and `#` name its own. */
@@ -28,10 +27,9 @@ export class RedisSessionStore implements SnapshotStore {
     private readonly responseChannel: string,
     uid: string,
     window: number,
-    leaseInterval: number,
   ) {
     this.ownKey = this.keyOf(uid);
-    this.ttl = String(window + 3 * leaseInterval);
+    this.ttl = String(leaseTtl(window));
   }
 
   private keyOf(uid: string): string {

@@ -36,6 +36,11 @@ export function leaseInterval(window: number): number {
   return Math.max(50, Math.min(5000, Math.floor(window / 3)));
 }
 
+/** How long a node's snapshots outlive its last renewal: the window, and room for late renewals. */
+export function leaseTtl(window: number): number {
+  return window + 3 * leaseInterval(window);
+}
+
 export class SessionSnapshots {
   /** The pid of each socket attached here with one. */
   private readonly live = new Map<SocketId, string>();
