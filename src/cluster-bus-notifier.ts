@@ -6,6 +6,19 @@ import postgres from "postgres";
 import type { PostgresNotifier } from "./adapter/postgres-client.ts";
 import { reconnectBackoff } from "./lib/reconnect-backoff.ts";
 
+/**
+ * What every postgres.js client of the Postgres bus shares: the connect timeout, NOTICEs unlogged,
+ * the capped reconnect wait, and a name an administrator (and the outage tests) finds them by.
+ */
+export function busClientSettings(connectTimeoutMs: number, applicationName: string) {
+  return {
+    connect_timeout: connectTimeoutMs / 1000,
+    onnotice: () => {},
+    backoff: reconnectBackoff,
+    connection: { application_name: applicationName },
+  };
+}
+
 /** A text literal that reads the same whatever standard_conforming_strings says (E'' always takes backslash escapes). */
 function textLiteral(text: string): string {
   return `E'${text.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
@@ -28,18 +41,15 @@ export function createPostgresNotifier(url: string, connectTimeoutMs: number): P
   const open = (): Connection => {
     const connection: Connection = {
       sql: postgres(url, {
+        // Named as the bus pool is: every bus connection is found by one name.
+        ...busClientSettings(connectTimeoutMs, "studyconnect-bus"),
         max: 1,
-        connect_timeout: connectTimeoutMs / 1000,
-        onnotice: () => {},
-        backoff: reconnectBackoff,
         // No type lookup before the first statement; never retired for its age; and a connection
         // left behind by an ended client (postgres.js may still open one) closes itself.
         fetch_types: false,
         max_lifetime: null,
         idle_timeout: 60,
         onclose: () => closed(connection),
-        // Named as the bus pool is: an administrator (and the outage test) finds every bus connection by this name.
-        connection: { application_name: "studyconnect-bus" },
       }),
     };
     return connection;

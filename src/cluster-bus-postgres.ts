@@ -1,10 +1,9 @@
 // The Postgres bus of ADAPTER=postgres (src/cluster-bus.ts): postgres.js pools of its own on
 // DATABASE_URL, the adapter's LISTEN/NOTIFY and the presence store; drops and reconnects are told.
 import postgres from "postgres";
-import { createPostgresNotifier } from "./cluster-bus-notifier.ts";
+import { busClientSettings, createPostgresNotifier } from "./cluster-bus-notifier.ts";
 import { hostOf, type BusConnection, type ClusterBus } from "./cluster-bus.ts";
 import type { Logger } from "./lib/logger.ts";
-import { reconnectBackoff } from "./lib/reconnect-backoff.ts";
 import { createPostgresAdapter, type PostgresBusClient } from "./socketio/index.ts";
 import { createPostgresPresence } from "./cluster/postgres-presence.ts";
 
@@ -18,24 +17,12 @@ import { createPostgresPresence } from "./cluster/postgres-presence.ts";
  * NOTIFYs failing and going through again.
  */
 export async function connectPostgresBus(url: string, connectTimeoutMs: number, logger: Logger, channelPrefix: string | undefined): Promise<ClusterBus> {
-  const sql = postgres(url, {
-    max: 2,
-    connect_timeout: connectTimeoutMs / 1000,
-    onnotice: () => {},
-    backoff: reconnectBackoff,
-    connection: { application_name: "studyconnect-bus" },
-  });
+  const sql = postgres(url, { ...busClientSettings(connectTimeoutMs, "studyconnect-bus"), max: 2 });
   const notifications = createPostgresNotifier(url, connectTimeoutMs);
   const { notifier } = notifications;
   // One connection, as on Redis: this node's presence changes reach the cluster in the order it made
   // them (they are serialized on the cluster's clock row anyway), so announcements keep that order.
-  const presenceSql = postgres(url, {
-    max: 1,
-    connect_timeout: connectTimeoutMs / 1000,
-    onnotice: () => {},
-    backoff: reconnectBackoff,
-    connection: { application_name: "studyconnect-presence" },
-  });
+  const presenceSql = postgres(url, { ...busClientSettings(connectTimeoutMs, "studyconnect-presence"), max: 1 });
   const reconnectListeners: ((connection: BusConnection) => void)[] = [];
   const dropListeners: ((connection: BusConnection) => void)[] = [];
   const tell = (listeners: ((connection: BusConnection) => void)[], connection: BusConnection) => {
