@@ -66,7 +66,22 @@ export class RedisAdapter extends RedisBusAdapter {
   }
 
   /** Sends a request every other node answers; resolves with each answer's `field` (an array). */
-  private async ask<T extends unknown[]>(type: number, fields: BusRecord, field: string, name: string): Promise<T[]> {
+  private ask<T extends unknown[]>(type: number, fields: BusRecord, field: string, name: string): Promise<T[]> {
+    return this.askAll<T>(
+      { type, ...fields },
+      (response, answers) => {
+        const value = response[field];
+        if (Array.isArray(value)) answers.push(value as T);
+      },
+      () => `timeout reached while waiting for ${name} response`,
+    );
+  }
+
+  /**
+   * Sends a request to every other node and collects what `take` keeps of each answer; rejects with
+   * `timeoutMessage` when some node has not answered by the requests timeout.
+   */
+  private async askAll<T>(request: BusRecord, take: (response: BusRecord, answers: T[]) => void, timeoutMessage: (received: number, expected: number) => string): Promise<T[]> {
     const others = (await this.serverCount()) - 1;
     if (others <= 0) return [];
     const requestId = shortId();
@@ -75,14 +90,13 @@ export class RedisAdapter extends RedisBusAdapter {
       this.requests.add(requestId, {
         remaining: others,
         take: (response) => {
-          const value = response[field];
-          if (Array.isArray(value)) answers.push(value as T);
+          take(response, answers);
           return true;
         },
         done: () => resolve(answers),
-        expire: () => reject(new Error(`timeout reached while waiting for ${name} response`)),
+        expire: () => reject(new Error(timeoutMessage(answers.length, others))),
       });
-      this.request({ uid: this.uid, requestId, type, ...fields });
+      this.request({ uid: this.uid, requestId, ...request });
     });
   }
 
@@ -106,23 +120,12 @@ export class RedisAdapter extends RedisBusAdapter {
     this.request({ uid: this.uid, type: RequestType.SERVER_SIDE_EMIT, data: packet });
   }
 
-  override async serverSideEmitWithAck(packet: unknown[]): Promise<unknown[]> {
-    const others = (await this.serverCount()) - 1;
-    if (others <= 0) return [];
-    const requestId = shortId();
-    return new Promise<unknown[]>((resolve, reject) => {
-      const responses: unknown[] = [];
-      this.requests.add(requestId, {
-        remaining: others,
-        take: (response) => {
-          responses.push(response.data);
-          return true;
-        },
-        done: () => resolve(responses),
-        expire: () => reject(new Error(`timeout reached: only ${responses.length} responses received out of ${others}`)),
-      });
-      this.request({ uid: this.uid, requestId, type: RequestType.SERVER_SIDE_EMIT, data: packet });
-    });
+  override serverSideEmitWithAck(packet: unknown[]): Promise<unknown[]> {
+    return this.askAll<unknown>(
+      { type: RequestType.SERVER_SIDE_EMIT, data: packet },
+      (response, answers) => void answers.push(response.data),
+      (received, expected) => `timeout reached: only ${received} responses received out of ${expected}`,
+    );
   }
 
   /**
