@@ -78,6 +78,15 @@ async function endBusBackends(db: FaultDatabase, kind: "listen" | "notify"): Pro
   await eventually(`the cut node's ${kind} backends gone`, async () => ((await ofKind()).length === 0 ? true : undefined));
 }
 
+/** Bob on the cut node and Ada on the other, both in a room of Ada's: the users, their sockets and the room. */
+async function bobAndAdaInRoom({ cut, other }: Cluster, name: string) {
+  const [bob, ada] = [await cut.user("Bob"), await other.user("Ada")];
+  const room = await other.createRoom(ada, { name });
+  const [bobSocket, adaSocket] = [await cut.connect(bob), await other.connect(ada)];
+  for (const socket of [bobSocket, adaSocket]) expectOk(await emitAck(socket, "room:join", room.id));
+  return { bob, ada, room, bobSocket, adaSocket };
+}
+
 /** Each message once, and each sender's in the order sent (ids ascending). */
 function expectOncePerSenderInOrder(log: Delivered[], sent: Record<string, string[]>): void {
   expect(new Set(log.map((m) => m.id)).size).toBe(log.length);
@@ -132,11 +141,8 @@ describe.skipIf(!available)("a node's Postgres bus connections drop and come bac
 
   test("its LISTEN connection ended just after a higher id arrived: a message committed late with a lower id still reaches its users, once", async () => {
     await using cluster = await twoNodes("listen-late");
-    const { db, cut, other } = cluster;
-    const [bob, ada] = [await cut.user("Bob"), await other.user("Ada")];
-    const room = await other.createRoom(ada, { name: "Late commit" });
-    const [bobSocket, adaSocket] = [await cut.connect(bob), await other.connect(ada)];
-    for (const socket of [bobSocket, adaSocket]) expectOk(await emitAck(socket, "room:join", room.id));
+    const { db } = cluster;
+    const { bob, ada, room, bobSocket, adaSocket } = await bobAndAdaInRoom(cluster, "Late commit");
     const bobRoom = record<Delivered>(bobSocket, "message:received");
     // A third node's slow transaction: its id is allocated now, its commit comes after a later id's.
     const slow = postgres(db.directUrl, { max: 1, onnotice: () => {} });
@@ -177,11 +183,8 @@ describe.skipIf(!available)("a node's Postgres bus connections drop and come bac
 
   test("its LISTEN connection ended under steady traffic: every message sent before, during and after reaches its users once, in order", async () => {
     await using cluster = await twoNodes("listen-traffic");
-    const { db, cut, other } = cluster;
-    const [bob, ada] = [await cut.user("Bob"), await other.user("Ada")];
-    const room = await other.createRoom(ada, { name: "Traffic" });
-    const [bobSocket, adaSocket] = [await cut.connect(bob), await other.connect(ada)];
-    for (const socket of [bobSocket, adaSocket]) expectOk(await emitAck(socket, "room:join", room.id));
+    const { db } = cluster;
+    const { bob, ada, room, bobSocket, adaSocket } = await bobAndAdaInRoom(cluster, "Traffic");
     const bobRoom = record<Delivered>(bobSocket, "message:received");
     // One message after another, each acknowledged, until told to stop.
     const sent: string[] = [];
@@ -212,11 +215,8 @@ describe.skipIf(!available)("a node's Postgres bus connections drop and come bac
 
   test("its NOTIFY connections ended: what its users sent meanwhile reaches the other node's users once, in order, when a NOTIFY goes through again", async () => {
     await using cluster = await twoNodes("notify-cut");
-    const { db, cut, other } = cluster;
-    const [bob, ada] = [await cut.user("Bob"), await other.user("Ada")];
-    const room = await other.createRoom(ada, { name: "Outage" });
-    const [bobSocket, adaSocket] = [await cut.connect(bob), await other.connect(ada)];
-    for (const socket of [bobSocket, adaSocket]) expectOk(await emitAck(socket, "room:join", room.id));
+    const { db, cut } = cluster;
+    const { bob, ada, room, bobSocket, adaSocket } = await bobAndAdaInRoom(cluster, "Outage");
     const before = waitFor<Delivered>(adaSocket, "message:received", 5000);
     expectOk(await emitAck(bobSocket, "message:send", { roomId: room.id, text: "before" }));
     expect((await before).text).toBe("before");
