@@ -8,13 +8,18 @@ import { reconnectBackoff } from "./lib/reconnect-backoff.ts";
 
 /**
  * What every postgres.js client of the Postgres bus shares: the connect timeout, NOTICEs unlogged,
- * the capped reconnect wait, and a name an administrator (and the outage tests) finds them by.
+ * the capped reconnect wait, no type lookup, and a name an administrator (and the outage tests)
+ * finds them by.
  */
 export function busClientSettings(connectTimeoutMs: number, applicationName: string) {
   return {
     connect_timeout: connectTimeoutMs / 1000,
     onnotice: () => {},
     backoff: reconnectBackoff,
+    // postgres.js looks up array types on every new connection from its socket handler, without
+    // handling that statement's failure: a connection dropped or ended during it (a bus outage, a
+    // close while it reconnects) left an unhandled rejection. The bus passes and reads no arrays.
+    fetch_types: false,
     connection: { application_name: applicationName },
   };
 }
@@ -44,9 +49,8 @@ export function createPostgresNotifier(url: string, connectTimeoutMs: number): P
         // Named as the bus pool is: every bus connection is found by one name.
         ...busClientSettings(connectTimeoutMs, "studyconnect-bus"),
         max: 1,
-        // No type lookup before the first statement; never retired for its age; and a connection
-        // left behind by an ended client (postgres.js may still open one) closes itself.
-        fetch_types: false,
+        // Never retired for its age; and a connection left behind by an ended client (postgres.js
+        // may still open one) closes itself.
         max_lifetime: null,
         idle_timeout: 60,
         onclose: () => closed(connection),

@@ -52,6 +52,8 @@ export class PostgresBus {
     });
     const create = `CREATE TABLE IF NOT EXISTS ${this.table} (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`;
     this.ready = createTables(client, [create]);
+    // Reported by whoever awaits it (listen, an attachment); a bus closed before either ran has no one.
+    this.ready.catch(() => {});
   }
 
   channel(namespace: string): string {

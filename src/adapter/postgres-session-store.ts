@@ -32,6 +32,8 @@ export class PostgresSessionStore implements SnapshotStore {
     ({ sessions: this.sessions, leases: this.leases } = quotedTables(tableName));
     this.ttl = String(leaseTtl(window));
     this.ready = this.create();
+    // Reported by the calls that await it; a store closed before any ran has no one.
+    this.ready.catch(() => {});
     this.cleanup = setInterval(() => {
       this.deleteExpired().catch((error: unknown) => onError(error, "session snapshot cleanup"));
     }, cleanupInterval);

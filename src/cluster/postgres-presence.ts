@@ -24,9 +24,10 @@ export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeout
   async function totals(tx: Sql, users: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>(users.map((userId) => [userId, 0]));
     if (users.length === 0) return out;
+    // The ids as one JSON text: the bus' clients do not look up array types (cluster-bus-notifier.ts).
     const rows = await tx<{ userId: string; total: number }[]>`
       select user_id as "userId", sum(connections)::int as total from cluster_presence
-      where cluster = ${key} and user_id = any(${[...users]}::text[]) group by user_id`;
+      where cluster = ${key} and user_id in (select json_array_elements_text(${JSON.stringify(users)}::text::json)) group by user_id`;
     for (const { userId, total } of rows) out.set(userId, total);
     return out;
   }
@@ -105,11 +106,14 @@ export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeout
     },
 
     async online() {
-      const [row] = await sql<{ at: Date; users: string[] }[]>`
+      // JSON rather than an array: the bus' clients do not look up array types.
+      const [row] = await sql<{ at: Date; users: unknown }[]>`
         select date_trunc('milliseconds', clock_timestamp()) as at,
-          array(select distinct user_id from cluster_presence where cluster = ${key}) as users`;
+          coalesce((select json_agg(distinct user_id) from cluster_presence where cluster = ${key}), '[]'::json) as users`;
       if (!row) throw new Error("the presence query answered no row");
-      return { at: row.at, users: row.users };
+      const { users } = row;
+      if (!Array.isArray(users) || !users.every((user): user is string => typeof user === "string")) throw new Error("the presence query answered no list of user ids");
+      return { at: row.at, users };
     },
 
     async leave() {

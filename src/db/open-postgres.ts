@@ -23,6 +23,10 @@ export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOpt
     connect_timeout: timeouts.connectTimeoutMs / 1000,
     idle_timeout: timeouts.idleTimeoutMs === 0 ? undefined : timeouts.idleTimeoutMs / 1000,
     backoff: reconnectBackoff,
+    // No array-type lookup on each new connection: postgres.js runs it from its socket handler
+    // without handling its failure, so a connection closed or ended during it (a close, an outage)
+    // left an unhandled rejection. The server passes and reads no arrays.
+    fetch_types: false,
     // Postgres cancels a statement that runs longer (SQLSTATE 57014): a lock wait or a runaway query
     // fails its one caller instead of holding a connection.
     connection: { application_name: "studyconnect", statement_timeout: timeouts.statementTimeoutMs },
@@ -37,7 +41,10 @@ export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOpt
 
   // The probe's own connection; replaced after any failure, so a wedged one is never asked twice.
   let probe: postgres.Sql | undefined;
+  let closed = false;
   const probeOnce = async (timeoutMs: number): Promise<void> => {
+    // A probe cut short by close() must not open a client of its own after it (nothing would end it).
+    if (closed) throw outageError("DATABASE_CLOSED", "the database was closed");
     const current = (probe ??= postgres(url, {
       ...settings,
       max: 1,
@@ -76,7 +83,9 @@ export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOpt
     // The pool's connections are the sockets opened through pg-sockets.ts (the probe has its own).
     stats: () => ({ driver: "postgres", open: sockets.count, max: maxConnections, queued: undefined }),
     async close(timeoutMs = 5000) {
-      // Statements in flight get until the timeout; then their connections are destroyed.
+      closed = true;
+      // Statements in flight get until the timeout; then their connections are destroyed. A probe in
+      // flight is cancelled at once: its caller is told (DATABASE_CLOSED once it would try again).
       const closing = [client.end({ timeout: timeoutMs / 1000 })];
       if (probe) closing.push(probe.end({ timeout: 0 }));
       probe = undefined;

@@ -23,6 +23,7 @@ export type HealthMonitor = {
   check(): Promise<Health>;
   /** Starts the background probes (the first after one interval: the caller has just used the dependency). */
   start(): void;
+  /** Stops probing for good: a probe still running (its dependency being closed after this) reports nothing. */
   stop(): void;
 };
 
@@ -31,8 +32,11 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   let running: Promise<Health> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let started = false;
+  let stopped = false;
 
   const update = (next: Health): void => {
+    // A probe that ended after stop() was most likely cut short by the close that followed it: no outage.
+    if (stopped) return;
     const previous = state;
     if (previous.up === next.up) {
       // Still down: keep when it went down, with the latest reason.
@@ -68,12 +72,13 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     current: () => state,
     check,
     start() {
-      if (started) return;
+      if (started || stopped) return;
       started = true;
       schedule();
     },
     stop() {
       started = false;
+      stopped = true;
       clearTimeout(timer);
     },
   };

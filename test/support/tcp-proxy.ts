@@ -1,6 +1,7 @@
 // A TCP proxy in front of a server (Postgres) that a test can cut: refuse connections (the database
 // is down, or only new connections fail), drop every byte silently (a half-open network: nothing
-// errors, nothing answers), or close every connection, and then restore the link.
+// errors, nothing answers), close every connection, or hold a new connection's first statement in
+// flight (its answers kept back), and then restore the link.
 import net from "node:net";
 
 export type TcpProxy = {
@@ -18,6 +19,13 @@ export type TcpProxy = {
   blackholeOpen(): void;
   /** Closes every open connection at once (both sides). */
   closeAll(): void;
+  /**
+   * The next connection opened is forwarded until its client sends its first message after the
+   * startup message (with trust authentication: its first statement), then the server's answers to
+   * it are kept back: that statement stays in flight until restore() or closeAll(). Resolves once
+   * the statement went through to the server.
+   */
+  holdFirstStatement(): Promise<void>;
   /** Forwards new connections again (and listens again after refuse()). */
   restore(): Promise<void>;
   /** Connections open now, forwarded or silent. */
@@ -28,22 +36,51 @@ export type TcpProxy = {
   [Symbol.asyncDispose](): Promise<void>;
 };
 
-type Pair = { client: net.Socket; upstream: net.Socket | undefined; silent: boolean };
+type Pair = { client: net.Socket; upstream: net.Socket | undefined; silent: boolean; held: Buffer[] | undefined };
+
+/** Watches a client's bytes for its first message after the startup message (whose first 4 bytes are its length). */
+function firstStatementWatch(onStatement: () => void): (chunk: Buffer) => void {
+  let seen = Buffer.alloc(0);
+  let done = false;
+  return (chunk) => {
+    if (done) return;
+    seen = Buffer.concat([seen, chunk]);
+    if (seen.length < 4) return;
+    if (seen.length > seen.readInt32BE(0)) {
+      done = true;
+      onStatement();
+    }
+  };
+}
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
   let silentNew = false;
+  let holdNext: (() => void) | undefined;
 
   const server = net.createServer((client) => {
     // A connection accepted while cut is never forwarded: it needs no upstream (nor a live target).
     const upstream = silentNew ? undefined : net.connect(target.port, target.host);
-    const pair: Pair = { client, upstream, silent: silentNew };
+    const pair: Pair = { client, upstream, silent: silentNew, held: undefined };
     pairs.add(pair);
-    client.on("data", (chunk) => {
-      if (!pair.silent) upstream?.write(chunk);
+    const holding = holdNext;
+    holdNext = undefined;
+    const watch = holding
+      ? firstStatementWatch(() => {
+          pair.held = [];
+          holding();
+        })
+      : undefined;
+    client.on("data", (chunk: Buffer) => {
+      if (pair.silent) return;
+      // Written first: the statement reaches the server, only its answers are kept back.
+      upstream?.write(chunk);
+      watch?.(chunk);
     });
-    upstream?.on("data", (chunk) => {
-      if (!pair.silent) client.write(chunk);
+    upstream?.on("data", (chunk: Buffer) => {
+      if (pair.silent) return;
+      if (pair.held) pair.held.push(chunk);
+      else client.write(chunk);
     });
     const end = () => {
       pairs.delete(pair);
@@ -102,8 +139,18 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       for (const pair of pairs) pair.silent = true;
     },
     closeAll,
+    holdFirstStatement() {
+      return new Promise<void>((resolve) => {
+        holdNext = resolve;
+      });
+    },
     async restore() {
       silentNew = false;
+      for (const pair of pairs) {
+        const held = pair.held;
+        pair.held = undefined;
+        for (const chunk of held ?? []) pair.client.write(chunk);
+      }
       if (!listening) {
         await listen(port);
         listening = true;
