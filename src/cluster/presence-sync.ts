@@ -27,6 +27,8 @@ export function createPresenceSync(store: ClusterPresenceStore, { timers, heartb
   let running: Promise<void> | undefined;
   let again = false;
   let cancel: (() => void) | undefined;
+  /** The heartbeat (and what it led to) while it runs: stop() waits for it before the goodbye. */
+  let ticking: Promise<void> | undefined;
   let stopped = false;
 
   // Users whose status was guessed while the store was unreachable and whose truth is still to tell.
@@ -53,8 +55,9 @@ export function createPresenceSync(store: ClusterPresenceStore, { timers, heartb
     await Promise.all(settled);
   }
 
-  /** Registers this node's real counts; calls during a run make one more run after it. */
+  /** Registers this node's real counts; calls during a run make one more run after it. Nothing once stopped. */
   function resync(): Promise<void> {
+    if (stopped) return Promise.resolve();
     if (running) {
       again = true;
       return running;
@@ -81,7 +84,9 @@ export function createPresenceSync(store: ClusterPresenceStore, { timers, heartb
       behind = true;
       throw error;
     }
+    if (stopped) return;
     if (!registered || behind) await resync();
+    if (stopped) return;
     const { at, offline } = await store.reap();
     const tracker = local;
     if (tracker) await Promise.all(offline.map((userId) => tracker.observed(userId, "offline", at)));
@@ -90,9 +95,15 @@ export function createPresenceSync(store: ClusterPresenceStore, { timers, heartb
   function schedule(): void {
     if (stopped) return;
     cancel = timers.schedule(() => {
-      tick()
-        .catch((error: unknown) => onError(error, "presence heartbeat"))
-        .finally(schedule);
+      ticking = tick()
+        // After stop() its statements meet the bus being closed: that failure is the shutdown's own.
+        .catch((error: unknown) => {
+          if (!stopped) onError(error, "presence heartbeat");
+        })
+        .finally(() => {
+          ticking = undefined;
+          schedule();
+        });
     }, heartbeatMs);
   }
 
@@ -125,10 +136,15 @@ export function createPresenceSync(store: ClusterPresenceStore, { timers, heartb
       if (!local || stopped) return;
       void resync().catch((error: unknown) => onError(error, "presence resync"));
     },
-    /** Stops the heartbeat; with `leave`, removes this node's entry (a graceful shutdown). */
+    /**
+     * Stops the heartbeat; with `leave`, removes this node's entry (a graceful shutdown), once the
+     * heartbeat or resync still running settled: finishing after the goodbye, it would register
+     * this node again, and its statements would still be in flight when the bus is closed.
+     */
     async stop(leave: boolean): Promise<void> {
       stopped = true;
       cancel?.();
+      await Promise.all([ticking, running?.catch(() => {})]);
       if (leave) await store.leave();
     },
   };
