@@ -107,8 +107,9 @@ export abstract class PostgresBusAdapter extends ClusterBaseAdapter {
     this.send({ ...document, uid: this.uid, nsp: this.host.name });
   }
 
-  /** Answers go to every node on the namespace channel: the asking one knows the request id. */
+  /** Answers go to every node on the namespace channel: the asking one knows the request id. None after the goodbye. */
   protected respond(type: number, data: BusRecord): void {
+    if (this.closed) return;
     this.send({ uid: this.uid, nsp: this.host.name, type, data });
   }
 
@@ -153,6 +154,9 @@ export abstract class PostgresBusAdapter extends ClusterBaseAdapter {
   // ---- receiving ------------------------------------------------------------------------------
 
   private onDocument(document: BusRecord): void {
+    // Documents are handed on a turn after they arrive: one queued when this node said goodbye is
+    // for a node that left (its answers would go to a NOTIFY connection being ended).
+    if (this.closed) return;
     const { uid, type } = document;
     if (uid === this.uid) return;
     // Emitters are not nodes: only node uids count for serverCount.

@@ -184,7 +184,10 @@ export class PostgresBus {
     this.cleanupTimer = setInterval(() => {
       Promise.resolve(
         this.client.unsafe(`DELETE FROM ${this.table} WHERE created_at < now() - ($1::text || ' milliseconds')::interval`, [String(this.options.cleanupInterval)]),
-      ).catch((error: unknown) => this.options.onError(error, "attachment cleanup"));
+      ).catch((error: unknown) => {
+        // Cut short by the client's end once the last namespace stopped listening (the node closing): no loss.
+        if (this.users > 0) this.options.onError(error, "attachment cleanup");
+      });
     }, this.options.cleanupInterval);
     this.cleanupTimer.unref();
   }

@@ -19,6 +19,7 @@ export class PostgresSessionStore implements SnapshotStore {
   private readonly leases: string;
   private readonly ttl: string;
   private readonly cleanup: Timer;
+  private closed = false;
 
   constructor(
     private readonly client: PostgresBusClient,
@@ -35,7 +36,10 @@ export class PostgresSessionStore implements SnapshotStore {
     // Reported by the calls that await it; a store closed before any ran has no one.
     this.ready.catch(() => {});
     this.cleanup = setInterval(() => {
-      this.deleteExpired().catch((error: unknown) => onError(error, "session snapshot cleanup"));
+      this.deleteExpired().catch((error: unknown) => {
+        // Cut short by the client's end after close() (the node closing): no loss.
+        if (!this.closed) onError(error, "session snapshot cleanup");
+      });
     }, cleanupInterval);
     this.cleanup.unref();
   }
@@ -105,6 +109,7 @@ export class PostgresSessionStore implements SnapshotStore {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.cleanup);
   }
 }
