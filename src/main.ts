@@ -41,7 +41,7 @@ Configuration comes from the environment:
 Limits (README "Limits"):
   LOGIN_FAILURES_PER_ACCOUNT / LOGIN_FAILURES_PER_ADDRESS  failed logins before 429 (default 10 / 300)
   LOGIN_FAILURE_WINDOW_SECONDS       how long failed logins count (default 900)
-  SOCKET_EVENTS_PER_SECOND / SOCKET_EVENT_BURST  events per socket, token bucket (default 1000 / 1000)
+  SOCKET_EVENTS_PER_SECOND / SOCKET_EVENT_BURST  events per socket, token bucket (default 2000 / 2000)
   ROOMS_PER_SOCKET                   rooms one connection may join (default 200)
   HANDSHAKES_PER_ADDRESS_PER_SECOND / HANDSHAKE_BURST_PER_ADDRESS  new connections per address (default 1000 / 1000)
   PENDING_CONNECTIONS_PER_ADDRESS    connections per address not yet signed in (default 1000)

@@ -1,9 +1,10 @@
 // Group commit: items submitted while a flush is running wait and go together in the next one, so
 // a burst costs one round trip and one commit instead of one per item, while a lone item on an idle
-// writer goes as soon as the event loop has read what else arrived with it (no timer). One flush
-// runs at a time, in submit order.
+// writer goes as soon as the event loop has read what else arrived with it (no timer). Batches are
+// cut in submit order and settle in that order; with maxInFlight > 1 the next batch may start once
+// the one before it says its statement ran (`executed`), so its commit overlaps the next statement.
 export type GroupCommit<I, O> = {
-  /** Resolves with this item's result once the flush that carried it has finished. */
+  /** Resolves with this item's result once the flush that carried it, and every earlier one, settled. */
   submit(item: I): Promise<O>;
   /** Items waiting or being flushed. */
   readonly pending: number;
@@ -14,7 +15,16 @@ export type GroupCommit<I, O> = {
 export type GroupCommitOptions = {
   /** Upper bound of items per flush (a bound on statement size and on the latency of one flush). */
   maxBatch: number;
+  /** Flushes that may be unsettled at once (default 1: each waits for the one before to finish). */
+  maxInFlight?: number;
 };
+
+/**
+ * Writes one batch. `executed` may be called once the batch's order is fixed in the store (its
+ * statement ran; what is left is the commit): the next batch may then start. A flush that never
+ * calls it lets the next one start when it finishes.
+ */
+export type Flush<I, O> = (items: I[], executed: () => void) => Promise<O[]>;
 
 type Waiting<I, O> = { item: I; resolve: (result: O) => void; reject: (error: unknown) => void };
 
@@ -22,44 +32,83 @@ type Waiting<I, O> = { item: I; resolve: (result: O) => void; reject: (error: un
  * `flush` gets the items of one batch in submit order and answers one result per item, in the same
  * order; when it throws, every item of that batch is rejected with the error.
  */
-export function createGroupCommit<I, O>(flush: (items: I[]) => Promise<O[]>, { maxBatch }: GroupCommitOptions): GroupCommit<I, O> {
+export function createGroupCommit<I, O>(flush: Flush<I, O>, { maxBatch, maxInFlight = 1 }: GroupCommitOptions): GroupCommit<I, O> {
   let queue: Waiting<I, O>[] = [];
-  let inFlight = 0;
-  let running: Promise<void> | undefined;
+  let inFlight = 0; // items of unsettled flushes
+  let flushes = 0; // unsettled flushes
+  let starting = false; // a flush has begun and not yet said `executed` (nor finished): none may start
+  let scheduled = false;
+  // Settles after the last flush started: each flush settles its items only after the one before.
+  let lastSettled: Promise<void> = Promise.resolve();
+  let idleWaiters: (() => void)[] = [];
 
-  async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      // Let the event loop deliver the rest of what arrived (every socket read of this turn) first.
-      // A flush that never waits for I/O (an in-process database) would otherwise carry one item
-      // each time: nothing else can arrive while microtasks run.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
-      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
-      inFlight = batch.length;
+  function schedule(): void {
+    if (scheduled || starting || queue.length === 0 || flushes >= maxInFlight) return;
+    scheduled = true;
+    // Let the event loop deliver the rest of what arrived (every socket read of this turn) first.
+    // A flush that never waits for I/O (an in-process database) would otherwise carry one item
+    // each time: nothing else can arrive while microtasks run.
+    setImmediate(start);
+  }
+
+  function start(): void {
+    scheduled = false;
+    if (starting || queue.length === 0 || flushes >= maxInFlight) return;
+    const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+    starting = true;
+    flushes++;
+    inFlight += batch.length;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      starting = false;
+      schedule();
+    };
+    const outcome = (async () => {
       try {
-        const results = await flush(batch.map((w) => w.item));
+        const results = await flush(
+          batch.map((w) => w.item),
+          release,
+        );
         if (results.length !== batch.length) throw new Error(`group commit: ${results.length} results for ${batch.length} items`);
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i] as O);
+        return { ok: true as const, results };
       } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
+        return { ok: false as const, error };
       }
-      inFlight = 0;
-    }
-    running = undefined;
+    })();
+    const before = lastSettled;
+    lastSettled = (async () => {
+      const settled = await outcome;
+      release();
+      await before;
+      if (settled.ok) for (let i = 0; i < batch.length; i++) batch[i]!.resolve(settled.results[i] as O);
+      else for (const waiting of batch) waiting.reject(settled.error);
+      flushes--;
+      inFlight -= batch.length;
+      schedule();
+      if (flushes === 0 && queue.length === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    })();
   }
 
   return {
     submit(item) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        running ??= drain();
+        schedule();
       });
     },
     get pending() {
       return queue.length + inFlight;
     },
-    async idle() {
-      while (running) await running;
+    idle() {
+      if (flushes === 0 && queue.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
   };
 }

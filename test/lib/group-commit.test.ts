@@ -1,6 +1,7 @@
 // Group commit (src/lib/group-commit.ts): a lone item goes on the next event-loop turn, items arriving
 // during a flush go together in the next one, in order, within maxBatch; a failed flush rejects only
-// its own items.
+// its own items; with maxInFlight the next batch starts once the one before said `executed`, and
+// batches still settle in order.
 import { describe, expect, test } from "bun:test";
 import { createGroupCommit } from "../../src/lib/group-commit.ts";
 import { rejectionOf } from "../support/promises.ts";
@@ -91,5 +92,107 @@ describe("group commit", () => {
   test("a flush answering the wrong number of results rejects its items", async () => {
     const writer = createGroupCommit<number, number>(async () => [], { maxBatch: 10 });
     expect(await rejectionOf(writer.submit(1))).toHaveProperty("message", expect.stringContaining("0 results for 1 items"));
+  });
+
+  describe("with more than one flush in flight", () => {
+    /** A flush whose steps the test drives: `executed` and the end of each batch, by hand. */
+    function drivenWriter(maxInFlight: number) {
+      const flushes: { items: number[]; executed: () => void; finish: (fail?: Error) => void }[] = [];
+      const started = [deferred(), deferred(), deferred(), deferred()];
+      const writer = createGroupCommit<number, string>(
+        (items, executed) =>
+          new Promise<string[]>((resolve, reject) => {
+            flushes.push({ items, executed, finish: (fail) => (fail ? reject(fail) : resolve(items.map((n) => `stored ${n}`))) });
+            started[flushes.length - 1]?.resolve();
+          }),
+        { maxBatch: 10, maxInFlight },
+      );
+      return { writer, flushes, started: (k: number) => started[k]?.promise };
+    }
+    /** Records the order in which promises settle. */
+    function settleOrder(promises: Promise<unknown>[]): { order: number[]; all: Promise<unknown> } {
+      const order: number[] = [];
+      const all = Promise.allSettled(promises.map((p, k) => p.finally(() => order.push(k))));
+      return { order, all };
+    }
+
+    test("the next batch starts once the one before said executed, and they settle in batch order", async () => {
+      const { writer, flushes, started } = drivenWriter(2);
+      const first = writer.submit(1);
+      await started(0);
+      const second = writer.submit(2);
+      const third = writer.submit(3);
+      // The first batch has not said executed: the next waits (a turn later still one flush).
+      await nextTurn();
+      await nextTurn();
+      expect(flushes.length).toBe(1);
+      flushes[0]?.executed();
+      await started(1);
+      expect(flushes.map((f) => f.items)).toEqual([[1], [2, 3]]);
+      const { order, all } = settleOrder([first, second, third]);
+      // The second batch commits first; its senders still hear after the first batch's.
+      flushes[1]?.finish();
+      await nextTurn();
+      expect(order).toEqual([]);
+      flushes[0]?.finish();
+      await all;
+      expect(order).toEqual([0, 1, 2]);
+      expect(await Promise.all([first, second, third])).toEqual(["stored 1", "stored 2", "stored 3"]);
+    });
+
+    test("never more flushes unsettled than maxInFlight", async () => {
+      const { writer, flushes, started } = drivenWriter(2);
+      const sends = [writer.submit(1)];
+      await started(0);
+      sends.push(writer.submit(2));
+      flushes[0]?.executed();
+      await started(1);
+      sends.push(writer.submit(3));
+      flushes[1]?.executed();
+      // Two are unsettled: the third batch waits although the second said executed.
+      await nextTurn();
+      await nextTurn();
+      expect(flushes.length).toBe(2);
+      expect(writer.pending).toBe(3);
+      flushes[0]?.finish();
+      await started(2);
+      expect(flushes.map((f) => f.items)).toEqual([[1], [2], [3]]);
+      flushes[1]?.finish();
+      flushes[2]?.finish();
+      expect(await Promise.all(sends)).toEqual(["stored 1", "stored 2", "stored 3"]);
+    });
+
+    test("a batch that fails after executed rejects its items only, before the next settles", async () => {
+      const { writer, flushes, started } = drivenWriter(2);
+      const first = writer.submit(1);
+      await started(0);
+      const second = writer.submit(2);
+      flushes[0]?.executed();
+      await started(1);
+      const { order, all } = settleOrder([first, second]);
+      flushes[1]?.finish();
+      flushes[0]?.finish(new Error("commit failed"));
+      await all;
+      expect(order).toEqual([0, 1]);
+      expect(await rejectionOf(first)).toHaveProperty("message", "commit failed");
+      expect(await second).toBe("stored 2");
+    });
+
+    test("idle waits for every flush in flight", async () => {
+      const { writer, flushes, started } = drivenWriter(2);
+      void writer.submit(1);
+      await started(0);
+      void writer.submit(2);
+      flushes[0]?.executed();
+      await started(1);
+      let idle = false;
+      const waiting = writer.idle().then(() => (idle = true));
+      flushes[0]?.finish();
+      await nextTurn();
+      expect(idle).toBe(false);
+      flushes[1]?.finish();
+      await waiting;
+      expect(writer.pending).toBe(0);
+    });
   });
 });

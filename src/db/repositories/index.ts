@@ -7,12 +7,13 @@ import { createUsersRepository } from "./users.ts";
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
-export function createRepositories({ db, jsonStatement }: Pick<Database, "db" | "jsonStatement">) {
+export function createRepositories({ db, jsonStatement, driver }: Pick<Database, "db" | "jsonStatement" | "driver">) {
   return {
     users: createUsersRepository(db, jsonStatement),
     presence: createPresenceRepository(db, jsonStatement),
     rooms: createRoomsRepository(db),
-    messages: createMessagesRepository(db, jsonStatement),
+    // Postgres commits on a pool of connections: message batches overlap their commits there.
+    messages: createMessagesRepository(db, jsonStatement, driver === "postgres"),
   };
 }
 

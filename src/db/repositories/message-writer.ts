@@ -1,6 +1,7 @@
 // Stores messages with group commit: the sends that arrive while a write is in flight go together in
 // the next one, as ONE statement that checks each row's target (the sender takes part in the room,
 // the recipient exists), inserts the allowed rows, and reports the stored twin of a retried clientId.
+// On Postgres a batch first draws its ids, and the next batch may start while this one commits.
 import type { Database } from "../database.ts";
 import { createGroupCommit } from "../../lib/group-commit.ts";
 import type { StoreMessageResult } from "../../chat/ports.ts";
@@ -18,14 +19,25 @@ export type CreateMessageResult = StoreMessageResult;
 /** Rows per statement: bounds one flush's latency and the size of its JSON parameter. */
 const MAX_BATCH = 256;
 
-// One statement per batch. Ids are drawn in submit order before inserting (so history order is send
-// order) and let every input row find its inserted twin; `e` is the row a clientId conflict hit.
+// Postgres: batches whose commit may be pending at once, each on a pooled connection. A commit
+// waits for the disk (milliseconds), drawing ids far less; three keep the disk busy without one
+// writer taking most of the pool.
+const MAX_COMMITS_IN_FLIGHT = 3;
+
+// Ids for a batch, in ascending order. Sequence values are handed out at once and never taken back,
+// so a batch that draws after another gets higher ids even if it commits first.
+const DRAW_IDS_STATEMENT = `
+  select nextval('messages_id_seq')::float8 as id
+  from generate_series(1, ($1::json->>'n')::int)`;
+
+// One statement per batch. Ids (drawn beforehand, or here in submit order) make history order send
+// order and let every input row find its inserted twin; `e` is the row a clientId conflict hit.
 const BATCH_STATEMENT = `
     with input as (
-      select nextval('messages_id_seq') as id, j.*
+      select coalesce(j.id, nextval('messages_id_seq')) as id, j.o, j.type, j.room_id, j.recipient_id, j.sender_id, j.text, j.client_id
       from (
         select * from json_to_recordset($1::json)
-          as r(o int, type text, room_id uuid, recipient_id uuid, sender_id uuid, text text, client_id text)
+          as r(o int, id bigint, type text, room_id uuid, recipient_id uuid, sender_id uuid, text text, client_id text)
         order by o
       ) j
     ),
@@ -144,9 +156,14 @@ export type MessageWriter = {
   idle(): Promise<void>;
 };
 
-export function createMessageWriter(jsonStatement: Database["jsonStatement"]): MessageWriter {
+/**
+ * `pipelined` (Postgres): the next batch may start once this one has drawn its ids, so its statement
+ * runs while this one's commit waits for the disk. PGlite runs one statement at a time anyway.
+ */
+export function createMessageWriter(jsonStatement: Database["jsonStatement"], { pipelined }: { pipelined: boolean }): MessageWriter {
   const statement = jsonStatement("studyconnect_store_messages", BATCH_STATEMENT);
   const single = jsonStatement("studyconnect_store_message", SINGLE_STATEMENT);
+  const drawIds = jsonStatement("studyconnect_draw_message_ids", DRAW_IDS_STATEMENT);
 
   /** The lean path for a batch of one: stored, or undefined when the batch statement must say why not. */
   async function runSingle(draft: Draft): Promise<Outcome | undefined> {
@@ -155,9 +172,10 @@ export function createMessageWriter(jsonStatement: Database["jsonStatement"]): M
     if (!row) return undefined;
     return { ok: true, created: true, message: { id: numberOf(row.id), ...draft, createdAt: new Date(numberOf(row.created_ms)) } };
   }
-  async function run(drafts: Draft[]): Promise<Outcome[]> {
+  /** `ids`: one per draft, drawn beforehand (pipelined); undefined: the statement draws them in order. */
+  async function run(drafts: Draft[], ids: readonly number[] | undefined): Promise<Outcome[]> {
     const [only] = drafts;
-    if (drafts.length === 1 && only) {
+    if (drafts.length === 1 && only && ids === undefined) {
       const stored = await runSingle(only);
       if (stored) return [stored];
     }
@@ -165,16 +183,17 @@ export function createMessageWriter(jsonStatement: Database["jsonStatement"]): M
     // from the row that then holds the key (a retry of it, or a conflicting reuse).
     const leaders = new Map<string, number>();
     const sent: Draft[] = [];
-    const slot: number[] = drafts.map((draft) => {
-      if (draft.clientId === null) return sent.push(draft) - 1;
-      const key = JSON.stringify([draft.senderId, draft.clientId]);
-      const leader = leaders.get(key);
+    const sentIds: (number | null)[] = [];
+    const slot: number[] = drafts.map((draft, i) => {
+      const key = draft.clientId === null ? undefined : JSON.stringify([draft.senderId, draft.clientId]);
+      const leader = key === undefined ? undefined : leaders.get(key);
       if (leader !== undefined) return -1 - leader;
-      leaders.set(key, sent.length);
+      if (key !== undefined) leaders.set(key, sent.length);
+      sentIds.push(ids?.[i] ?? null);
       return sent.push(draft) - 1;
     });
     const json = JSON.stringify(
-      sent.map((d, o) => ({ o, type: d.type, room_id: d.roomId, recipient_id: d.recipientId, sender_id: d.senderId, text: d.text, client_id: d.clientId })),
+      sent.map((d, o) => ({ o, id: sentIds[o], type: d.type, room_id: d.roomId, recipient_id: d.recipientId, sender_id: d.senderId, text: d.text, client_id: d.clientId })),
     );
     const rows = (await statement(json)) as BatchRow[];
     const results = sent.map((draft, at) => rowResultOf(draft, rows[at]));
@@ -189,22 +208,38 @@ export function createMessageWriter(jsonStatement: Database["jsonStatement"]): M
   // A row's own failure after a split reaches only its sender: it travels as a value.
   type Settled = Outcome | { failed: unknown };
 
-  async function flush(drafts: Draft[]): Promise<Settled[]> {
+  /**
+   * Pipelined: this batch's ids, drawn now, unless it is one message alone on the writer: the lean
+   * statement draws its id as it inserts (one round trip), and nothing may start before it ends.
+   */
+  async function idsFor(drafts: Draft[]): Promise<number[] | undefined> {
+    if (!pipelined || (drafts.length === 1 && batches.pending === 1)) return undefined;
+    const rows = (await drawIds(JSON.stringify({ n: drafts.length }))) as { id: number | string }[];
+    if (rows.length !== drafts.length) throw new Error(`drew ${rows.length} message ids for ${drafts.length} messages`);
+    return rows.map((row) => numberOf(row.id)).sort((a, b) => a - b);
+  }
+
+  async function flush(drafts: Draft[], ordered: () => void): Promise<Settled[]> {
+    const ids = await idsFor(drafts);
+    // Drawn beforehand: the next batch may start now, and will draw higher ids.
+    if (ids !== undefined) ordered();
     try {
-      return await run(drafts);
+      return await run(drafts, ids);
     } catch (error) {
       const code = pgErrorOf(error)?.code ?? "";
       if (drafts.length === 1 || !ROW_ERROR_CLASSES.some((c) => code.startsWith(c))) throw error;
-      // One row broke the statement: settle each on its own, in order, so only that one fails.
+      // One row broke the statement: settle each on its own, in order, so only that one fails. Each
+      // keeps the id drawn for it, so the batches after this one still have higher ids.
       const settled: Settled[] = [];
-      for (const draft of drafts) {
-        settled.push(await run([draft]).then(([outcome]): Settled => outcome ?? "retry", (failed: unknown) => ({ failed })));
+      for (const [at, draft] of drafts.entries()) {
+        const own = ids?.[at];
+        settled.push(await run([draft], own === undefined ? undefined : [own]).then(([outcome]): Settled => outcome ?? "retry", (failed: unknown) => ({ failed })));
       }
       return settled;
     }
   }
 
-  const batches = createGroupCommit<Draft, Settled>(flush, { maxBatch: MAX_BATCH });
+  const batches = createGroupCommit<Draft, Settled>(flush, { maxBatch: MAX_BATCH, maxInFlight: pipelined ? MAX_COMMITS_IN_FLIGHT : 1 });
 
   return {
     async write(draft) {

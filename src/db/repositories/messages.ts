@@ -57,8 +57,8 @@ function draftOf(
   };
 }
 
-export function createMessagesRepository(db: Db, jsonStatement: Database["jsonStatement"]) {
-  const writer = createMessageWriter(jsonStatement);
+export function createMessagesRepository(db: Db, jsonStatement: Database["jsonStatement"], pipelined: boolean) {
+  const writer = createMessageWriter(jsonStatement, { pipelined });
 
   async function history(where: SQL | undefined, page: HistoryQuery): Promise<Message[]> {
     return db

@@ -1,0 +1,85 @@
+// Sends that keep arriving while earlier batches commit (src/db/repositories/message-writer.ts): on
+// Postgres the next batch's statement runs while the batch before waits for its commit; ids, answers
+// and history still follow send order, and every send is stored once.
+import { beforeEach, describe, expect, test } from "bun:test";
+import type { Database, JsonStatement } from "../../src/db/database.ts";
+import { createRepositories, type CreateMessageResult, type Message, type Room, type User } from "../../src/db/repositories/index.ts";
+import { testDriver } from "../support/database.ts";
+import { freshFixture, makeUser, type Fixture } from "./fixtures.ts";
+
+let fx: Fixture;
+let alice: User;
+let room: Room;
+beforeEach(async () => {
+  fx = await freshFixture();
+  alice = await makeUser(fx.repos, "Alice");
+  room = await fx.repos.rooms.create({ name: "r", isPublic: true, createdBy: alice.id });
+});
+
+function stored(result: CreateMessageResult): Message {
+  if (!result.ok) throw new Error(`expected a stored message, got ${result.reason}`);
+  return result.message;
+}
+
+/**
+ * The repositories over `database`, counting message-batch statements running at once and telling
+ * when a batch has drawn its ids (then the next batch may start).
+ */
+function watchedRepositories(database: Database) {
+  let open = 0;
+  let most = 0;
+  let wake: (() => void) | undefined;
+  const jsonStatement = (name: string, text: string): JsonStatement => {
+    const run = database.jsonStatement(name, text);
+    if (name === "studyconnect_draw_message_ids") return async (json) => run(json).finally(() => wake?.());
+    if (name !== "studyconnect_store_messages") return run;
+    return async (json) => {
+      open++;
+      most = Math.max(most, open);
+      try {
+        return await run(json);
+      } finally {
+        open--;
+      }
+    };
+  };
+  return {
+    repos: createRepositories({ ...database, jsonStatement }),
+    mostAtOnce: () => most,
+    /** Resolves when a batch next draws its ids. */
+    nextDrawn: () => new Promise<void>((resolve) => (wake = resolve)),
+  };
+}
+
+describe(`message writes in flight together (${testDriver})`, () => {
+  test("a sender's messages sent while earlier ones commit keep their order in ids, answers and history", async () => {
+    const { repos, mostAtOnce, nextDrawn } = watchedRepositories(fx.database);
+    const answered: number[] = [];
+    const sends: Promise<Message>[] = [];
+    const send = (k: number) =>
+      sends.push(repos.messages.createRoomMessage({ roomId: room.id, senderId: alice.id, text: `m${k}` }).then((r) => (answered.push(k), stored(r))));
+    // Waves of sends, each once the batch before has drawn its ids (Postgres: it is still committing)
+    // or, when there was none to draw (a batch alone on the writer; PGlite), once it is stored.
+    const WAVES = 40;
+    const PER_WAVE = 8;
+    for (let wave = 0; wave < WAVES; wave++) {
+      const drawn = nextDrawn();
+      for (let i = 0; i < PER_WAVE; i++) send(wave * PER_WAVE + i);
+      await Promise.race([drawn, sends[sends.length - 1]]);
+    }
+    const messages = await Promise.all(sends);
+    const order = Array.from({ length: WAVES * PER_WAVE }, (_, k) => k);
+    expect(answered).toEqual(order);
+    expect(messages.map((m) => m.text)).toEqual(order.map((k) => `m${k}`));
+    const ids = messages.map((m) => m.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
+    const history = await repos.messages.roomHistory(room.id, { limit: 100 });
+    expect(history.map((m) => m.text).reverse()).toEqual(order.slice(-100).map((k) => `m${k}`));
+    // Postgres: batches did overlap (one committing while the next ran); PGlite has one connection.
+    if (testDriver === "postgres") {
+      expect(mostAtOnce()).toBeGreaterThan(1);
+      expect(mostAtOnce()).toBeLessThanOrEqual(3);
+    } else expect(mostAtOnce()).toBe(1);
+  });
+});
