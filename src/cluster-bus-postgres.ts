@@ -6,6 +6,7 @@ import { hostOf, type BusConnection, type ClusterBus } from "./cluster-bus.ts";
 import type { Logger } from "./lib/logger.ts";
 import { createPostgresAdapter, type PostgresBusClient } from "./socketio/index.ts";
 import { createPostgresPresence } from "./cluster/postgres-presence.ts";
+import { createPgSession } from "./db/pg-session.ts";
 
 /**
  * The Postgres connections of the cluster adapter: a pool of two for the attachment table, plus the
@@ -22,16 +23,17 @@ export async function connectPostgresBus(url: string, connectTimeoutMs: number, 
   const { notifier } = notifications;
   // One connection, as on Redis: this node's presence changes reach the cluster in the order it made
   // them (they are serialized on the cluster's clock row anyway), so announcements keep that order.
-  const presenceSql = postgres(url, { ...busClientSettings(connectTimeoutMs, "studyconnect-presence"), max: 1 });
+  // A session, not postgres.js' begin(): a transaction whose connection dies must fail, not crash.
+  const presenceSession = createPgSession(url, busClientSettings(connectTimeoutMs, "studyconnect-presence"));
   const reconnectListeners: ((connection: BusConnection) => void)[] = [];
   const dropListeners: ((connection: BusConnection) => void)[] = [];
   const tell = (listeners: ((connection: BusConnection) => void)[], connection: BusConnection) => {
     for (const listener of listeners) listener(connection);
   };
   try {
-    await Promise.all([sql`select 1`, notifier.probe(), presenceSql`select 1`]);
+    await Promise.all([sql`select 1`, notifier.probe(), presenceSession.run((presenceSql) => presenceSql`select 1`)]);
   } catch (error) {
-    await Promise.all([sql.end({ timeout: 0 }), notifications.end(0), presenceSql.end({ timeout: 0 })]);
+    await Promise.all([sql.end({ timeout: 0 }), notifications.end(0), presenceSession.end(0)]);
     throw new Error(`Postgres not reachable at ${hostOf(url, "DATABASE_URL")} (ADAPTER=postgres)`, { cause: error });
   }
   const busClient: PostgresBusClient = {
@@ -56,11 +58,11 @@ export async function connectPostgresBus(url: string, connectTimeoutMs: number, 
       onPublishDropped: () => tell(dropListeners, "publish"),
       onPublishResumed: () => tell(reconnectListeners, "publish"),
     }),
-    presence: (presenceOptions) => createPostgresPresence(presenceSql, presenceOptions),
+    presence: (presenceOptions) => createPostgresPresence(presenceSession, presenceOptions),
     onReconnect: (listener) => void reconnectListeners.push(listener),
     onDrop: (listener) => void dropListeners.push(listener),
     async close() {
-      await Promise.all([sql.end({ timeout: 2 }), notifications.end(2), presenceSql.end({ timeout: 2 })]);
+      await Promise.all([sql.end({ timeout: 2 }), notifications.end(2), presenceSession.end(2)]);
     },
   };
 }

@@ -2,13 +2,15 @@
 // tables cluster_nodes (heartbeats) and cluster_presence (node × user → connections), keyed by the
 // cluster's name. Every change is one transaction that first locks the cluster's clock row, so
 // changes, totals and reaping are serialized as Redis' scripts are, and their instants increase.
+// The node's statements go through one Postgres session (src/db/pg-session.ts), one at a time.
 import type postgres from "postgres";
 import type { ClusterPresenceChange } from "../chat/ports.ts";
+import type { PgSession } from "../db/pg-session.ts";
 import type { ClusterPresenceStore, PresenceStoreOptions, ResyncedUser } from "./presence-store.ts";
 
-type Sql = postgres.Sql | postgres.TransactionSql;
+type Sql = postgres.Sql;
 
-export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeoutMs }: PresenceStoreOptions): ClusterPresenceStore {
+export function createPostgresPresence(session: PgSession, { key, nodeId, timeoutMs }: PresenceStoreOptions): ClusterPresenceStore {
   /** The cluster's next instant (ms, strictly after the last); holds the clock row until the transaction ends. */
   async function stamp(tx: Sql): Promise<Date> {
     const [row] = await tx<{ at: Date }[]>`
@@ -41,7 +43,7 @@ export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeout
     nodeId,
 
     set(userId, connections) {
-      return sql.begin(async (tx): Promise<ClusterPresenceChange | undefined> => {
+      return session.transaction(async (tx): Promise<ClusterPresenceChange | undefined> => {
         const at = await stamp(tx);
         if (!(await registered(tx))) return undefined;
         const before = (await totals(tx, [userId])).get(userId) ?? 0;
@@ -58,7 +60,7 @@ export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeout
     },
 
     register(counts, alsoReport) {
-      return sql.begin(async (tx) => {
+      return session.transaction(async (tx) => {
         const at = await stamp(tx);
         const own = await tx<{ userId: string }[]>`select user_id as "userId" from cluster_presence where cluster = ${key} and node_id = ${nodeId}`;
         const users = [...new Set([...own.map((row) => row.userId), ...counts.keys(), ...alsoReport])];
@@ -75,7 +77,7 @@ export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeout
     },
 
     heartbeat() {
-      return sql.begin(async (tx) => {
+      return session.transaction(async (tx) => {
         const at = await stamp(tx);
         const rows = await tx`update cluster_nodes set heartbeat_at = ${at} where cluster = ${key} and node_id = ${nodeId} returning 1`;
         return rows.length > 0;
@@ -83,7 +85,7 @@ export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeout
     },
 
     reap() {
-      return sql.begin(async (tx) => {
+      return session.transaction(async (tx) => {
         const at = await stamp(tx);
         // One statement: the dead nodes go (their counts with them, by cascade), and of their users
         // those no surviving node counts are answered. The CTEs see the rows as before the delete.
@@ -107,9 +109,9 @@ export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeout
 
     async online() {
       // JSON rather than an array: the bus' clients do not look up array types.
-      const [row] = await sql<{ at: Date; users: unknown }[]>`
+      const [row] = await session.run((sql) => sql<{ at: Date; users: unknown }[]>`
         select date_trunc('milliseconds', clock_timestamp()) as at,
-          coalesce((select json_agg(distinct user_id) from cluster_presence where cluster = ${key}), '[]'::json) as users`;
+          coalesce((select json_agg(distinct user_id) from cluster_presence where cluster = ${key}), '[]'::json) as users`);
       if (!row) throw new Error("the presence query answered no row");
       const { users } = row;
       if (!Array.isArray(users) || !users.every((user): user is string => typeof user === "string")) throw new Error("the presence query answered no list of user ids");
@@ -117,7 +119,7 @@ export function createPostgresPresence(sql: postgres.Sql, { key, nodeId, timeout
     },
 
     async leave() {
-      await sql`delete from cluster_nodes where cluster = ${key} and node_id = ${nodeId}`;
+      await session.run((sql) => sql`delete from cluster_nodes where cluster = ${key} and node_id = ${nodeId}`);
     },
   };
 }
