@@ -1,5 +1,5 @@
-// Migrations through Drizzle (either driver in this thread): apply the embedded ones. The applying
-// itself is in migrations.ts.
+// Migrations through Drizzle: apply the embedded ones (PGlite in this thread; the server on Postgres
+// uses migratePostgres in open-postgres.ts instead). The applying itself is in migrations.ts.
 import { sql } from "drizzle-orm";
 import { rowsOf, type Db } from "./database.ts";
 import type { Migration } from "./migration-files.ts";

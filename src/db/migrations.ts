@@ -14,7 +14,7 @@ export type MigrationExecutor = {
 };
 
 // Arbitrary but fixed: every StudyConnect node contends for the same lock.
-const MIGRATION_LOCK_KEY = 0x5c_0de_1;
+export const MIGRATION_LOCK_KEY = 0x5c_0de_1;
 
 // Same table layout as drizzle-kit's own migrator, so `drizzle-kit migrate` and we agree on state.
 const ENSURE_TABLE = [

@@ -1,12 +1,14 @@
 // Opens PostgreSQL through postgres.js, for DATABASE_URL: a connection pool behind Drizzle, with the
 // timeouts that keep a dead or wedged database from holding anyone for long (connect, statement,
 // idle), connections whose silence is watched (pg-sockets.ts), and a connection of its own for the
-// health probe, so the probe never queues behind the pool's work.
+// health probe, so the probe never queues behind the pool's work; migrations get one of their own too.
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { withDeadline } from "../lib/deadline.ts";
 import type { Database, Db, PostgresTimeouts } from "./database.ts";
-import { migrate } from "./migrate.ts";
+import type { Migration } from "./migration-files.ts";
+import { embeddedMigrations, runMigrations, type MigrationReport } from "./migrations.ts";
+import { createPgSession } from "./pg-session.ts";
 import { reconnectBackoff } from "../lib/reconnect-backoff.ts";
 import { outageCodeOf, outageError } from "./outage.ts";
 import { createPgSockets } from "./pg-sockets.ts";
@@ -15,9 +17,9 @@ import * as schema from "./schema.ts";
 export type PostgresOptions = { url: string; maxConnections?: number; timeouts: PostgresTimeouts };
 
 
-export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOptions): Database {
-  const sockets = createPgSockets();
-  const settings = {
+/** The settings every client of the application database shares (pool, health probe, migrations). */
+function clientSettings(timeouts: PostgresTimeouts) {
+  return {
     // postgres.js logs NOTICEs (e.g. "schema already exists") to stdout by default.
     onnotice: () => {},
     connect_timeout: timeouts.connectTimeoutMs / 1000,
@@ -31,6 +33,26 @@ export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOpt
     // fails its one caller instead of holding a connection.
     connection: { application_name: "studyconnect", statement_timeout: timeouts.statementTimeoutMs },
   };
+}
+
+/**
+ * Applies `migrations` in one transaction on a connection of its own (named studyconnect-migrate),
+ * not through Drizzle's transaction: postgres.js' begin() under it crashes the process when the
+ * connection dies mid-transaction (src/db/pg-session.ts). Then that connection closes.
+ */
+export async function migratePostgres(url: string, timeouts: PostgresTimeouts, migrations: Migration[] = embeddedMigrations): Promise<MigrationReport> {
+  const settings = clientSettings(timeouts);
+  const session = createPgSession(url, { ...settings, connection: { ...settings.connection, application_name: "studyconnect-migrate" } });
+  try {
+    return await runMigrations({ inTransaction: (work) => session.transaction((sql) => work(async (text) => await sql.unsafe(text))) }, migrations);
+  } finally {
+    await session.end(1);
+  }
+}
+
+export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOptions): Database {
+  const sockets = createPgSockets();
+  const settings = clientSettings(timeouts);
   // `socket` is documented by postgres.js (README "Custom socket") but missing from its types.
   const poolOptions: postgres.Options<Record<string, postgres.PostgresType>> = Object.assign(
     { ...settings, max: maxConnections },
@@ -77,7 +99,7 @@ export function openPostgres({ url, maxConnections = 10, timeouts }: PostgresOpt
     driver: "postgres",
     // postgres.js names and caches prepared statements per connection by itself.
     jsonStatement: (_name, text) => async (json) => client.unsafe(text, [json], { prepare: true }),
-    migrate: () => migrate(db),
+    migrate: () => migratePostgres(url, timeouts),
     ping,
     replaceSilentConnections: (since, why) => sockets.replaceSilent(since, why),
     // The pool's connections are the sockets opened through pg-sockets.ts (the probe has its own).

@@ -1,5 +1,6 @@
 // The embedded migrator: applies every migration once, reports what is pending, and on Postgres
-// lets two nodes migrate the same fresh database at once without racing (advisory lock).
+// lets two nodes migrate the same fresh database at once without racing (advisory lock), and fails
+// cleanly (no uncaught error) when its connection dies mid-migration.
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +8,11 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { openDatabase, rowsOf, sql } from "../../src/db/database.ts";
 import { embeddedMigrations, migrate } from "../../src/db/migrate.ts";
+import { MIGRATION_LOCK_KEY } from "../../src/db/migrations.ts";
+import { migratePostgres } from "../../src/db/open-postgres.ts";
+import { connectionLost } from "../../src/db/pg-session.ts";
+import { backendWaitingOnLock } from "../support/fault-database.ts";
+import { rejectionOf } from "../support/promises.ts";
 import { pendingMigrations } from "../support/migrations.ts";
 import { postgresOptions } from "../support/database.ts";
 
@@ -90,7 +96,7 @@ describe("migrate", () => {
       openDatabase(postgresOptions(target.toString(), 2)),
     ]);
     try {
-      const reports = await Promise.all([migrate(a.db), migrate(b.db)]);
+      const reports = await Promise.all([a.migrate(), b.migrate()]);
       const applied = reports.flatMap((r) => r.applied).sort();
       expect(applied).toEqual(embeddedMigrations.map((m) => m.tag).sort());
       expect(await pendingMigrations(a.db)).toBe(0);
@@ -110,13 +116,55 @@ describe("migrate", () => {
     target.pathname = `/${name}`;
     const options = postgresOptions(target.toString(), 1);
     if (options.driver !== "postgres") throw new Error("expected Postgres options");
-    const database = await openDatabase({ ...options, timeouts: { ...options.timeouts, statementTimeoutMs: 200 } });
     try {
       const slow = { tag: "9999_slow", hash: "abc123", createdAt: 4_102_444_800_000, statements: ["select pg_sleep(0.5)"] };
-      const report = await migrate(database.db, [...embeddedMigrations, slow]);
+      const report = await migratePostgres(options.url, { ...options.timeouts, statementTimeoutMs: 200 }, [...embeddedMigrations, slow]);
       expect(report.applied).toContain("9999_slow");
     } finally {
-      await database.close();
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    }
+  });
+
+  test.skipIf(!url)("on Postgres a migration whose backend is ended fails with the connection's error, and the next run applies everything", async () => {
+    const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}_ended`;
+    const admin = postgres(url ?? "", { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database "${name}"`);
+    const target = new URL(url ?? "");
+    target.pathname = `/${name}`;
+    const options = postgresOptions(target.toString(), 1);
+    if (options.driver !== "postgres") throw new Error("expected Postgres options");
+    // Holds the migration lock, so the migration waits inside its transaction until its backend is
+    // ended (through `inside`, on the same database).
+    const locker = postgres(target.toString(), { max: 1, onnotice: () => {} });
+    const inside = postgres(target.toString(), { max: 1, onnotice: () => {} });
+    let release = (): void => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked = (): void => {};
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    process.on("uncaughtException", onUncaught);
+    try {
+      const holder = locker.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
+        locked();
+        await released;
+      });
+      await isLocked;
+      const migrating = migratePostgres(options.url, options.timeouts);
+      const pid = await backendWaitingOnLock(inside, "studyconnect-migrate");
+      await inside`select pg_terminate_backend(${pid})`;
+      expect(connectionLost(await rejectionOf(migrating))).toBe(true);
+      release();
+      await holder;
+      const report = await migratePostgres(options.url, options.timeouts);
+      expect(report.applied).toEqual(embeddedMigrations.map((m) => m.tag));
+      expect(uncaught).toEqual([]);
+    } finally {
+      release();
+      process.off("uncaughtException", onUncaught);
+      await Promise.all([locker.end({ timeout: 1 }), inside.end({ timeout: 1 })]);
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end();
     }

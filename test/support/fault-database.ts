@@ -83,22 +83,25 @@ export async function createFaultDatabase(): Promise<FaultDatabase> {
   };
 }
 
-/** Polls pg_stat_activity (a lock wait raises no event) until a backend of `applicationName` waits on a lock; answers its pid. */
+/**
+ * Polls pg_stat_activity (a lock wait raises no event) until a backend of `applicationName` in
+ * `admin`'s own database waits on a lock; answers its pid.
+ */
 export async function backendWaitingOnLock(admin: postgres.Sql, applicationName: string, timeoutMs = 5000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [row] = await admin<{ pid: number }[]>`
-      select pid from pg_stat_activity where application_name = ${applicationName} and wait_event_type = 'Lock'`;
+      select pid from pg_stat_activity where application_name = ${applicationName} and datname = current_database() and wait_event_type = 'Lock'`;
     if (row) return row.pid;
     if (Date.now() > deadline) throw new Error(`no backend of ${applicationName} waited on a lock within ${timeoutMs} ms`);
     await Bun.sleep(10);
   }
 }
 
-/** Polls pg_stat_activity until no backend of `applicationName` is left (one ended is gone a moment later). */
+/** Polls pg_stat_activity until no backend of `applicationName` is left in `admin`'s database (one ended is gone a moment later). */
 export async function backendsGone(admin: postgres.Sql, applicationName: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await admin`select 1 from pg_stat_activity where application_name = ${applicationName}`).length > 0) {
+  while ((await admin`select 1 from pg_stat_activity where application_name = ${applicationName} and datname = current_database()`).length > 0) {
     if (Date.now() > deadline) throw new Error(`backends of ${applicationName} still there after ${timeoutMs} ms`);
     await Bun.sleep(10);
   }
