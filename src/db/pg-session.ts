@@ -13,8 +13,8 @@ import { errorCodes } from "../lib/error-cause.ts";
 //   request and never comes back (a pool of one then waits forever).
 // A client per connection carries nothing over from a closed connection.
 
-/** The postgres.js settings of the session's clients (`max` is always 1; `onclose` is the session's). */
-export type PgSessionSettings = Omit<postgres.Options<Record<string, postgres.PostgresType>>, "max" | "onclose">;
+/** The postgres.js settings of the session's clients (`max` is 1, `onclose` the session's, no `max_lifetime`). */
+export type PgSessionSettings = Omit<postgres.Options<Record<string, postgres.PostgresType>>, "max" | "onclose" | "max_lifetime">;
 
 export type PgSession = {
   /** Runs `work` alone on the connection between BEGIN and COMMIT; on a failure it rolls back and rethrows. */
@@ -25,20 +25,10 @@ export type PgSession = {
   end(timeoutS: number): Promise<void>;
 };
 
-// The connection is gone (postgres.js' own codes, a socket error, the server ending the session:
-// SQLSTATE 08 connection exception, 57P0x shutdown/terminated), or was cut by this server
-// (pg-sockets.ts replacing a silent one, STATEMENT_TIMEOUT: nothing else gives that code to a statement).
-const GONE_CODES = new Set([
-  "CONNECTION_CLOSED",
-  "CONNECTION_DESTROYED",
-  "CONNECTION_ENDED",
-  "CONNECT_TIMEOUT",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "STATEMENT_TIMEOUT",
-]);
+// The connection is gone: postgres.js' own codes, a socket error, the server ending the session
+// (SQLSTATE 08 connection exception, 57P0x shutdown/terminated). Only a hint: a transaction that
+// fails so sends no ROLLBACK and ends its client, which is safe whether or not the hint was right.
+const GONE_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_DESTROYED", "CONNECTION_ENDED", "CONNECT_TIMEOUT", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT"]);
 const GONE_SQLSTATE = /^(08...|57P0.)$/;
 
 /** Whether `error` says the connection it came through is lost (so nothing more may be sent on it). */
@@ -58,13 +48,19 @@ export function createPgSession(url: string, settings: PgSessionSettings): PgSes
 
   function open(): Client {
     const client: Client = {
-      sql: postgres(url, { ...settings, max: 1, onclose: () => retire(client) }),
+      // Never retired for its age: postgres.js ends an old connection after the statement it is
+      // running, even inside a transaction of ours, which would then fail.
+      sql: postgres(url, { ...settings, max: 1, max_lifetime: null, onclose: () => retire(client) }),
       closed: false,
     };
     return client;
   }
 
-  /** Called as the connection closes (postgres.js calls onclose before anything it failed is handled). */
+  /**
+   * Called as the connection closes. postgres.js fails the statements in flight and calls onclose in
+   * one step, so this runs before any of those failures is handled (after a socket error the close
+   * follows a moment later; ending the client then fails what the error left waiting).
+   */
   function retire(client: Client): void {
     if (client.closed) return;
     client.closed = true;
