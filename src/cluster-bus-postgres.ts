@@ -6,7 +6,7 @@ import { hostOf, type BusConnection, type ClusterBus } from "./cluster-bus.ts";
 import type { Logger } from "./lib/logger.ts";
 import { createPostgresAdapter, type PostgresBusClient } from "./socketio/index.ts";
 import { createPostgresPresence } from "./cluster/postgres-presence.ts";
-import { createPgSession } from "./db/pg-session.ts";
+import { createPgSession } from "./lib/pg-session.ts";
 
 /**
  * The Postgres connections of the cluster adapter: a pool of two for the attachment table, plus the

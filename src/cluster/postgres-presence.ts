@@ -2,10 +2,10 @@
 // tables cluster_nodes (heartbeats) and cluster_presence (node × user → connections), keyed by the
 // cluster's name. Every change is one transaction that first locks the cluster's clock row, so
 // changes, totals and reaping are serialized as Redis' scripts are, and their instants increase.
-// The node's statements go through one Postgres session (src/db/pg-session.ts), one at a time.
+// The node's statements go through one Postgres session (src/lib/pg-session.ts), one at a time.
 import type postgres from "postgres";
 import type { ClusterPresenceChange } from "../chat/ports.ts";
-import type { PgSession } from "../db/pg-session.ts";
+import type { PgSession } from "../lib/pg-session.ts";
 import type { ClusterPresenceStore, PresenceStoreOptions, ResyncedUser } from "./presence-store.ts";
 
 type Sql = postgres.Sql;

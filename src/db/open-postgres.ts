@@ -8,7 +8,7 @@ import { withDeadline } from "../lib/deadline.ts";
 import type { Database, Db, PostgresTimeouts } from "./database.ts";
 import type { Migration } from "./migration-files.ts";
 import { embeddedMigrations, runMigrations, type MigrationReport } from "./migrations.ts";
-import { createPgSession } from "./pg-session.ts";
+import { createPgSession } from "../lib/pg-session.ts";
 import { reconnectBackoff } from "../lib/reconnect-backoff.ts";
 import { outageCodeOf, outageError } from "./outage.ts";
 import { createPgSockets } from "./pg-sockets.ts";
@@ -38,7 +38,7 @@ function clientSettings(timeouts: PostgresTimeouts) {
 /**
  * Applies `migrations` in one transaction on a connection of its own (named studyconnect-migrate),
  * not through Drizzle's transaction: postgres.js' begin() under it crashes the process when the
- * connection dies mid-transaction (src/db/pg-session.ts). Then that connection closes.
+ * connection dies mid-transaction (src/lib/pg-session.ts). Then that connection closes.
  */
 export async function migratePostgres(url: string, timeouts: PostgresTimeouts, migrations: Migration[] = embeddedMigrations): Promise<MigrationReport> {
   const settings = clientSettings(timeouts);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import { createPostgresPresence } from "../../src/cluster/postgres-presence.ts";
 import { openDatabase } from "../../src/db/database.ts";
-import { connectionLost, createPgSession, type PgSession } from "../../src/db/pg-session.ts";
+import { connectionLost, createPgSession, type PgSession } from "../../src/lib/pg-session.ts";
 import { backendWaitingOnLock, createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 import { presenceStoreScenarios } from "./presence-store-scenarios.ts";

@@ -10,7 +10,7 @@ import { openDatabase, rowsOf, sql } from "../../src/db/database.ts";
 import { embeddedMigrations, migrate } from "../../src/db/migrate.ts";
 import { MIGRATION_LOCK_KEY } from "../../src/db/migrations.ts";
 import { migratePostgres } from "../../src/db/open-postgres.ts";
-import { connectionLost } from "../../src/db/pg-session.ts";
+import { connectionLost } from "../../src/lib/pg-session.ts";
 import { backendWaitingOnLock } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 import { pendingMigrations } from "../support/migrations.ts";

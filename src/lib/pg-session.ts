@@ -2,7 +2,7 @@
 // never writes on a connection postgres.js has closed: each connection gets a postgres.js client of
 // its own, ended as soon as that connection closes, and the next piece of work opens a new one.
 import postgres from "postgres";
-import { errorCodes } from "../lib/error-cause.ts";
+import { errorCodes } from "./error-cause.ts";
 
 // Why not postgres.js' begin() or reserve() (3.4.9, both seen with a backend ended mid-statement):
 // - begin(): a statement failing because the connection closed makes it write ROLLBACK on that

@@ -1,9 +1,9 @@
-// A Postgres session (src/db/pg-session.ts) whose connection dies during a transaction, against a
+// A Postgres session (src/lib/pg-session.ts) whose connection dies during a transaction, against a
 // real Postgres: the transaction fails with the connection's error, nothing is thrown outside a
 // promise (postgres.js' own begin() crashes the process here), and the next piece of work succeeds.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import postgres from "postgres";
-import { connectionLost, createPgSession, type PgSession } from "../../src/db/pg-session.ts";
+import { connectionLost, createPgSession, type PgSession } from "../../src/lib/pg-session.ts";
 import { backendsGone, backendWaitingOnLock, createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 
