@@ -17,7 +17,7 @@ function finishTimes(chunks: Chunk[], workers: number, actual: (file: string) =>
 const suite: Record<string, number> = { "long1.ts": 19_000, "long2.ts": 11_000, "long3.ts": 10_000 };
 for (let i = 0; i < 20; i++) suite[`mid${String(i).padStart(2, "0")}.ts`] = 5000;
 for (let i = 0; i < 60; i++) suite[`short${String(i).padStart(2, "0")}.ts`] = 1000;
-const guide = { workers: 4, share: 2 / 3, floorMs: 6000 };
+const guide = { workers: 4, share: 3 / 4, floorMs: 5000 };
 
 describe("guidedChunks", () => {
   test("puts every file in exactly one chunk, longest files first", () => {
@@ -28,24 +28,24 @@ describe("guidedChunks", () => {
     expect(chunks.reduce((sum, chunk) => sum + chunk.ms, 0)).toBe(200_000);
   });
 
-  test("chunks shrink from a share of a worker's part down to the floor; few processes in all", () => {
+  test("batches of one chunk per worker shrink from 3/4 of what is left down to the floor; few processes in all", () => {
     const chunks = guidedChunks(Object.keys(suite), suite, guide);
-    // First target: 200 s · 2/3 / 4 ≈ 33 s; no chunk over its target, and none after it bigger than it.
-    expect(chunks[0]?.ms).toBeLessThanOrEqual(33_334);
-    expect(chunks[0]?.ms).toBeGreaterThan(30_000);
-    for (let i = 1; i < chunks.length - 1; i++) expect(chunks[i]?.ms).toBeLessThanOrEqual((chunks[i - 1]?.ms ?? 0) + 1000);
-    // The last chunks are near the floor: at most 1.5 floors (the rest of the queue is folded in).
-    for (const chunk of chunks.slice(-4)) expect(chunk.ms).toBeLessThanOrEqual(9000);
-    expect(chunks.length).toBeLessThanOrEqual(20);
+    // First batch: 200 s · 3/4 / 4 = 37.5 s a chunk; the second 3/4 of the 50 s left, 9.4 s a chunk.
+    for (const chunk of chunks.slice(0, 4)) expect(chunk.ms).toBeGreaterThan(35_000);
+    for (const chunk of chunks.slice(0, 4)) expect(chunk.ms).toBeLessThanOrEqual(37_500);
+    for (const chunk of chunks.slice(4, 8)) expect(chunk.ms).toBeLessThanOrEqual(9375);
+    // Then the floor, the rest of the queue folded into the last chunk when under half a floor.
+    for (const chunk of chunks.slice(8)) expect(chunk.ms).toBeLessThanOrEqual(7500);
+    expect(chunks.length).toBeLessThanOrEqual(12);
   });
 
   test("the pool finishes together when the long files run 40 % over, where a fixed split would not", () => {
     const chunks = guidedChunks(Object.keys(suite), suite, guide);
     const slow = (file: string) => (suite[file] ?? 0) * (file.startsWith("long") ? 1.4 : 1);
     const ends = finishTimes(chunks, 4, slow);
-    // 212 s of work on 4 workers: the last ends within a floor (6 s) of the first.
-    expect(Math.max(...ends) - Math.min(...ends)).toBeLessThanOrEqual(6000);
-    expect(Math.max(...ends)).toBeLessThan(212_000 / 4 + 6000);
+    // 216 s of work on 4 workers: the last ends within a floor (5 s) of the first.
+    expect(Math.max(...ends) - Math.min(...ends)).toBeLessThanOrEqual(5000);
+    expect(Math.max(...ends)).toBeLessThan(216_000 / 4 + 5000);
     // One chunk per worker (a floor of a worker's part): the worker with long1 ends 7.6 s late, the others early.
     const fixed = guidedChunks(Object.keys(suite), suite, { workers: 4, share: 1, floorMs: 50_000 });
     expect(fixed).toHaveLength(4);
@@ -54,7 +54,7 @@ describe("guidedChunks", () => {
   });
 
   test("files with no timing count as the median of the measured ones", () => {
-    const chunks = guidedChunks(["new.ts", "x.ts", "y.ts", "z.ts"], { "x.ts": 10_000, "y.ts": 20_000, "z.ts": 30_000 }, { workers: 1, share: 1 / 4, floorMs: 1 });
+    const chunks = guidedChunks(["new.ts", "x.ts", "y.ts", "z.ts"], { "x.ts": 10_000, "y.ts": 20_000, "z.ts": 30_000 }, { workers: 1, share: 0.4, floorMs: 1 });
     expect(chunks.map((chunk) => chunk.files)).toEqual([["z.ts"], ["new.ts"], ["y.ts"], ["x.ts"]]);
     expect(chunks[1]?.ms).toBe(20_000);
   });

@@ -1,12 +1,13 @@
-// Cuts the suite into chunks for the runner's worker pool ("guided" scheduling): longest files first,
-// each chunk a share of one worker's part of the estimated time still left, never under a floor, so
-// the first chunks are big (few `bun test` start-ups) and the last ones small (workers end together).
+// Cuts the suite into chunks for the runner's worker pool (guided scheduling in batches): longest
+// files first, one chunk per worker in each batch, a batch covering a share of the estimated time still
+// left, never under a floor; so the first chunks are big (few `bun test` start-ups) and the last ones
+// small (the workers finish together).
 export type Chunk = { files: string[]; ms: number };
 
 /**
- * share: a chunk's part of a worker's part of what is left (1 would let the first chunk be a whole
- * worker's part, leaving nothing to even out that chunk running long); floorMs: the smallest chunk
- * worth a process, since each `bun test` pays a start-up (about 1.4 s of CPU with PGlite's preload).
+ * share: the part of what is left that a batch of `workers` chunks covers (1 would make the first
+ * batch the whole suite, leaving nothing to even out a chunk running long); floorMs: the smallest
+ * chunk worth a process, since each `bun test` pays a start-up (1.5 s or more of CPU with PGlite's preload).
  */
 export type Guide = { workers: number; share: number; floorMs: number };
 
@@ -20,16 +21,19 @@ export function estimateDurations(files: readonly string[], durations: Readonly<
 }
 
 /**
- * The chunks in the order the workers take them. A chunk's target is max(left · share / workers,
- * floorMs); it depends only on what is left, not on which worker asks or when, so the whole sequence
- * is known up front and the same for the same timings.
+ * The chunks in the order the workers take them. Each batch of `workers` chunks has the target
+ * max(left · share / workers, floorMs), `left` counted when the batch starts; it depends only on what
+ * is left, not on which worker asks or when, so the sequence is known up front and the same for the
+ * same timings.
  */
 export function guidedChunks(files: readonly string[], durations: Readonly<Record<string, number>>, guide: Guide): Chunk[] {
   const queue = estimateDurations(files, durations);
+  const workers = Math.max(1, guide.workers);
   let left = queue.reduce((sum, { ms }) => sum + ms, 0);
   const chunks: Chunk[] = [];
+  let target = 0;
   while (queue.length > 0) {
-    const target = Math.max((left * guide.share) / Math.max(1, guide.workers), guide.floorMs);
+    if (chunks.length % workers === 0) target = Math.max((left * guide.share) / workers, guide.floorMs);
     // Less than half the floor left after this chunk: it goes in too, rather than a tiny last chunk.
     const fill = left - target < guide.floorMs / 2 ? left : target;
     // The longest file left, then the longest of the rest that still fit: the chunk comes near its
