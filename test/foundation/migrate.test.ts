@@ -16,6 +16,25 @@ import { rejectionOf } from "../support/promises.ts";
 import { pendingMigrations } from "../support/migrations.ts";
 import { postgresOptions } from "../support/database.ts";
 
+/** A new, empty Postgres database beside `url`'s (named after `suffix`), its options, and its drop. */
+async function throwawayPostgres(url: string, suffix: string) {
+  const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}_${suffix}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const options = postgresOptions(target.toString(), 1);
+  if (options.driver !== "postgres") throw new Error("expected Postgres options");
+  return {
+    url: target.toString(),
+    options,
+    async drop() {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 describe("migrate", () => {
   test("the build embeds the migrations from drizzle/", () => {
     expect(embeddedMigrations.length).toBeGreaterThan(0);
@@ -109,35 +128,22 @@ describe("migrate", () => {
   });
 
   test.skipIf(!url)("on Postgres a migration may run past DB_STATEMENT_TIMEOUT_MS (it is for requests)", async () => {
-    const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}_slow`;
-    const admin = postgres(url ?? "", { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database "${name}"`);
-    const target = new URL(url ?? "");
-    target.pathname = `/${name}`;
-    const options = postgresOptions(target.toString(), 1);
-    if (options.driver !== "postgres") throw new Error("expected Postgres options");
+    const { options, drop } = await throwawayPostgres(url ?? "", "slow");
     try {
       const slow = { tag: "9999_slow", hash: "abc123", createdAt: 4_102_444_800_000, statements: ["select pg_sleep(0.5)"] };
       const report = await migratePostgres(options.url, { ...options.timeouts, statementTimeoutMs: 200 }, [...embeddedMigrations, slow]);
       expect(report.applied).toContain("9999_slow");
     } finally {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
+      await drop();
     }
   });
 
   test.skipIf(!url)("on Postgres a migration whose backend is ended fails with the connection's error, and the next run applies everything", async () => {
-    const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}_ended`;
-    const admin = postgres(url ?? "", { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database "${name}"`);
-    const target = new URL(url ?? "");
-    target.pathname = `/${name}`;
-    const options = postgresOptions(target.toString(), 1);
-    if (options.driver !== "postgres") throw new Error("expected Postgres options");
+    const { url: targetUrl, options, drop } = await throwawayPostgres(url ?? "", "ended");
     // Holds the migration lock, so the migration waits inside its transaction until its backend is
     // ended (through `inside`, on the same database).
-    const locker = postgres(target.toString(), { max: 1, onnotice: () => {} });
-    const inside = postgres(target.toString(), { max: 1, onnotice: () => {} });
+    const locker = postgres(targetUrl, { max: 1, onnotice: () => {} });
+    const inside = postgres(targetUrl, { max: 1, onnotice: () => {} });
     let release = (): void => {};
     const released = new Promise<void>((resolve) => (release = resolve));
     let locked = (): void => {};
@@ -165,8 +171,7 @@ describe("migrate", () => {
       release();
       process.off("uncaughtException", onUncaught);
       await Promise.all([locker.end({ timeout: 1 }), inside.end({ timeout: 1 })]);
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
+      await drop();
     }
   });
 });
