@@ -2,7 +2,7 @@
 // a burst costs one round trip and one commit instead of one per item, while a lone item on an idle
 // writer goes as soon as the event loop has read what else arrived with it (no timer). Batches are
 // cut in submit order and settle in that order; with maxInFlight > 1 the next batch may start once
-// the one before it says its statement ran (`executed`), so its commit overlaps the next statement.
+// the one before it says its place in the order is fixed (`ordered`), so its commit overlaps the next.
 export type GroupCommit<I, O> = {
   /** Resolves with this item's result once the flush that carried it, and every earlier one, settled. */
   submit(item: I): Promise<O>;
@@ -20,11 +20,11 @@ export type GroupCommitOptions = {
 };
 
 /**
- * Writes one batch. `executed` may be called once the batch's order is fixed in the store (its
- * statement ran; what is left is the commit): the next batch may then start. A flush that never
- * calls it lets the next one start when it finishes.
+ * Writes one batch. `ordered` may be called once the batch's place in the store's order is fixed
+ * (e.g. its ids are drawn; what is left is the write and its commit): the next batch may then start.
+ * A flush that never calls it lets the next one start when it finishes.
  */
-export type Flush<I, O> = (items: I[], executed: () => void) => Promise<O[]>;
+export type Flush<I, O> = (items: I[], ordered: () => void) => Promise<O[]>;
 
 type Waiting<I, O> = { item: I; resolve: (result: O) => void; reject: (error: unknown) => void };
 
@@ -36,7 +36,7 @@ export function createGroupCommit<I, O>(flush: Flush<I, O>, { maxBatch, maxInFli
   let queue: Waiting<I, O>[] = [];
   let inFlight = 0; // items of unsettled flushes
   let flushes = 0; // unsettled flushes
-  let starting = false; // a flush has begun and not yet said `executed` (nor finished): none may start
+  let starting = false; // a flush has begun and not yet said `ordered` (nor finished): none may start
   let scheduled = false;
   // Settles after the last flush started: each flush settles its items only after the one before.
   let lastSettled: Promise<void> = Promise.resolve();

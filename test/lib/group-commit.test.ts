@@ -1,6 +1,6 @@
 // Group commit (src/lib/group-commit.ts): a lone item goes on the next event-loop turn, items arriving
 // during a flush go together in the next one, in order, within maxBatch; a failed flush rejects only
-// its own items; with maxInFlight the next batch starts once the one before said `executed`, and
+// its own items; with maxInFlight the next batch starts once the one before said `ordered`, and
 // batches still settle in order.
 import { describe, expect, test } from "bun:test";
 import { createGroupCommit } from "../../src/lib/group-commit.ts";
@@ -95,14 +95,14 @@ describe("group commit", () => {
   });
 
   describe("with more than one flush in flight", () => {
-    /** A flush whose steps the test drives: `executed` and the end of each batch, by hand. */
+    /** A flush whose steps the test drives: `ordered` and the end of each batch, by hand. */
     function drivenWriter(maxInFlight: number) {
-      const flushes: { items: number[]; executed: () => void; finish: (fail?: Error) => void }[] = [];
+      const flushes: { items: number[]; ordered: () => void; finish: (fail?: Error) => void }[] = [];
       const started = [deferred(), deferred(), deferred(), deferred()];
       const writer = createGroupCommit<number, string>(
-        (items, executed) =>
+        (items, ordered) =>
           new Promise<string[]>((resolve, reject) => {
-            flushes.push({ items, executed, finish: (fail) => (fail ? reject(fail) : resolve(items.map((n) => `stored ${n}`))) });
+            flushes.push({ items, ordered, finish: (fail) => (fail ? reject(fail) : resolve(items.map((n) => `stored ${n}`))) });
             started[flushes.length - 1]?.resolve();
           }),
         { maxBatch: 10, maxInFlight },
@@ -116,17 +116,17 @@ describe("group commit", () => {
       return { order, all };
     }
 
-    test("the next batch starts once the one before said executed, and they settle in batch order", async () => {
+    test("the next batch starts once the one before said ordered, and they settle in batch order", async () => {
       const { writer, flushes, started } = drivenWriter(2);
       const first = writer.submit(1);
       await started(0);
       const second = writer.submit(2);
       const third = writer.submit(3);
-      // The first batch has not said executed: the next waits (a turn later still one flush).
+      // The first batch has not said ordered: the next waits (a turn later still one flush).
       await nextTurn();
       await nextTurn();
       expect(flushes.length).toBe(1);
-      flushes[0]?.executed();
+      flushes[0]?.ordered();
       await started(1);
       expect(flushes.map((f) => f.items)).toEqual([[1], [2, 3]]);
       const { order, all } = settleOrder([first, second, third]);
@@ -145,11 +145,11 @@ describe("group commit", () => {
       const sends = [writer.submit(1)];
       await started(0);
       sends.push(writer.submit(2));
-      flushes[0]?.executed();
+      flushes[0]?.ordered();
       await started(1);
       sends.push(writer.submit(3));
-      flushes[1]?.executed();
-      // Two are unsettled: the third batch waits although the second said executed.
+      flushes[1]?.ordered();
+      // Two are unsettled: the third batch waits although the second said ordered.
       await nextTurn();
       await nextTurn();
       expect(flushes.length).toBe(2);
@@ -162,12 +162,12 @@ describe("group commit", () => {
       expect(await Promise.all(sends)).toEqual(["stored 1", "stored 2", "stored 3"]);
     });
 
-    test("a batch that fails after executed rejects its items only, before the next settles", async () => {
+    test("a batch that fails after ordered rejects its items only, before the next settles", async () => {
       const { writer, flushes, started } = drivenWriter(2);
       const first = writer.submit(1);
       await started(0);
       const second = writer.submit(2);
-      flushes[0]?.executed();
+      flushes[0]?.ordered();
       await started(1);
       const { order, all } = settleOrder([first, second]);
       flushes[1]?.finish();
@@ -183,7 +183,7 @@ describe("group commit", () => {
       void writer.submit(1);
       await started(0);
       void writer.submit(2);
-      flushes[0]?.executed();
+      flushes[0]?.ordered();
       await started(1);
       let idle = false;
       const waiting = writer.idle().then(() => (idle = true));
