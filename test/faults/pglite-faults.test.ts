@@ -7,14 +7,15 @@ import { eventually, pgliteScene, timedGet, timedSend } from "./support.ts";
 
 describe("PGlite faults", () => {
   test("a wedged embedded database: a send fails with UNAVAILABLE at the statement deadline, /readyz answers 503 within 1 s, and all is well once the statement ends", async () => {
-    await using scene = await pgliteScene({ DB_STATEMENT_TIMEOUT_MS: "500" });
+    // A quick health probe, so a short wedge is enough: PGlite's pg_sleep spins its thread (a core's worth of CPU).
+    await using scene = await pgliteScene({ DB_STATEMENT_TIMEOUT_MS: "500", DB_HEALTH_INTERVAL_MS: "200", DB_HEALTH_TIMEOUT_MS: "300" });
     const { chat, room, sockets } = scene;
     const [socket] = sockets;
     if (!socket) throw new Error("no socket");
     expect((await timedSend(socket, room.id, "before")).code).toBe("OK");
 
     // Drizzle runs a query when it is awaited (then), not when it is built.
-    const wedge = chat.server.app.database.db.execute(sql`select pg_sleep(3)`).then(() => {});
+    const wedge = chat.server.app.database.db.execute(sql`select pg_sleep(2)`).then(() => {});
     const stuck = await timedSend(socket, room.id, "behind the long statement");
     expect(stuck.code).toBe("UNAVAILABLE");
     expect(stuck.ms).toBeLessThan(2500);

@@ -23,6 +23,16 @@ describe("balanceShards", () => {
     expect(balanceShards(["a.ts", "b.ts"], durations, 4)).toHaveLength(2);
     expect(balanceShards(["b.ts", "a.ts"], durations, 2)).toEqual(balanceShards(["a.ts", "b.ts"], durations, 2));
   });
+
+  test("files of one group share a shard, balanced as one unit", () => {
+    const durations = { "browser/a.ts": 10, "browser/b.ts": 10, "c.ts": 10, "d.ts": 10 };
+    const groupOf = (file: string) => (file.startsWith("browser/") ? "browser" : undefined);
+    const shards = balanceShards(Object.keys(durations), durations, 2, groupOf);
+    expect(shards.map((shard) => shard.files)).toEqual([["browser/a.ts", "browser/b.ts"], ["c.ts", "d.ts"]]);
+    // Without the grouping the two browser files would be split to even out the shards.
+    const ungrouped = balanceShards(Object.keys(durations), durations, 2);
+    expect(ungrouped.some((shard) => shard.files.includes("browser/a.ts") !== shard.files.includes("browser/b.ts"))).toBe(true);
+  });
 });
 
 describe("durationsOf", () => {
