@@ -94,7 +94,7 @@ describe(`GET /metrics with live clients (${testDriver})`, () => {
   test("a socket that upgrades from polling counts under websocket afterwards", async () => {
     await using chat = await startChat();
     const ada = await chat.user("Ada");
-    const socket = chat.socket(ada);
+    const socket = chat.socket(ada, { transports: ["polling", "websocket"] });
     const upgraded = new Promise<void>((resolve) => socket.io.engine.once("upgrade", () => resolve()));
     await connected(socket);
     await upgraded;

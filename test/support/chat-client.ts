@@ -24,8 +24,12 @@ export const ACK_CODES = ["INVALID", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "
 /**
  * No reconnection: a connection the server drops must show as a test failure, never be silently
  * replaced by a new one. A manager of its own per socket, so closing one tab closes only that tab.
+ * WebSocket from the start: these tests are about the chat, and the stock client's polling handshake
+ * and upgrade cost 2.5 times the CPU per connect (12 ms against 5), the suite's scarcest resource. The
+ * transports have tests of their own (test/engine, test/socketio, the browser tests, and the chat
+ * between polling-only and WebSocket-only clients in test/gateway/e2e-messages.test.ts).
  */
-export const CHAT_CLIENT_DEFAULTS: ClientOptions = { forceNew: true, reconnection: false, timeout: 3000 };
+export const CHAT_CLIENT_DEFAULTS: ClientOptions = { forceNew: true, reconnection: false, timeout: 3000, transports: ["websocket"] };
 
 export type ChatHarness = {
   server: TestServer;
@@ -92,9 +96,8 @@ export async function startChat(env: Record<string, string> = {}, options: TestS
         lastName,
       });
       if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
-      const login = await rest<{ token: string; user: { id: string } }>("POST", "/api/auth/login", undefined, { email, password: TEST_PASSWORD });
-      if (login.status !== 200) throw new Error(`login answered ${login.status}: ${JSON.stringify(login.body)}`);
-      return { id: login.body.data.user.id, email, token: login.body.data.token, firstName, lastName };
+      // Registration answers with a token already (login has tests of its own in test/http).
+      return { id: registered.body.data.user.id, email, token: registered.body.data.token, firstName, lastName };
     },
 
     socket(who, options = {}) {
