@@ -4,6 +4,7 @@ import Redis from "ioredis";
 import { io as ioc } from "socket.io-client";
 import { createRedisAdapter, RedisAdapter, type RedisAdapterOptions } from "../../src/adapter/index.ts";
 import { Server, type ServerOptions, type Socket as ServerSocket } from "../../src/socketio/index.ts";
+import { atProcessEnd } from "../support/process-end.ts";
 import { CLIENT_DEFAULTS, connected, waitFor, type ClientOptions, type ClientSocket } from "../support/sio-client.ts";
 
 export const REDIS_URL = "redis://127.0.0.1:6379";
@@ -24,9 +25,37 @@ export async function redisAvailable(suite: string): Promise<boolean> {
   }
 }
 
-/** A key prefix no other test run shares (runs may overlap on one Redis). */
+const issuedKeys: string[] = [];
+
+/**
+ * A key prefix no other test run shares (runs may overlap on one Redis). What nodes leave under it
+ * (presence stamps and node sets live without a TTL, as they should in production) is deleted after
+ * the process's last test file, so runs do not pile keys up in Redis.
+ */
 export function uniqueKey(name: string): string {
-  return `test-${name}-${crypto.randomUUID().slice(0, 8)}`;
+  const key = `test-${name}-${crypto.randomUUID().slice(0, 8)}`;
+  if (issuedKeys.length === 0) atProcessEnd(deleteIssuedKeys);
+  issuedKeys.push(key);
+  return key;
+}
+
+async function deleteIssuedKeys(): Promise<void> {
+  const prefixes = issuedKeys.splice(0);
+  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    for (const prefix of prefixes) {
+      // The prefix is ours (letters, digits, dashes): no glob characters to escape.
+      for await (const keys of client.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
+        if (keys.length > 0) await client.unlink(...keys);
+      }
+    }
+  } catch {
+    // No Redis (its tests were skipped), or it went away: nothing to clean, or nothing more to do.
+  } finally {
+    client.disconnect();
+  }
 }
 
 export function redisClient(): Redis {
