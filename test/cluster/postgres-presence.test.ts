@@ -2,11 +2,10 @@
 // Postgres, in a migrated database of the test's own: the shared store scenarios, and a node whose
 // presence connection is ended by the server in the middle of a change.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import postgres from "postgres";
 import { createPostgresPresence } from "../../src/cluster/postgres-presence.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { connectionLost, createPgSession, type PgSession } from "../../src/lib/pg-session.ts";
-import { backendWaitingOnLock, createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
+import { backendWaitingOnLock, createFaultDatabase, holdLock, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 import { presenceStoreScenarios } from "./presence-store-scenarios.ts";
 import { uniqueKey } from "./support.ts";
@@ -15,8 +14,6 @@ const available = await postgresAnswers();
 if (!available) skipNotice("postgres presence tests");
 
 let db: FaultDatabase | undefined;
-// Holds the cluster's clock row locked in a transaction of its own, beside db.admin.
-let locker: postgres.Sql | undefined;
 const sessions: PgSession[] = [];
 let sessionCount = 0;
 
@@ -26,12 +23,10 @@ beforeAll(async () => {
   const database = await openDatabase({ driver: "postgres", url: db.directUrl, timeouts: { connectTimeoutMs: 5000, statementTimeoutMs: 5000, idleTimeoutMs: 10_000 } });
   await database.migrate();
   await database.close(1000);
-  locker = postgres(db.directUrl, { max: 1, onnotice: () => {} });
 });
 
 afterAll(async () => {
   await Promise.all(sessions.map((session) => session.end(1)));
-  await locker?.end({ timeout: 1 });
   await db?.[Symbol.asyncDispose]();
 });
 
@@ -56,7 +51,7 @@ describe.skipIf(!available)("presence counts in Postgres", () => {
   presenceStoreScenarios(nodes);
 
   test("a change whose backend is ended mid-transaction fails with the connection's error, and the next one goes through", async () => {
-    if (!db || !locker) throw new Error("no Postgres");
+    if (!db) throw new Error("no Postgres");
     const admin = db.admin;
     const key = uniqueKey("killed");
     const { session: own, name } = session();
@@ -66,33 +61,23 @@ describe.skipIf(!available)("presence counts in Postgres", () => {
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown): void => void uncaught.push(error);
     process.on("uncaughtException", onUncaught);
-    let release = (): void => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked = (): void => {};
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    // The clock row held elsewhere: the change waits on it, inside its transaction, until its
+    // backend is ended.
+    const lock = await holdLock(db.directUrl, "select 1 from cluster_clock where cluster = $1 for update", [key]);
     try {
-      // The clock row held elsewhere: the change waits on it, inside its transaction, until its
-      // backend is ended.
-      const holder = locker.begin(async (tx) => {
-        await tx`select 1 from cluster_clock where cluster = ${key} for update`;
-        locked();
-        await released;
-      });
-      await isLocked;
       const change = a.set("u1", 1);
       const pid = await backendWaitingOnLock(admin, name);
       await admin`select pg_terminate_backend(${pid})`;
       const error = await rejectionOf(change);
       expect(connectionLost(error)).toBe(true);
-      release();
-      await holder;
+      await lock.release();
       // The next change runs on a new connection; the ended one changed nothing.
       expect(await a.set("u1", 1)).toMatchObject({ before: 0, after: 1 });
       expect(await a.heartbeat()).toBe(true);
       expect((await a.online()).users).toEqual(["u1"]);
       expect(uncaught).toEqual([]);
     } finally {
-      release();
+      await lock.release();
       process.off("uncaughtException", onUncaught);
     }
   });

@@ -3,7 +3,7 @@
 // /readyz and REST answer meanwhile. Defaults unless a test says otherwise.
 import { describe, expect, test } from "bun:test";
 import { emitAck, expectNoInternals, expectOk } from "../support/chat-client.ts";
-import { postgresAnswers, skipNotice } from "../support/fault-database.ts";
+import { holdLock, postgresAnswers, skipNotice } from "../support/fault-database.ts";
 import { eventually, postgresScene, sendLoad, timedGet, timedSend, type SendResult } from "./support.ts";
 
 const available = await postgresAnswers();
@@ -103,16 +103,7 @@ describe.skipIf(!available)("Postgres faults", () => {
     const { chat, db, room, owner, sockets } = scene;
     const [socket] = sockets;
     if (!socket) throw new Error("no socket");
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked = () => {};
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = db.admin.begin(async (tx) => {
-      await tx`lock table messages in access exclusive mode`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const lock = await holdLock(db.directUrl, "lock table messages in access exclusive mode");
     try {
       const blocked = await timedSend(socket, room.id, "blocked by the lock");
       expect(blocked.code).toBe("UNAVAILABLE");
@@ -120,8 +111,7 @@ describe.skipIf(!available)("Postgres faults", () => {
       // Other statements still run meanwhile.
       expect((await chat.rest("GET", `/api/rooms/${room.id}`, owner.token)).status).toBe(200);
     } finally {
-      release();
-      await holder;
+      await lock.release();
     }
     expect(await untilOk(() => timedSend(socket, room.id, "after"), 5000)).toBeLessThan(5000);
     expect(scene.log.text()).toMatch(/57014/);

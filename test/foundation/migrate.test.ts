@@ -11,7 +11,7 @@ import { embeddedMigrations, migrate } from "../../src/db/migrate.ts";
 import { MIGRATION_LOCK_KEY } from "../../src/db/migrations.ts";
 import { migratePostgres } from "../../src/db/open-postgres.ts";
 import { connectionLost } from "../../src/lib/pg-session.ts";
-import { backendWaitingOnLock } from "../support/fault-database.ts";
+import { backendWaitingOnLock, holdLock } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 import { pendingMigrations } from "../support/migrations.ts";
 import { postgresOptions } from "../support/database.ts";
@@ -142,35 +142,24 @@ describe("migrate", () => {
     const { url: targetUrl, options, drop } = await throwawayPostgres(url ?? "", "ended");
     // Holds the migration lock, so the migration waits inside its transaction until its backend is
     // ended (through `inside`, on the same database).
-    const locker = postgres(targetUrl, { max: 1, onnotice: () => {} });
     const inside = postgres(targetUrl, { max: 1, onnotice: () => {} });
-    let release = (): void => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked = (): void => {};
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown): void => void uncaught.push(error);
     process.on("uncaughtException", onUncaught);
+    const lock = await holdLock(targetUrl, "select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
     try {
-      const holder = locker.begin(async (tx) => {
-        await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
-        locked();
-        await released;
-      });
-      await isLocked;
       const migrating = migratePostgres(options.url, options.timeouts);
       const pid = await backendWaitingOnLock(inside, "studyconnect-migrate");
       await inside`select pg_terminate_backend(${pid})`;
       expect(connectionLost(await rejectionOf(migrating))).toBe(true);
-      release();
-      await holder;
+      await lock.release();
       const report = await migratePostgres(options.url, options.timeouts);
       expect(report.applied).toEqual(embeddedMigrations.map((m) => m.tag));
       expect(uncaught).toEqual([]);
     } finally {
-      release();
+      await lock.release();
       process.off("uncaughtException", onUncaught);
-      await Promise.all([locker.end({ timeout: 1 }), inside.end({ timeout: 1 })]);
+      await inside.end({ timeout: 1 });
       await drop();
     }
   });

@@ -2,17 +2,14 @@
 // real Postgres: the transaction fails with the connection's error, nothing is thrown outside a
 // promise (postgres.js' own begin() crashes the process here), and the next piece of work succeeds.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import postgres from "postgres";
 import { connectionLost, createPgSession, type PgSession } from "../../src/lib/pg-session.ts";
-import { backendsGone, backendWaitingOnLock, createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
+import { backendsGone, backendWaitingOnLock, createFaultDatabase, holdLock, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 
 const available = await postgresAnswers();
 if (!available) skipNotice("Postgres session tests");
 
 let db: FaultDatabase | undefined;
-// Holds locks in transactions of its own, beside db.admin (which ends backends meanwhile).
-let locker: postgres.Sql | undefined;
 const sessions: PgSession[] = [];
 // Anything thrown outside a promise while a test runs (postgres.js writing on a closed socket).
 const uncaught: unknown[] = [];
@@ -22,7 +19,6 @@ beforeAll(async () => {
   if (!available) return;
   db = await createFaultDatabase();
   await db.admin`create table items (id int primary key)`;
-  locker = postgres(db.directUrl, { max: 1, onnotice: () => {} });
   process.on("uncaughtException", onUncaught);
 });
 
@@ -33,7 +29,6 @@ afterEach(async () => {
 
 afterAll(async () => {
   process.off("uncaughtException", onUncaught);
-  await locker?.end({ timeout: 1 });
   await db?.[Symbol.asyncDispose]();
 });
 
@@ -55,23 +50,11 @@ async function terminateWhenWaiting(name: string): Promise<void> {
   await db.admin`select pg_terminate_backend(${pid})`;
 }
 
-/** Holds `items` locked (from `locker`) until the returned function is called. */
+/** Holds `items` locked, in a transaction of its own, until the returned function is called. */
 async function lockItems(): Promise<() => Promise<void>> {
-  if (!locker) throw new Error("no Postgres");
-  let release = (): void => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked = (): void => {};
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const holder = locker.begin(async (tx) => {
-    await tx`lock table items in exclusive mode`;
-    locked();
-    await released;
-  });
-  await isLocked;
-  return async () => {
-    release();
-    await holder;
-  };
+  if (!db) throw new Error("no Postgres");
+  const lock = await holdLock(db.directUrl, "lock table items in exclusive mode");
+  return () => lock.release();
 }
 
 async function ids(): Promise<number[]> {

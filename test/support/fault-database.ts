@@ -106,3 +106,31 @@ export async function backendsGone(admin: postgres.Sql, applicationName: string,
     await Bun.sleep(10);
   }
 }
+
+/** A transaction left open holding what its statement locked; `release()` commits it and closes its client. */
+export type HeldLock = { release(): Promise<void> };
+
+/**
+ * Runs `statement` in a transaction on a connection of its own and leaves the transaction open, so
+ * its locks hold until release(): for tests of what waits behind a lock. BEGIN and COMMIT are sent
+ * by us on a one-connection client, not through postgres.js begin(), which throws from a timer when
+ * a backend dies inside it (src/lib/pg-session.ts).
+ */
+export async function holdLock(url: string, statement: string, parameters: postgres.ParameterOrJSON<never>[] = []): Promise<HeldLock> {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, fetch_types: false });
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await sql`commit`.catch(() => {});
+    await sql.end({ timeout: 1 });
+  };
+  try {
+    await sql`begin`;
+    await sql.unsafe(statement, parameters);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { release };
+}
