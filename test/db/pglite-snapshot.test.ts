@@ -20,6 +20,9 @@ const newDir = () => {
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+// In this thread: the restore and PGlite's start are the same code in the worker (pglite-worker.test.ts
+// covers that), and each worker compiles PGlite's wasm again (about half a second of CPU per open).
+const open = (dataDir: string) => openDatabase({ driver: "pglite", dataDir, inWorker: false });
 
 describe("PGlite snapshot", () => {
   test("is current: made by this PGlite with exactly this build's migrations (else run `bun run db:snapshot`)", () => {
@@ -40,7 +43,7 @@ describe("PGlite snapshot", () => {
     const archive = new Bun.Archive(await Bun.file(join(import.meta.dir, "..", "..", "drizzle", "pglite-snapshot.tar.gz")).bytes());
     const names = [...(await archive.files()).keys()];
     expect(names.filter((name) => /_(fsm|vm)$/.test(name))).toEqual([]);
-    const database = await openDatabase({ driver: "pglite", dataDir: newDir() });
+    const database = await open(newDir());
     try {
       await database.db.execute(sql`insert into users (email, password_hash, first_name, last_name) select 'u' || i || '@b.c', 'h', 'A', 'B' from generate_series(1, 500) as i`);
       await database.db.execute(sql`delete from users where email in (select 'u' || i || '@b.c' from generate_series(2, 500, 2) as i)`);
@@ -61,7 +64,7 @@ describe("PGlite snapshot", () => {
 
   test("holds only the database PGlite opens (postgres): the template databases are dropped, catalog and files", async () => {
     const dataDir = newDir();
-    const database = await openDatabase({ driver: "pglite", dataDir });
+    const database = await open(dataDir);
     try {
       const databases = rowsOf<{ datname: string; oid: number }>(await database.db.execute(sql`select datname, oid::int as oid from pg_database`));
       expect(databases.map((row) => row.datname)).toEqual(["postgres"]);
@@ -76,7 +79,7 @@ describe("PGlite snapshot", () => {
 
   test("its application tables were never vacuumed: the planner does not take them for empty tables", async () => {
     // Measured empty, a table is planned as empty (sequential scans) in plans PGlite keeps for good.
-    const database = await openDatabase({ driver: "pglite", dataDir: newDir() });
+    const database = await open(newDir());
     try {
       const measured = rowsOf<{ relname: string }>(
         await database.db.execute(sql`select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and reltuples >= 0`),
@@ -89,7 +92,7 @@ describe("PGlite snapshot", () => {
 
   test("a new data directory starts from it: migrated, writable, and reopened as it is", async () => {
     const dataDir = newDir();
-    const first = await openDatabase({ driver: "pglite", dataDir });
+    const first = await open(dataDir);
     try {
       expect(first.origin).toBe("snapshot");
       expect(await pendingMigrations(first.db)).toBe(0);
@@ -97,7 +100,7 @@ describe("PGlite snapshot", () => {
     } finally {
       await first.close();
     }
-    const again = await openDatabase({ driver: "pglite", dataDir });
+    const again = await open(dataDir);
     try {
       expect(again.origin).toBe("existing");
       expect(rowsOf<{ n: number }>(await again.db.execute(sql`select count(*)::int as n from users`))).toEqual([{ n: 1 }]);
