@@ -1,6 +1,6 @@
-// Browser test support: Debian's Chromium (its headless shell) through playwright-core (skipped, with one line saying why,
-// where it is not installed), the whole app served on a port that survives a restart, pages that
-// sign up through the UI, and a watch on each page's console that fails the test on any error.
+// Browser test support: Debian's Chromium (its headless shell) through playwright-core (skipped, with
+// one line saying why, where it is not installed), the whole app served on a port that survives a
+// restart, pages that sign up through the UI, and a watch on each page's console that fails on any error.
 import { afterAll, beforeAll, expect } from "bun:test";
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";

@@ -1,6 +1,6 @@
 // Databases for fault tests: a throwaway Postgres database (dbfaults_*) reached through a TCP proxy
-// the test can cut, with an admin connection beside the proxy; and whether Postgres answers at all,
-// so such tests skip with one line when it does not.
+// the test can cut, with an admin connection beside the proxy; locks held in open transactions; and
+// whether Postgres answers at all, so such tests skip with one line when it does not.
 import postgres from "postgres";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 
