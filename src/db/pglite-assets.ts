@@ -20,6 +20,18 @@ export function loadPgliteWasm(): Promise<WebAssembly.Module> {
   return pglite;
 }
 
+let handedOver = false;
+
+/** PGlite's wasm compiled elsewhere in this process (another worker), used instead of compiling it here. */
+export function usePgliteWasm(module: WebAssembly.Module): void {
+  if (pglite) return;
+  pglite = Promise.resolve(module);
+  handedOver = true;
+}
+
+/** Whether this thread's wasm was handed over by another (usePgliteWasm), for the start-up phases. */
+export const pgliteWasmHandedOver = (): boolean => handedOver;
+
 /**
  * The assets for PGlite.create. initdb's wasm is compiled only when a database is to be made by
  * initdb: a data directory in use, or restored from the snapshot, never needs it.

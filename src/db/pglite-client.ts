@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { epochNow, type StartupPhase } from "../lib/startup-trace.ts";
 import type { Database, DatabaseOrigin } from "./database.ts";
-import { loadPgliteAssets } from "./pglite-assets.ts";
+import { loadPgliteAssets, pgliteWasmHandedOver } from "./pglite-assets.ts";
 import { restoreSnapshot } from "./pglite-snapshot.ts";
 
 // Postgres' default (128 MB) is allocated in wasm memory and initialised at every start: it made
@@ -29,7 +29,7 @@ export async function createPgliteClient(dataDir: string | undefined, useSnapsho
   // PGlite runs initdb (and needs its wasm) only where no database is yet: PG_VERSION is written last.
   const needsInitdb = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
   const assets = await loadPgliteAssets(needsInitdb);
-  phases.push({ phase: "pglite wasm ready", at: epochNow() });
+  phases.push({ phase: pgliteWasmHandedOver() ? "pglite wasm handed over" : "pglite wasm ready", at: epochNow() });
   const client = await PGlite.create({
     dataDir,
     ...assets,

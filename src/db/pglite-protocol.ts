@@ -12,9 +12,19 @@ export type WorkerRequest =
   | { id: number; op: "migrate" }
   | { id: number; op: "close" };
 
+/**
+ * The first message to a new worker, always, before any request: PGlite's wasm compiled by an earlier
+ * worker of this process, or none (the worker compiles it). A worker given one skips the compile and
+ * shares the code JavaScriptCore tiered up for it (tests open many databases in one process).
+ */
+export type WorkerWasm = { op: "wasm"; module: WebAssembly.Module | undefined };
+
 export type WorkerResult = {
-  /** phases: when each step of the open ended (epoch ms), for the start-up debug log. */
-  open: { origin: DatabaseOrigin; phases: StartupPhase[] };
+  /**
+   * phases: when each step of the open ended (epoch ms), for the start-up debug log; module: the
+   * compiled wasm, for the process's next worker.
+   */
+  open: { origin: DatabaseOrigin; phases: StartupPhase[]; module: WebAssembly.Module };
   query: { rows: unknown[] };
   json: { rows: Record<string, unknown>[] };
   migrate: MigrationReport;

@@ -7,7 +7,7 @@ import { withDeadline } from "../lib/deadline.ts";
 import type { MigrationReport } from "./migrations.ts";
 import { outageError } from "./outage.ts";
 import { fromWireError, type WorkerAnswer, type WorkerRequest, type WorkerResult } from "./pglite-protocol.ts";
-import { takePgliteWorker } from "./pglite-worker-start.ts";
+import { rememberPgliteWasm, takePgliteWorker } from "./pglite-worker-start.ts";
 import * as schema from "./schema.ts";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
@@ -52,6 +52,7 @@ export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Pr
     worker.terminate();
     throw error;
   }
+  rememberPgliteWasm(opened.module);
 
   const db: Db = drizzle(
     async (sql, params, method) => {

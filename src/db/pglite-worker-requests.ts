@@ -3,6 +3,7 @@
 // answers are in pglite-protocol.ts; PGlite itself runs them one at a time, in arrival order.
 import { types, type PGlite } from "@electric-sql/pglite";
 import { embeddedMigrations, LAST_APPLIED, runMigrations } from "./migrations.ts";
+import { loadPgliteWasm } from "./pglite-assets.ts";
 import { createPgliteClient, pgliteStatements } from "./pglite-client.ts";
 import { toWireError, type WorkerAnswer, type WorkerRequest } from "./pglite-protocol.ts";
 
@@ -49,7 +50,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       client = created.client;
       statements = pgliteStatements(client);
       migrated = (await lastApplied(client)) >= NEWEST_MIGRATION;
-      return { origin: created.origin, phases: created.phases };
+      return { origin: created.origin, phases: created.phases, module: await loadPgliteWasm() };
     }
     case "query": {
       const result = await opened().query(request.sql, request.params, { rowMode: request.rowMode, parsers: PARSERS });

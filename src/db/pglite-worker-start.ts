@@ -1,7 +1,8 @@
-// Starts the PGlite worker (pglite-worker.ts), which compiles PGlite's wasm first thing. main.ts
-// starts it as soon as the configuration names PGlite, before the rest of the server (Drizzle
-// included) loads: the compile and the boot are the longest part of start-up and need nothing the
-// rest loads. The data directory is still locked before the worker is asked to open it.
+// Starts the PGlite worker (pglite-worker.ts), which compiles PGlite's wasm first thing (or is handed
+// the one an earlier worker of this process compiled). main.ts starts it as soon as the configuration
+// names PGlite, before the rest of the server (Drizzle included) loads: the compile and the boot are
+// the longest part of start-up and need nothing the rest loads. The data directory is still locked before the worker is asked to open it.
+import type { WorkerWasm } from "./pglite-protocol.ts";
 
 // `bun run` loads the worker module beside this one. In the compiled binary every bundled module
 // has the binary's URL (file:///$bunfs/root/<name>), and the worker, a second entrypoint of the
@@ -11,15 +12,30 @@ const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
   : new URL("./pglite-worker.ts", import.meta.url).href;
 
 let started: Worker | undefined;
+// PGlite's wasm as the first worker compiled it: later workers (tests open many databases in one
+// process) are given it and neither compile it again nor tier its code up again.
+let compiled: WebAssembly.Module | undefined;
+
+function startWorker(): Worker {
+  const worker = new Worker(WORKER_URL);
+  const first: WorkerWasm = { op: "wasm", module: compiled };
+  worker.postMessage(first);
+  return worker;
+}
 
 /** Starts the worker now, for the next database to open (one at a time: a second call does nothing). */
 export function startPgliteWorkerEarly(): void {
-  started ??= new Worker(WORKER_URL);
+  started ??= startWorker();
 }
 
 /** The worker started early, or a new one: each open takes its own. */
 export function takePgliteWorker(): Worker {
-  const worker = started ?? new Worker(WORKER_URL);
+  const worker = started ?? startWorker();
   started = undefined;
   return worker;
+}
+
+/** Keeps the wasm a worker compiled (its open's answer carries it) for the workers started after. */
+export function rememberPgliteWasm(module: WebAssembly.Module): void {
+  compiled ??= module;
 }

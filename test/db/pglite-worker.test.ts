@@ -32,6 +32,18 @@ let shared: Promise<Database> | undefined;
 const sharedDatabase = (): Promise<Database> => (shared ??= open());
 
 describe("PGlite in a worker", () => {
+  test("a later worker of the process is handed the wasm the first one compiled, and does not compile it again", async () => {
+    const first = await sharedDatabase();
+    const second = await open();
+    const phases = (database: Database) => (database.startupPhases ?? []).map(({ phase }) => phase);
+    // The shared test database of this process may have been the first: either way this file's
+    // second open comes after an open that compiled.
+    expect(phases(second)).toContain("pglite wasm handed over");
+    expect(phases(second)).not.toContain("pglite wasm ready");
+    expect(rowsOf<{ one: number }>(await second.db.execute(sql`select 1 as one`))).toEqual([{ one: 1 }]);
+    expect(phases(first).some((phase) => phase.startsWith("pglite wasm"))).toBe(true);
+  });
+
   test("the main thread keeps running while a long statement works", async () => {
     const database = await sharedDatabase();
     let ticks = 0;
