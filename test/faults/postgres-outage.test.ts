@@ -127,12 +127,21 @@ describe.skipIf(!available)("Postgres faults", () => {
       await db.terminateBackends();
     }
     const settled = load.results.length;
-    await eventually("sends after the last termination", () => (load.results.length >= settled + 30 ? true : undefined));
+    // Recovered within 5 s: twelve sends in a row acknowledged OK after the last termination. Waited
+    // for rather than counted: on one busy core more sends than a fixed count meet the ended
+    // connections (a taskset -c 0 run failed "the last 12 of the next 30 are OK").
+    await eventually(
+      "twelve OK sends in a row after the last termination",
+      () => {
+        const latest = load.results.slice(settled).slice(-12);
+        return latest.length === 12 && latest.every((r) => r.code === "OK") ? true : undefined;
+      },
+      5000,
+    );
     const results = await load.stop();
     expect(results.filter((r) => r.code === "NO_ACK")).toEqual([]);
     expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(2000);
     expect(results.filter((r) => r.code !== "OK" && r.code !== "UNAVAILABLE")).toEqual([]);
-    expect(results.slice(-12).every((r) => r.code === "OK")).toBe(true);
     // A failure logged says why in the driver's words, not only "Failed query".
     for (const line of scene.log.lines.filter((l) => / (WARN|ERROR) /.test(l))) expect(line).toMatch(/57P01|CONNECTION_CLOSED|ECONNRESET|08006|CONNECTION_ENDED/);
     expectOk(await emitAck(sockets[0]!, "room:leave", room.id));
