@@ -1,7 +1,8 @@
 // Starts the PGlite worker (pglite-worker.ts), which compiles PGlite's wasm first thing (or is handed
 // the one an earlier worker of this process compiled). main.ts starts it as soon as the configuration
 // names PGlite, before the rest of the server (Drizzle included) loads: the compile and the boot are
-// the longest part of start-up and need nothing the rest loads. The data directory is still locked before the worker is asked to open it.
+// the longest part of start-up and need nothing the rest loads. The data directory is still locked
+// before the worker is asked to open it.
 import type { WorkerWasm } from "./pglite-protocol.ts";
 
 // `bun run` loads the worker module beside this one. In the compiled binary every bundled module
