@@ -6,8 +6,9 @@ import type { Database, Db } from "./database.ts";
 import { withDeadline } from "../lib/deadline.ts";
 import type { MigrationReport } from "./migrations.ts";
 import { outageError } from "./outage.ts";
+import { usePgliteWasm } from "./pglite-assets.ts";
 import { fromWireError, type WorkerAnswer, type WorkerRequest, type WorkerResult } from "./pglite-protocol.ts";
-import { rememberPgliteWasm, takePgliteWorker } from "./pglite-worker-start.ts";
+import { takePgliteWorker } from "./pglite-worker-start.ts";
 import * as schema from "./schema.ts";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
@@ -52,7 +53,8 @@ export async function openPgliteInWorker(dataDir: string, snapshot: boolean): Pr
     worker.terminate();
     throw error;
   }
-  rememberPgliteWasm(opened.module);
+  // Kept for the workers (and the in-thread databases) this process opens later.
+  usePgliteWasm(opened.module);
 
   const db: Db = drizzle(
     async (sql, params, method) => {

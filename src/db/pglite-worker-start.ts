@@ -3,6 +3,7 @@
 // names PGlite, before the rest of the server (Drizzle included) loads: the compile and the boot are
 // the longest part of start-up and need nothing the rest loads. The data directory is still locked
 // before the worker is asked to open it.
+import { compiledPgliteWasm } from "./pglite-assets.ts";
 import type { WorkerWasm } from "./pglite-protocol.ts";
 
 // `bun run` loads the worker module beside this one. In the compiled binary every bundled module
@@ -13,13 +14,12 @@ const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
   : new URL("./pglite-worker.ts", import.meta.url).href;
 
 let started: Worker | undefined;
-// PGlite's wasm as the first worker compiled it: later workers (tests open many databases in one
-// process) are given it and neither compile it again nor tier its code up again.
-let compiled: WebAssembly.Module | undefined;
 
 function startWorker(): Worker {
   const worker = new Worker(WORKER_URL);
-  const first: WorkerWasm = { op: "wasm", module: compiled };
+  // The wasm this thread has (an earlier worker's, or its own): later workers (tests open many
+  // databases in one process) neither compile it again nor tier its code up again.
+  const first: WorkerWasm = { op: "wasm", module: compiledPgliteWasm() };
   worker.postMessage(first);
   return worker;
 }
@@ -36,7 +36,3 @@ export function takePgliteWorker(): Worker {
   return worker;
 }
 
-/** Keeps the wasm a worker compiled (its open's answer carries it) for the workers started after. */
-export function rememberPgliteWasm(module: WebAssembly.Module): void {
-  compiled ??= module;
-}
