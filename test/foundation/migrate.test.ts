@@ -15,24 +15,14 @@ import { backendWaitingOnLock, holdLock } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 import { pendingMigrations } from "../support/migrations.ts";
 import { postgresOptions } from "../support/database.ts";
+import { createThrowawayPostgres } from "../support/throwaway-postgres.ts";
 
 /** A new, empty Postgres database beside `url`'s (named after `suffix`), its options, and its drop. */
 async function throwawayPostgres(url: string, suffix: string) {
-  const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}_${suffix}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const options = postgresOptions(target.toString(), 1);
+  const own = await createThrowawayPostgres(url, `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}_${suffix}`);
+  const options = postgresOptions(own.url, 1);
   if (options.driver !== "postgres") throw new Error("expected Postgres options");
-  return {
-    url: target.toString(),
-    options,
-    async drop() {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
+  return { url: own.url, options, drop: own.drop };
 }
 
 describe("migrate", () => {
@@ -105,15 +95,8 @@ describe("migrate", () => {
 
   const url = process.env.DATABASE_URL;
   test.skipIf(!url)("on Postgres two nodes migrating one fresh database together apply each migration once", async () => {
-    const name = `studyconnect_migrate_${process.pid}_${Date.now().toString(36)}`;
-    const admin = postgres(url ?? "", { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database "${name}"`);
-    const target = new URL(url ?? "");
-    target.pathname = `/${name}`;
-    const [a, b] = await Promise.all([
-      openDatabase(postgresOptions(target.toString(), 2)),
-      openDatabase(postgresOptions(target.toString(), 2)),
-    ]);
+    const { url: targetUrl, drop } = await throwawayPostgres(url ?? "", "together");
+    const [a, b] = await Promise.all([openDatabase(postgresOptions(targetUrl, 2)), openDatabase(postgresOptions(targetUrl, 2))]);
     try {
       const reports = await Promise.all([a.migrate(), b.migrate()]);
       const applied = reports.flatMap((r) => r.applied).sort();
@@ -122,8 +105,7 @@ describe("migrate", () => {
     } finally {
       await a.close();
       await b.close();
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
+      await drop();
     }
   });
 

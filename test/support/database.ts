@@ -5,9 +5,9 @@ import { sql } from "drizzle-orm";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { loadConfig } from "../../src/config.ts";
 import { databaseOptionsOf, openDatabase, type Database, type DatabaseOptions } from "../../src/db/database.ts";
+import { createThrowawayPostgres } from "./throwaway-postgres.ts";
 
 let shared: Promise<Database> | undefined;
 let cleanup: (() => Promise<void>) | undefined;
@@ -40,17 +40,12 @@ async function open(): Promise<Database> {
     return database;
   }
   // A database of its own per test process, so parallel runs and leftovers never collide.
-  const name = `studyconnect_test_${process.pid}_${Date.now().toString(36)}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const database = await openDatabase(postgresOptions(target.toString(), 5));
+  const own = await createThrowawayPostgres(url, `studyconnect_test_${process.pid}_${Date.now().toString(36)}`);
+  const database = await openDatabase(postgresOptions(own.url, 5));
   await database.migrate();
   cleanup = async () => {
     await database.close();
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    await own.drop();
   };
   return database;
 }

@@ -3,6 +3,7 @@
 // whether Postgres answers at all, so such tests skip with one line when it does not.
 import postgres from "postgres";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
+import { createThrowawayPostgres } from "./throwaway-postgres.ts";
 
 /** The server fault tests run against; DATABASE_URL's host when it names one, else the local one. */
 // `||`: CI sets DATABASE_URL to "" for the PGlite run.
@@ -49,11 +50,9 @@ let counter = 0;
 
 /** An empty database of its own behind a fresh proxy; dropped on dispose. */
 export async function createFaultDatabase(): Promise<FaultDatabase> {
-  const name = `dbfaults_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const root = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await root.unsafe(`create database "${name}"`);
-  const direct = new URL(ADMIN_URL);
-  direct.pathname = `/${name}`;
+  const own = await createThrowawayPostgres(ADMIN_URL, `dbfaults_${process.pid}_${Date.now().toString(36)}_${counter++}`);
+  const { name } = own;
+  const direct = new URL(own.url);
   const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
   const through = new URL(direct);
   through.hostname = "127.0.0.1";
@@ -77,8 +76,7 @@ export async function createFaultDatabase(): Promise<FaultDatabase> {
       disposed = true;
       await proxy.close();
       await admin.end({ timeout: 1 });
-      await root.unsafe(`drop database if exists "${name}" with (force)`);
-      await root.end({ timeout: 1 });
+      await own.drop();
     },
   };
 }
