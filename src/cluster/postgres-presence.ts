@@ -8,11 +8,9 @@ import type { ClusterPresenceChange } from "../chat/ports.ts";
 import type { PgSession } from "../lib/pg-session.ts";
 import type { ClusterPresenceStore, PresenceStoreOptions, ResyncedUser } from "./presence-store.ts";
 
-type Sql = postgres.Sql;
-
 export function createPostgresPresence(session: PgSession, { key, nodeId, timeoutMs }: PresenceStoreOptions): ClusterPresenceStore {
   /** The cluster's next instant (ms, strictly after the last); holds the clock row until the transaction ends. */
-  async function stamp(tx: Sql): Promise<Date> {
+  async function stamp(tx: postgres.Sql): Promise<Date> {
     const [row] = await tx<{ at: Date }[]>`
       insert into cluster_clock (cluster, last_at) values (${key}, date_trunc('milliseconds', clock_timestamp()))
       on conflict (cluster) do update
@@ -23,7 +21,7 @@ export function createPostgresPresence(session: PgSession, { key, nodeId, timeou
   }
 
   /** Totals over the registered nodes for `users` (absent users: 0). */
-  async function totals(tx: Sql, users: readonly string[]): Promise<Map<string, number>> {
+  async function totals(tx: postgres.Sql, users: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>(users.map((userId) => [userId, 0]));
     if (users.length === 0) return out;
     // The ids as one JSON text: the bus' clients do not look up array types (cluster-bus-notifier.ts).
@@ -34,7 +32,7 @@ export function createPostgresPresence(session: PgSession, { key, nodeId, timeou
     return out;
   }
 
-  async function registered(tx: Sql): Promise<boolean> {
+  async function registered(tx: postgres.Sql): Promise<boolean> {
     const rows = await tx`select 1 from cluster_nodes where cluster = ${key} and node_id = ${nodeId}`;
     return rows.length > 0;
   }
