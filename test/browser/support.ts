@@ -24,8 +24,9 @@ let launched: Promise<Browser> | undefined;
 
 /**
  * The process's one Chromium, launched by the first browser file that runs and closed after the last
- * file (launching costs a second or two of CPU, the suite's scarcest resource); each file closes the
- * contexts it left open (a failed test's) after its tests.
+ * file (launching costs a second or two of CPU, the suite's scarcest resource; a `bun run test` worker
+ * exits without closing it, and Chromium ends with the pipe to it); each file closes the contexts it
+ * left open (a failed test's) after its tests.
  */
 export function useBrowser(): () => Browser {
   let browser: Browser | undefined;

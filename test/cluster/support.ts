@@ -4,7 +4,7 @@ import Redis from "ioredis";
 import { io as ioc } from "socket.io-client";
 import { createRedisAdapter, RedisAdapter, type RedisAdapterOptions } from "../../src/adapter/index.ts";
 import { Server, type ServerOptions, type Socket as ServerSocket } from "../../src/socketio/index.ts";
-import { atProcessEnd } from "../support/process-end.ts";
+import { afterTestFile } from "../support/process-end.ts";
 import { CLIENT_DEFAULTS, connected, waitFor, type ClientOptions, type ClientSocket } from "../support/sio-client.ts";
 
 export const REDIS_URL = "redis://127.0.0.1:6379";
@@ -30,11 +30,11 @@ const issuedKeys: string[] = [];
 /**
  * A key prefix no other test run shares (runs may overlap on one Redis). What nodes leave under it
  * (presence stamps and node sets live without a TTL, as they should in production) is deleted after
- * the process's last test file, so runs do not pile keys up in Redis.
+ * the test file, so runs do not pile keys up in Redis.
  */
 export function uniqueKey(name: string): string {
   const key = `test-${name}-${crypto.randomUUID().slice(0, 8)}`;
-  if (issuedKeys.length === 0) atProcessEnd(deleteIssuedKeys);
+  if (issuedKeys.length === 0) afterTestFile(deleteIssuedKeys);
   issuedKeys.push(key);
   return key;
 }

@@ -1,12 +1,13 @@
 // One migrated database per test process: PGlite in a temporary directory started from the shipped
 // snapshot by default (shared, and removed at exit), or a throwaway Postgres database when
-// DATABASE_URL is set (dropped at exit).
+// DATABASE_URL is set (dropped at exit; in a worker of `bun run test`, by the runner: suite-scratch.ts).
 import { sql } from "drizzle-orm";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { databaseOptionsOf, openDatabase, type Database, type DatabaseOptions } from "../../src/db/database.ts";
+import { noteLeftoverDatabase, scratchDirectory } from "./suite-scratch.ts";
 import { createThrowawayPostgres } from "./throwaway-postgres.ts";
 
 let shared: Promise<Database> | undefined;
@@ -30,7 +31,7 @@ export function testDatabase(): Promise<Database> {
 async function open(): Promise<Database> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const dataDir = mkdtempSync(join(tmpdir(), "studyconnect-test-db-"));
+    const dataDir = mkdtempSync(join(scratchDirectory() ?? tmpdir(), "studyconnect-test-db-"));
     const database = await openDatabase({ driver: "pglite", dataDir });
     await database.migrate();
     cleanup = async () => {
@@ -41,6 +42,7 @@ async function open(): Promise<Database> {
   }
   // A database of its own per test process, so parallel runs and leftovers never collide.
   const own = await createThrowawayPostgres(url, `studyconnect_test_${process.pid}_${Date.now().toString(36)}`);
+  noteLeftoverDatabase(url, own.name);
   const database = await openDatabase(postgresOptions(own.url, 5));
   await database.migrate();
   cleanup = async () => {

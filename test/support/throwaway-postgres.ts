@@ -5,6 +5,8 @@ import postgres from "postgres";
 
 export type ThrowawayPostgres = { name: string; url: string; drop(): Promise<void> };
 
+const dropStatement = (name: string) => `drop database if exists "${name}" with (force)`;
+
 export async function createThrowawayPostgres(url: string, name: string): Promise<ThrowawayPostgres> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -19,8 +21,18 @@ export async function createThrowawayPostgres(url: string, name: string): Promis
     name,
     url: target.toString(),
     async drop() {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.unsafe(dropStatement(name));
       await admin.end({ timeout: 1 });
     },
   };
+}
+
+/** Drops database `name` on the server `url` names (connecting to `url`'s database), if it is there. */
+export async function dropPostgresDatabase(url: string, name: string): Promise<void> {
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(dropStatement(name));
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
 }
