@@ -5,16 +5,15 @@
 // --update-timings rewrites test/timings.json with the durations measured in this run, workers running
 // side by side as they always do, which is what the order has to predict.
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { availableParallelism } from "node:os";
 import { removeLeftovers, SCRATCH_VARIABLE } from "../support/suite-scratch.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const TIMINGS = "test/timings.json";
-// Two per CPU the affinity mask allows (four on a 2-core machine): a third of the suite's time is
-// waiting (timeouts, outages, child servers starting), which other workers fill. None (the plain
-// sequential run) under `taskset -c 0`, where workers would only compete for the one core.
+// Two per CPU the affinity mask allows (four on a 2-core machine): files often wait (timeouts,
+// outages, child servers starting) and another worker's file uses the core meanwhile (three or five
+// were no faster, six slower). None (the plain sequential run) under `taskset -c 0`.
 const CPUS = availableParallelism();
 const DEFAULT_WORKERS = CPUS === 1 ? 1 : CPUS * 2;
 const CASE_TIMEOUT = "--timeout=30000";

@@ -20,12 +20,21 @@ describe("suite scratch", () => {
     if (!inWorker) expect(scratchDirectory()).toBeUndefined();
   });
 
-  test("the runner removes the scratch directory with what workers left in it", async () => {
+  test("the runner removes the scratch directory with what workers left in it, a note it cannot read included", async () => {
     const scratch = mkdtempSync(join(tmpdir(), "studyconnect-scratch-test-"));
     mkdirSync(join(scratch, "studyconnect-test-db-x", "base"), { recursive: true });
     writeFileSync(join(scratch, "studyconnect-test-db-x", "base", "1"), "data");
-    await removeLeftovers(scratch);
+    writeFileSync(join(scratch, "postgres-broken.json"), "{ not json");
+    const warned: string[] = [];
+    const warn = console.warn;
+    console.warn = (message: string) => void warned.push(message);
+    try {
+      await removeLeftovers(scratch);
+    } finally {
+      console.warn = warn;
+    }
     expect(existsSync(scratch)).toBe(false);
+    expect(warned).toEqual([expect.stringContaining("postgres-broken.json")]);
   });
 
   test.skipIf(!postgresThere)("the runner drops the Postgres databases workers noted, and only those", async () => {

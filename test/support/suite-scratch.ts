@@ -31,12 +31,14 @@ export function noteLeftoverDatabase(adminUrl: string, name: string, directory =
 /** Drops the databases workers noted in `directory` and removes the directory; called by the runner after the run. */
 export async function removeLeftovers(directory: string): Promise<void> {
   const noted = readdirSync(directory).filter((file) => file.startsWith("postgres-") && file.endsWith(".json"));
-  try {
-    for (const file of noted) {
+  for (const file of noted) {
+    // A note or a drop that fails is said, and the rest go on: the run's result is the tests'.
+    try {
       const { adminUrl, name } = JSON.parse(readFileSync(join(directory, file), "utf8")) as { adminUrl: string; name: string };
-      await dropPostgresDatabase(adminUrl, name).catch((error: unknown) => console.warn(`could not drop test database ${name}: ${String(error)}`));
+      await dropPostgresDatabase(adminUrl, name);
+    } catch (error) {
+      console.warn(`could not drop the test database noted in ${file}: ${String(error)}`);
     }
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
   }
+  rmSync(directory, { recursive: true, force: true });
 }
