@@ -35,4 +35,3 @@ export function takePgliteWorker(): Worker {
   started = undefined;
   return worker;
 }
-

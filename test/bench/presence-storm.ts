@@ -7,11 +7,11 @@ import { parseArgs } from "node:util";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { sql } from "drizzle-orm";
 import { createTokenService } from "../../src/auth/tokens.ts";
 import { openDatabase, rowsOf, type Database } from "../../src/db/database.ts";
 import { postgresOptions } from "../support/database.ts";
+import { createThrowawayPostgres } from "../support/throwaway-postgres.ts";
 import { openCountingClient, type CountingClient } from "./ws-counting-client.ts";
 
 const { values } = parseArgs({
@@ -53,19 +53,12 @@ async function prepareDatabase(): Promise<{ env: Record<string, string>; userIds
     await database.close();
     return { env: { DATA_DIR: dataDir, DATABASE_URL: "" }, userIds };
   }
-  const admin = postgres(values["postgres-url"] ?? "", { max: 1, onnotice: () => {} });
-  const name = `presence_storm_${process.pid}`;
-  await admin.unsafe(`create database "${name}"`);
-  cleanups.push(async () => {
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end();
-  });
-  const url = new URL(values["postgres-url"] ?? "");
-  url.pathname = `/${name}`;
-  const database = await openDatabase(postgresOptions(url.toString(), 2));
+  const own = await createThrowawayPostgres(values["postgres-url"] ?? "", `presence_storm_${process.pid}`);
+  cleanups.push(own.drop);
+  const database = await openDatabase(postgresOptions(own.url, 2));
   const userIds = await insertUsers(database);
   await database.close();
-  return { env: { DATABASE_URL: url.toString(), DATA_DIR: mkdtempSync(join(tmpdir(), "presence-storm-")) }, userIds };
+  return { env: { DATABASE_URL: own.url, DATA_DIR: mkdtempSync(join(tmpdir(), "presence-storm-")) }, userIds };
 }
 
 async function startServer(env: Record<string, string>) {

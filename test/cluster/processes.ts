@@ -3,6 +3,7 @@
 // free TCP port. Each is an async-disposable handle that kills or drops what it made.
 import { join } from "node:path";
 import postgres from "postgres";
+import { createThrowawayPostgres } from "../support/throwaway-postgres.ts";
 
 export const MAIN = join(import.meta.dir, "..", "..", "src", "main.ts");
 export const ADMIN_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -25,18 +26,8 @@ export type FreshDatabase = { url: string; [Symbol.asyncDispose](): Promise<void
 
 /** An empty database of its own on the Postgres at `adminUrl` (the nodes migrate it), dropped on dispose. */
 export async function freshPostgresDatabase(prefix: string, adminUrl = ADMIN_POSTGRES_URL): Promise<FreshDatabase> {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`;
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async [Symbol.asyncDispose]() {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
+  const own = await createThrowawayPostgres(adminUrl, `${prefix}_${process.pid}_${Date.now().toString(36)}`);
+  return { url: own.url, [Symbol.asyncDispose]: own.drop };
 }
 
 export type AppNode = {
