@@ -3,6 +3,7 @@
 import postgres from "postgres";
 import { createPostgresAdapter, PostgresAdapter, type PostgresAdapterOptions } from "../../src/adapter/index.ts";
 import { Server, type ServerOptions } from "../../src/socketio/index.ts";
+import { postgresOrSkip } from "../support/postgres-probe.ts";
 import { serveNode, type ServedNode } from "./support.ts";
 
 export const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -11,23 +12,25 @@ export function pgClient(): postgres.Sql {
   return postgres(POSTGRES_URL, { max: 4, onnotice: () => {} });
 }
 
-/** True when Postgres answers within a second; otherwise prints the one line saying why tests skip. */
+let testSchema: Promise<void> | undefined;
+
+/** True when Postgres answers (else prints the one line saying why tests skip), with the test schema made. */
 export async function postgresAvailable(suite: string): Promise<boolean> {
-  const probe = postgres(POSTGRES_URL, { max: 1, connect_timeout: 1, onnotice: () => {} });
-  try {
-    await probe`select 1`;
-    // Test tables live in a schema of their own: a test that drops and recreates "public" cannot take them.
-    await probe`create schema if not exists sio_test`.catch((error: unknown) => {
-      // Another run created it at the same moment.
-      if (!(typeof error === "object" && error !== null && "code" in error && error.code === "23505")) throw error;
-    });
-    return true;
-  } catch {
-    console.warn(`skipping ${suite}: no Postgres at 127.0.0.1:5432`);
-    return false;
-  } finally {
-    await probe.end({ timeout: 0 });
-  }
+  if (!(await postgresOrSkip(suite, POSTGRES_URL))) return false;
+  // Test tables live in a schema of their own: a test that drops and recreates "public" cannot take them.
+  testSchema ??= (async () => {
+    const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+    try {
+      await sql`create schema if not exists sio_test`.catch((error: unknown) => {
+        // Another run created it at the same moment.
+        if (!(typeof error === "object" && error !== null && "code" in error && error.code === "23505")) throw error;
+      });
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  })();
+  await testSchema;
+  return true;
 }
 
 export type TestCluster = { channelPrefix: string; tableName: string; sessionTableName: string };
@@ -40,20 +43,20 @@ export function uniqueCluster(name: string): TestCluster {
 
 /** Drops a cluster's attachment table, and its session tables when given (created only with recovery on). */
 export async function dropTable(tableName: string, sessionTableName?: string): Promise<void> {
-  const sql = pgClient();
-  try {
-    await sql.unsafe(`DROP TABLE IF EXISTS ${tableName}`);
-    if (sessionTableName) await dropSessionTables(sessionTableName);
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
+  await dropOnOneConnection(sessionTableName ? [tableName, ...sessionTablesOf(sessionTableName)] : [tableName]);
 }
 
 /** Drops the session tables of connection state recovery (`<name>` and `<name>_leases`). */
 export async function dropSessionTables(sessionTableName: string): Promise<void> {
-  const sql = pgClient();
+  await dropOnOneConnection(sessionTablesOf(sessionTableName));
+}
+
+const sessionTablesOf = (name: string) => [name, `${name}_leases`];
+
+async function dropOnOneConnection(tables: string[]): Promise<void> {
+  const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
   try {
-    await sql.unsafe(`DROP TABLE IF EXISTS ${sessionTableName}, ${sessionTableName}_leases`);
+    await sql.unsafe(`DROP TABLE IF EXISTS ${tables.join(", ")}`);
   } finally {
     await sql.end({ timeout: 1 });
   }

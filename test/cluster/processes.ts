@@ -2,24 +2,15 @@
 // (`bun src/main.ts`, child processes on port 0), a fresh Postgres database they share, and a
 // free TCP port. Each is an async-disposable handle that kills or drops what it made.
 import { join } from "node:path";
-import postgres from "postgres";
+import { postgresOrSkip } from "../support/postgres-probe.ts";
 import { createThrowawayPostgres } from "../support/throwaway-postgres.ts";
 
 export const MAIN = join(import.meta.dir, "..", "..", "src", "main.ts");
 export const ADMIN_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/** True when Postgres answers within 3 s; otherwise prints the one line saying why tests skip. */
-export async function postgresAvailable(suite: string, url = ADMIN_POSTGRES_URL): Promise<boolean> {
-  const probe = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    await probe`select 1`;
-    return true;
-  } catch {
-    console.warn(`skipping ${suite}: no Postgres at ${new URL(url).host}`);
-    return false;
-  } finally {
-    await probe.end({ timeout: 1 });
-  }
+/** True when Postgres answers at `url` (else prints the one line saying why tests skip). */
+export function postgresAvailable(suite: string, url = ADMIN_POSTGRES_URL): Promise<boolean> {
+  return postgresOrSkip(suite, url);
 }
 
 export type FreshDatabase = { url: string; [Symbol.asyncDispose](): Promise<void> };

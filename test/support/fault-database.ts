@@ -2,6 +2,7 @@
 // the test can cut, with an admin connection beside the proxy; locks held in open transactions; and
 // whether Postgres answers at all, so such tests skip with one line when it does not.
 import postgres from "postgres";
+import { postgresAnswersAt } from "./postgres-probe.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 import { createThrowawayPostgres } from "./throwaway-postgres.ts";
 
@@ -9,22 +10,9 @@ import { createThrowawayPostgres } from "./throwaway-postgres.ts";
 // `||`: CI sets DATABASE_URL to "" for the PGlite run.
 const ADMIN_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
-let answers: Promise<boolean> | undefined;
-
-/** Whether Postgres answers within 5 s (checked once per process; a busy machine is slow to connect). */
+/** Whether Postgres answers at the fault tests' server (asked once per process). */
 export function postgresAnswers(): Promise<boolean> {
-  answers ??= (async () => {
-    const probe = postgres(ADMIN_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
-    try {
-      await probe`select 1`;
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await probe.end({ timeout: 0 });
-    }
-  })();
-  return answers;
+  return postgresAnswersAt(ADMIN_URL);
 }
 
 /** Prints the one line a skipped fault suite leaves. */
