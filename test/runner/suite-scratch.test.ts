@@ -5,11 +5,10 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { postgresAnswers } from "../support/fault-database.ts";
+import { ADMIN_URL, postgresAnswers } from "../support/fault-database.ts";
 import { keepsOpenBetweenFiles, noteLeftoverDatabase, removeLeftovers, scratchDirectory } from "../support/suite-scratch.ts";
 import { createThrowawayPostgres } from "../support/throwaway-postgres.ts";
 
-const ADMIN_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 const postgresThere = await postgresAnswers();
 
 describe("suite scratch", () => {

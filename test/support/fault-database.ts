@@ -8,7 +8,7 @@ import { createThrowawayPostgres } from "./throwaway-postgres.ts";
 
 /** The server fault tests run against; DATABASE_URL's host when it names one, else the local one. */
 // `||`: CI sets DATABASE_URL to "" for the PGlite run.
-const ADMIN_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
+export const ADMIN_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 /** Whether Postgres answers at the fault tests' server (asked once per process). */
 export function postgresAnswers(): Promise<boolean> {
