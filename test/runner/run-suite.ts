@@ -4,10 +4,11 @@
 //   bun test/runner/run-suite.ts [--workers N] [--update-timings] [bun test options…] [files…]   (files: one plain `bun test`)
 // --update-timings rewrites test/timings.json with the durations measured in this run, workers running
 // side by side as they always do, which is what the order has to predict.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeLeftovers, SCRATCH_VARIABLE } from "../support/suite-scratch.ts";
+import { memoryTempDirectory } from "./memory-tmpdir.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const TIMINGS = "test/timings.json";
@@ -20,8 +21,19 @@ const CASE_TIMEOUT = "--timeout=30000";
 // Bun's allocator (mimalloc) hands freed memory back to the kernel after a short delay and faults it
 // in again at the next allocation; in test processes, which live a minute, that was a third of the
 // page faults and about a tenth of the suite's CPU (test/gateway alone: 9.7 s against 8.5 s). The
-// servers the tests spawn inherit it; a value already set wins.
-const TEST_ENV = { ...process.env, MIMALLOC_PURGE_DELAY: process.env.MIMALLOC_PURGE_DELAY ?? "-1" };
+// servers the tests spawn inherit it; a value already set wins. So does a TMPDIR already set; else the
+// run's temporary files go to memory where the machine has room (memory-tmpdir.ts), removed after.
+const memoryTemp = process.env.TMPDIR ? undefined : memoryTempDirectory();
+const TEST_ENV = {
+  ...process.env,
+  MIMALLOC_PURGE_DELAY: process.env.MIMALLOC_PURGE_DELAY ?? "-1",
+  ...(memoryTemp === undefined ? {} : { TMPDIR: memoryTemp }),
+};
+const removeMemoryTemp = () => {
+  if (memoryTemp !== undefined) rmSync(memoryTemp, { recursive: true, force: true });
+};
+// Ctrl-C reaches the whole process group; the runner stays to clean up after bun test has gone.
+process.on("SIGINT", () => {});
 
 type Options = { workers: number; updateTimings: boolean; passThrough: string[]; files: string[] };
 
@@ -49,19 +61,20 @@ if (options.files.length > 0 || options.workers === 1) {
     env: TEST_ENV,
     stdio: ["inherit", "inherit", "inherit"],
   });
-  process.exit(await child.exited);
+  const code = await child.exited;
+  removeMemoryTemp();
+  process.exit(code);
 }
 
 // The workers keep their databases from file to file and exit without a word: they note what they
 // leave in this directory, removed after the run.
-const scratch = mkdtempSync(join(tmpdir(), "studyconnect-suite-"));
+const scratch = mkdtempSync(join(memoryTemp ?? tmpdir(), "studyconnect-suite-"));
 const child = Bun.spawn(["bun", "test", CASE_TIMEOUT, `--parallel=${options.workers}`, "--no-isolate", ...timings, ...options.passThrough], {
   cwd: ROOT,
   env: { ...TEST_ENV, [SCRATCH_VARIABLE]: scratch },
   stdio: ["inherit", "inherit", "inherit"],
 });
-// Ctrl-C reaches the whole process group; the runner stays to clean up after bun test has gone.
-process.on("SIGINT", () => {});
 const code = await child.exited;
 await removeLeftovers(scratch);
+removeMemoryTemp();
 process.exit(code);
