@@ -10,6 +10,7 @@ const TMPFS_MAGIC = 0x01021994;
 /** What a run leaves there at its peak is a few hundred MB (PGlite directories, Chromium's profile); four times that, at least. */
 export const MEMORY_NEEDED_BYTES = 2 * 1024 ** 3;
 const PREFIX = "studyconnect-suite-tmp-";
+const RUN_DIRECTORY = new RegExp(`^${PREFIX}(\\d+)-`);
 
 /**
  * A new directory under `base` when `base` is a tmpfs with `needed` bytes free and writable, for the
@@ -29,10 +30,19 @@ export function memoryTempDirectory(base = "/dev/shm", needed = MEMORY_NEEDED_BY
   }
 }
 
+/** Whether `path` is on a tmpfs (false where it is not there). */
+export function isTmpfs(path: string): boolean {
+  try {
+    return statfsSync(path).type === TMPFS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
 /** Removes the directories of runs whose process is gone. */
 export function removeOrphans(base: string): void {
   for (const name of readdirSync(base)) {
-    const pid = Number(/^studyconnect-suite-tmp-(\d+)-/.exec(name)?.[1]);
+    const pid = Number(RUN_DIRECTORY.exec(name)?.[1]);
     if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(join(base, name), { recursive: true, force: true });
   }
 }
