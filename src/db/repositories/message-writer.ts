@@ -69,12 +69,15 @@ const BATCH_STATEMENT = `
       and e.sender_id = c.sender_id and e.client_id = c.client_id
     order by c.o`;
 
-// A lone message (the common case below saturation) takes a lean statement: the batch statement's
-// CTEs cost Postgres about three times as much for one row. It inserts only an allowed message and
-// answers nothing otherwise; refusals and retries then go through the batch statement, which says why.
+// A batch of one message (the common case below saturation, and a lone sender's messages arriving
+// one by one while earlier ones commit) takes a lean statement: the batch statement's CTEs cost
+// Postgres about three times as much for one row. Its id is the one drawn for it beforehand, or
+// drawn here. It inserts only an allowed message and answers nothing otherwise; refusals and
+// retries then go through the batch statement (with that same id), which says why.
 const SINGLE_STATEMENT = `
-  insert into messages (type, room_id, recipient_id, sender_id, text, client_id)
-  select d.type, d.room_id, d.recipient_id, d.sender_id, d.text, d.client_id
+  insert into messages (id, type, room_id, recipient_id, sender_id, text, client_id)
+  overriding system value
+  select coalesce(d.id, nextval('messages_id_seq')), d.type, d.room_id, d.recipient_id, d.sender_id, d.text, d.client_id
   from json_populate_record(null::messages, $1::json) d
   where case when d.type = 'room'
     then exists (select 1 from room_participants p where p.room_id = d.room_id and p.user_id = d.sender_id)
@@ -165,9 +168,9 @@ export function createMessageWriter(jsonStatement: Database["jsonStatement"], { 
   const single = jsonStatement("studyconnect_store_message", SINGLE_STATEMENT);
   const drawIds = jsonStatement("studyconnect_draw_message_ids", DRAW_IDS_STATEMENT);
 
-  /** The lean path for a batch of one: stored, or undefined when the batch statement must say why not. */
-  async function runSingle(draft: Draft): Promise<Outcome | undefined> {
-    const json = JSON.stringify({ type: draft.type, room_id: draft.roomId, recipient_id: draft.recipientId, sender_id: draft.senderId, text: draft.text, client_id: draft.clientId });
+  /** The lean path for a batch of one (`id`: drawn for it, or undefined): stored, or undefined when the batch statement must say why not. */
+  async function runSingle(draft: Draft, id: number | undefined): Promise<Outcome | undefined> {
+    const json = JSON.stringify({ id, type: draft.type, room_id: draft.roomId, recipient_id: draft.recipientId, sender_id: draft.senderId, text: draft.text, client_id: draft.clientId });
     const [row] = (await single(json)) as { id: number | string; created_ms: number | string }[];
     if (!row) return undefined;
     return { ok: true, created: true, message: { id: numberOf(row.id), ...draft, createdAt: new Date(numberOf(row.created_ms)) } };
@@ -175,8 +178,8 @@ export function createMessageWriter(jsonStatement: Database["jsonStatement"], { 
   /** `ids`: one per draft, drawn beforehand (pipelined); undefined: the statement draws them in order. */
   async function run(drafts: Draft[], ids: readonly number[] | undefined): Promise<Outcome[]> {
     const [only] = drafts;
-    if (drafts.length === 1 && only && ids === undefined) {
-      const stored = await runSingle(only);
+    if (drafts.length === 1 && only) {
+      const stored = await runSingle(only, ids?.[0]);
       if (stored) return [stored];
     }
     // The first of several drafts sharing a (sender, clientId) is written; the others are answered
