@@ -1,7 +1,7 @@
 // The suite's temporary directory in memory: made only on a tmpfs with room, under a name that lets a
 // later run remove it when the run that made it was killed before it could.
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isTmpfs, memoryTempDirectory, removeOrphans } from "./memory-tmpdir.ts";
 
@@ -16,12 +16,12 @@ function deadPid(): number {
 }
 
 describe("the suite's temporary directory in memory", () => {
-  test.skipIf(!shmIsTmpfs)("made on a tmpfs with room, named after this process", () => {
+  test.skipIf(!shmIsTmpfs)("made on a tmpfs with room, named after this process, open to all as /tmp is", () => {
     const made = memoryTempDirectory(SHM, 1);
     try {
       expect(made).toBeDefined();
       expect(made?.startsWith(join(SHM, `studyconnect-suite-tmp-${process.pid}-`))).toBe(true);
-      expect(existsSync(made ?? "")).toBe(true);
+      expect(statSync(made ?? "").mode & 0o7777).toBe(0o1777);
     } finally {
       if (made) rmSync(made, { recursive: true, force: true });
     }

@@ -1,14 +1,14 @@
 // A temporary directory in memory (tmpfs, /dev/shm) for a run of the suite, where the machine has one
 // with room to spare. The suite creates, fsyncs and deletes thousands of files (each PGlite directory
 // is 332 files, 23 MB, started from the snapshot); on the ext4 of the 2-core test machines a snapshot
-// restore and removal cost 190 ms of CPU, on tmpfs 55 ms, and the test files that use them 2-3 s less
-// system time each (test/db + test/foundation + test/browser: 7.5-9.7 s against 10.3-11.1 s).
-import { mkdtempSync, readdirSync, rmSync, statfsSync } from "node:fs";
+// restore and removal cost 190 ms of CPU, on tmpfs 55 ms (test/db, test/foundation and test/browser
+// together: 7.5-9.7 s of system time against 10.3-11.1 s).
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 
 const TMPFS_MAGIC = 0x01021994;
-/** What a run leaves there at its peak is a few hundred MB (PGlite directories, Chromium's profile); four times that, at least. */
-export const MEMORY_NEEDED_BYTES = 2 * 1024 ** 3;
+/** What a run leaves there at its peak is a few hundred MB (PGlite directories, Chromium's profile); ten times that, at least. */
+const MEMORY_NEEDED_BYTES = 2 * 1024 ** 3;
 const PREFIX = "studyconnect-suite-tmp-";
 const RUN_DIRECTORY = new RegExp(`^${PREFIX}(\\d+)-`);
 
@@ -16,14 +16,17 @@ const RUN_DIRECTORY = new RegExp(`^${PREFIX}(\\d+)-`);
  * A new directory under `base` when `base` is a tmpfs with `needed` bytes free and writable, for the
  * run's TMPDIR; undefined otherwise (the run keeps the usual temporary directory). Its name carries
  * this process's id: a run killed before it could remove its directory leaves memory in use, which
- * the next run gives back (removeOrphans).
+ * the next run gives back (removeOrphans). Open to all, with the sticky bit, as /tmp is: processes a
+ * test starts under another user (nginx's workers run as "nobody") reach what is made for them in it.
  */
 export function memoryTempDirectory(base = "/dev/shm", needed = MEMORY_NEEDED_BYTES): string | undefined {
   try {
     const stats = statfsSync(base);
     if (stats.type !== TMPFS_MAGIC || stats.bavail * stats.bsize < needed) return undefined;
     removeOrphans(base);
-    return mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
+    const directory = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
+    chmodSync(directory, 0o1777);
+    return directory;
   } catch {
     // Not there, or not writable: the run uses the usual temporary directory.
     return undefined;
