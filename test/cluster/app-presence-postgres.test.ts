@@ -3,12 +3,11 @@
 // which is both the application's database and the bus.
 import { describe } from "bun:test";
 import { startChat } from "../support/chat-client.ts";
-import { createFaultDatabase, postgresAnswers, skipNotice } from "../support/fault-database.ts";
+import { createFaultDatabase, postgresAnswersOrSkip } from "../support/fault-database.ts";
 import { clusterPresenceScenarios } from "./app-presence-scenarios.ts";
 import { uniqueKey } from "./support.ts";
 
-const available = await postgresAnswers();
-if (!available) skipNotice("cluster presence tests on Postgres");
+const available = await postgresAnswersOrSkip("cluster presence tests on Postgres");
 
 describe.skipIf(!available)("presence across two nodes on Postgres", () => {
   clusterPresenceScenarios(async () => {

@@ -9,13 +9,12 @@ import { openDatabase } from "../../src/db/database.ts";
 import { PostgresAdapter } from "../../src/socketio/index.ts";
 import { emitAck, expectOk, record, startChat, waitFor, type ChatHarness, type WireSender } from "../support/chat-client.ts";
 import { postgresOptions } from "../support/database.ts";
-import { createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
+import { createFaultDatabase, postgresAnswersOrSkip, type FaultDatabase } from "../support/fault-database.ts";
 import { capturingLogger, eventually } from "../faults/support.ts";
 import { receives } from "./deliveries.ts";
 import { uniqueKey } from "./support.ts";
 
-const available = await postgresAnswers();
-if (!available) skipNotice("bus outage tests on Postgres");
+const available = await postgresAnswersOrSkip("bus outage tests on Postgres");
 
 type Delivered = { id: number; text: string; sender: WireSender };
 

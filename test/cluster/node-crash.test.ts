@@ -21,15 +21,14 @@ import {
   type WireProfile,
   type WireRoomMessage,
 } from "../support/chat-client.ts";
-import { createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
+import { createFaultDatabase, postgresAnswersOrSkip, type FaultDatabase } from "../support/fault-database.ts";
 import { eventually } from "../faults/support.ts";
 import { spawnChildNode, type ChildNode } from "./child-node.ts";
 import { TEST_PASSWORD, uniqueEmail } from "../support/chat.ts";
 import { redisAvailable, uniqueKey } from "./support.ts";
 
 const redis = await redisAvailable("node crash tests on Redis");
-const postgresUp = await postgresAnswers();
-if (!postgresUp) skipNotice("node crash tests");
+const postgresUp = await postgresAnswersOrSkip("node crash tests");
 
 const NODE = join(import.meta.dir, "node-process.ts");
 // Short, so a dead node is noticed within a second (three missed heartbeats); not shorter: a child

@@ -6,11 +6,10 @@ import postgres from "postgres";
 import { PostgresBus } from "../../src/adapter/postgres-bus.ts";
 import type { PostgresBusClient, PostgresNotifier } from "../../src/adapter/postgres-client.ts";
 import { createPostgresNotifier } from "../../src/cluster-bus-notifier.ts";
-import { createFaultDatabase, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
+import { createFaultDatabase, postgresAnswersOrSkip, type FaultDatabase } from "../support/fault-database.ts";
 import { eventually } from "../faults/support.ts";
 
-const available = await postgresAnswers();
-if (!available) skipNotice("Postgres NOTIFY pipelining tests");
+const available = await postgresAnswersOrSkip("Postgres NOTIFY pipelining tests");
 
 const CHANNEL_PREFIX = "pipelining";
 const CHANNEL = `${CHANNEL_PREFIX}#/`;

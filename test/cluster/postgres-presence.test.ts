@@ -5,13 +5,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createPostgresPresence } from "../../src/cluster/postgres-presence.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { connectionLost, createPgSession, type PgSession } from "../../src/lib/pg-session.ts";
-import { backendWaitingOnLock, createFaultDatabase, holdLock, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
+import { backendWaitingOnLock, createFaultDatabase, holdLock, postgresAnswersOrSkip, type FaultDatabase } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 import { presenceStoreScenarios } from "./presence-store-scenarios.ts";
 import { uniqueKey } from "./support.ts";
 
-const available = await postgresAnswers();
-if (!available) skipNotice("postgres presence tests");
+const available = await postgresAnswersOrSkip("postgres presence tests");
 
 let db: FaultDatabase | undefined;
 const sessions: PgSession[] = [];

@@ -9,11 +9,10 @@ import { openDatabase } from "../../src/db/database.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
 import { startChat } from "../support/chat-client.ts";
 import { postgresOptions } from "../support/database.ts";
-import { createFaultDatabase, postgresAnswers, skipNotice } from "../support/fault-database.ts";
+import { createFaultDatabase, postgresAnswersOrSkip } from "../support/fault-database.ts";
 import { capturingLogger, eventually } from "./support.ts";
 
-const available = await postgresAnswers();
-if (!available) skipNotice("close-in-flight tests on Postgres");
+const available = await postgresAnswersOrSkip("close-in-flight tests on Postgres");
 
 /** Settles after the microtasks and the timers due now: an unhandled rejection has been reported by then. */
 const aTurnLater = () => new Promise<void>((resolve) => setTimeout(resolve, 0));

@@ -8,15 +8,14 @@ import { join } from "node:path";
 import { io as ioc } from "socket.io-client";
 import { CHAT_CLIENT_DEFAULTS, connected, type WireProfile } from "../support/chat-client.ts";
 import { TEST_PASSWORD, uniqueEmail } from "../support/chat.ts";
-import { createFaultDatabase, postgresAnswers, skipNotice } from "../support/fault-database.ts";
+import { createFaultDatabase, postgresAnswersOrSkip } from "../support/fault-database.ts";
 import { startTcpProxy } from "../support/tcp-proxy.ts";
 import { eventually } from "./support.ts";
 
 const MAIN = join(import.meta.dir, "..", "..", "src", "main.ts");
 const JWT_SECRET = "main-process-faults-secret-0123456789abcdef";
 
-const available = await postgresAnswers();
-if (!available) skipNotice("the Postgres cases of test/faults/main-process-faults.test.ts");
+const available = await postgresAnswersOrSkip("the Postgres cases of test/faults/main-process-faults.test.ts");
 
 type Child = ReturnType<typeof spawnMain>;
 

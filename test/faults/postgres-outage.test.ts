@@ -3,11 +3,10 @@
 // /readyz and REST answer meanwhile. Defaults unless a test says otherwise.
 import { describe, expect, test } from "bun:test";
 import { emitAck, expectNoInternals, expectOk } from "../support/chat-client.ts";
-import { holdLock, postgresAnswers, skipNotice } from "../support/fault-database.ts";
+import { holdLock, postgresAnswersOrSkip } from "../support/fault-database.ts";
 import { eventually, postgresScene, sendLoad, timedGet, timedSend, type SendResult } from "./support.ts";
 
-const available = await postgresAnswers();
-if (!available) skipNotice("test/faults/postgres-outage.test.ts");
+const available = await postgresAnswersOrSkip("test/faults/postgres-outage.test.ts");
 
 /** Sends until one is acknowledged ok; answers how long that took. */
 async function untilOk(send: () => Promise<SendResult>, ms: number): Promise<number> {

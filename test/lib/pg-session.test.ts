@@ -3,11 +3,10 @@
 // promise (postgres.js' own begin() crashes the process here), and the next piece of work succeeds.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { connectionLost, createPgSession, type PgSession } from "../../src/lib/pg-session.ts";
-import { backendsGone, backendWaitingOnLock, createFaultDatabase, holdLock, postgresAnswers, skipNotice, type FaultDatabase } from "../support/fault-database.ts";
+import { backendsGone, backendWaitingOnLock, createFaultDatabase, holdLock, postgresAnswersOrSkip, type FaultDatabase } from "../support/fault-database.ts";
 import { rejectionOf } from "../support/promises.ts";
 
-const available = await postgresAnswers();
-if (!available) skipNotice("Postgres session tests");
+const available = await postgresAnswersOrSkip("Postgres session tests");
 
 let db: FaultDatabase | undefined;
 const sessions: PgSession[] = [];

@@ -2,7 +2,7 @@
 // the test can cut, with an admin connection beside the proxy; locks held in open transactions; and
 // whether Postgres answers at all, so such tests skip with one line when it does not.
 import postgres from "postgres";
-import { postgresAnswersAt } from "./postgres-probe.ts";
+import { postgresAnswersAt, postgresOrSkip } from "./postgres-probe.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 import { createThrowawayPostgres } from "./throwaway-postgres.ts";
 
@@ -15,9 +15,9 @@ export function postgresAnswers(): Promise<boolean> {
   return postgresAnswersAt(ADMIN_URL);
 }
 
-/** Prints the one line a skipped fault suite leaves. */
-export function skipNotice(suite: string): void {
-  console.log(`skipped ${suite}: Postgres does not answer at ${new URL(ADMIN_URL).host}`);
+/** Whether Postgres answers at the fault tests' server; when not, prints the one line saying `suite` is skipped. */
+export function postgresAnswersOrSkip(suite: string): Promise<boolean> {
+  return postgresOrSkip(suite, ADMIN_URL);
 }
 
 export type FaultDatabase = {
