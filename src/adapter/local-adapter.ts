@@ -38,8 +38,8 @@ export type AdapterDeps = {
 export type AdapterFactory = (host: AdapterHost, deps: AdapterDeps) => Adapter;
 
 export class LocalAdapter implements Adapter {
-  readonly rooms: Map<Room, Set<SocketId>>;
-  readonly sids: Map<SocketId, Set<Room>>;
+  readonly rooms: ReadonlyMap<Room, ReadonlySet<SocketId>>;
+  readonly sids: ReadonlyMap<SocketId, ReadonlySet<Room>>;
   private readonly membership: RoomMembership;
   private readonly recovery: RecoveryStore | undefined;
 

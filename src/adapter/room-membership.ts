@@ -1,14 +1,16 @@
 // Which of this node's sockets are in which rooms of one namespace, the Bun topic subscriptions that
 // mirror it, and the one topic (when there is one) that reaches a broadcast's target exactly.
 import type { AdapterHost, AdapterSocket, BroadcastOptions, Room, SocketId } from "./types.ts";
+import { MemberIndex } from "./member-index.ts";
 import { namespaceTopic, roomTopic } from "./topics.ts";
 
 /** A topic that reaches exactly a broadcast's target, skipping at most one socket, and how many sockets it reaches. */
 export type TargetTopic = { name: string; except?: AdapterSocket; recipients: number };
 
 export class RoomMembership {
-  readonly rooms = new Map<Room, Set<SocketId>>();
-  readonly sids = new Map<SocketId, Set<Room>>();
+  /** Sockets by room, and rooms by socket. */
+  readonly rooms = new MemberIndex();
+  readonly sids = new MemberIndex();
 
   constructor(
     private readonly host: AdapterHost,
@@ -25,54 +27,61 @@ export class RoomMembership {
   // broadcast to it is a direct send. `rooms`/`sids` hold only the rooms sockets joined.
 
   addAll(id: SocketId, rooms: Iterable<Room>): void {
-    let joined = this.sids.get(id);
     const socket = this.host.sockets.get(id);
     for (const room of rooms) {
-      if (room === id || joined?.has(room)) continue;
-      if (!joined) this.sids.set(id, (joined = new Set()));
-      joined.add(room);
-      let members = this.rooms.get(room);
-      if (!members) this.rooms.set(room, (members = new Set()));
-      members.add(id);
-      socket?.subscribe(roomTopic(this.host.name, room));
+      if (room === id || !this.sids.add(id, room)) continue;
+      this.rooms.add(room, id);
+      this.subscribeJoined(room, id, socket);
     }
-    if (joined) this.roomsChanged(id);
+    if (this.sids.has(id)) this.roomsChanged(id);
+  }
+
+  // A room's topic is worth its native subscriptions (~0.7 KiB a socket in Bun) only from two
+  // members on: a lone member, such as a user's channel with one tab, is sent to directly, as a
+  // socket's own room is. Bun delivers what a topic had queued for a socket before unsubscribing it.
+  private subscribeJoined(room: Room, id: SocketId, socket: AdapterSocket | undefined): void {
+    const count = this.rooms.countOf(room);
+    if (count < 2) return;
+    const topic = roomTopic(this.host.name, room);
+    if (count === 2) for (const other of this.rooms.membersOf(room)) if (other !== id) this.host.sockets.get(other)?.subscribe(topic);
+    socket?.subscribe(topic);
+  }
+
+  /** After `id` left `room`: it leaves the topic, and so does a member left alone. */
+  private unsubscribeLeft(room: Room, socket: AdapterSocket | undefined): void {
+    const count = this.rooms.countOf(room);
+    if (count === 0) return;
+    const topic = roomTopic(this.host.name, room);
+    socket?.unsubscribe(topic);
+    const alone = count === 1 ? this.rooms.firstOf(room) : undefined;
+    if (alone !== undefined) this.host.sockets.get(alone)?.unsubscribe(topic);
   }
 
   del(id: SocketId, room: Room): void {
-    const joined = this.sids.get(id);
-    if (!joined?.delete(room)) return;
-    if (joined.size === 0) this.sids.delete(id);
-    this.removeMember(room, id);
-    this.host.sockets.get(id)?.unsubscribe(roomTopic(this.host.name, room));
+    if (!this.sids.remove(id, room)) return;
+    // Empty rooms are dropped at once (the index drops a key with its last member): a long-running
+    // server must not accumulate them.
+    this.rooms.remove(room, id);
+    this.unsubscribeLeft(room, this.host.sockets.get(id));
     this.roomsChanged(id);
   }
 
   delAll(id: SocketId): void {
-    const joined = this.sids.get(id);
-    if (!joined) return;
+    if (!this.sids.has(id)) return;
     const socket = this.host.sockets.get(id);
-    for (const room of joined) {
-      this.removeMember(room, id);
-      socket?.unsubscribe(roomTopic(this.host.name, room));
+    for (const room of this.sids.membersOf(id)) {
+      this.rooms.remove(room, id);
+      this.unsubscribeLeft(room, socket);
     }
-    this.sids.delete(id);
+    this.sids.removeKey(id);
     this.roomsChanged(id);
-  }
-
-  private removeMember(room: Room, id: SocketId): void {
-    const members = this.rooms.get(room);
-    if (!members) return;
-    members.delete(id);
-    // Empty rooms are dropped at once: a long-running server must not accumulate them.
-    if (members.size === 0) this.rooms.delete(room);
   }
 
   /** Members of a room, counting a socket's implicit own room. */
   private membersOf(room: Room): Iterable<SocketId> {
-    const members = this.rooms.get(room);
-    if (!this.host.sockets.has(room)) return members ?? [];
-    return members ? [room, ...members] : [room];
+    const members = this.rooms.membersOf(room);
+    if (!this.host.sockets.has(room)) return members;
+    return [room, ...members];
   }
 
   matchingSockets(options: BroadcastOptions): SocketId[] {
@@ -104,7 +113,7 @@ export class RoomMembership {
 
   socketRooms(id: SocketId): ReadonlySet<Room> | undefined {
     if (!this.host.sockets.has(id)) return this.sids.get(id);
-    return new Set([id, ...(this.sids.get(id) ?? [])]);
+    return new Set([id, ...this.sids.membersOf(id)]);
   }
 
   /**
@@ -122,9 +131,8 @@ export class RoomMembership {
       // most one member works too ("everyone but this user", whose only tab it is). A room nobody
       // is in excludes nobody.
       const own = this.host.sockets.has(only);
-      const members = this.rooms.get(only);
-      if ((own ? 1 : 0) + (members?.size ?? 0) > 1) return undefined;
-      const excluded = own ? only : members?.values().next().value;
+      if ((own ? 1 : 0) + this.rooms.countOf(only) > 1) return undefined;
+      const excluded = own ? only : this.rooms.firstOf(only);
       exceptSocket = excluded === undefined ? undefined : this.host.sockets.get(excluded);
     }
     if (options.rooms.size === 0) {
@@ -134,10 +142,10 @@ export class RoomMembership {
     }
     if (options.rooms.size > 1) return undefined;
     const [room] = options.rooms as ReadonlySet<Room>;
-    // A socket's own room (direct send) or an empty room: no topic.
-    const members = room === undefined ? undefined : this.rooms.get(room);
-    if (room === undefined || !members || this.host.sockets.has(room)) return undefined;
-    const recipients = members.size - (exceptSocket && members.has(exceptSocket.id) ? 1 : 0);
+    // A socket's own room (direct send), or a room of one (its member holds no topic): no topic.
+    const count = room === undefined ? 0 : this.rooms.countOf(room);
+    if (room === undefined || count < 2 || this.host.sockets.has(room)) return undefined;
+    const recipients = count - (exceptSocket && this.rooms.hasMember(room, exceptSocket.id) ? 1 : 0);
     return { name: roomTopic(this.host.name, room), except: exceptSocket, recipients };
   }
 }

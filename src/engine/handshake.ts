@@ -29,9 +29,15 @@ export function handshakeOf(request: Request, remoteAddress: string | undefined)
   const pathStart = url.indexOf("/", url.indexOf("//") + 2);
   return new HandshakeInfo(
     request.method,
-    pathStart === -1 ? "/" : url.slice(pathStart),
+    pathStart === -1 ? "/" : ownCopy(url.slice(pathStart)),
     Object.fromEntries(request.headers),
     remoteAddress ?? "",
     url.startsWith("https:") || url.startsWith("wss:"),
   );
+}
+
+/** A string that shares no storage with `text`'s source: a slice keeps the whole URL alive for the
+ *  session's life otherwise. */
+function ownCopy(text: string): string {
+  return Buffer.from(text, "utf8").toString("utf8");
 }

@@ -5,6 +5,7 @@ import { AddressLimits, type Admission } from "./address-limits.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { EngineErrorCode, engineErrorResponse as errorResponse, shuttingDown, tooManyHandshakes } from "./errors.ts";
 import { handshakeOf } from "./handshake.ts";
+import { HeartbeatLane } from "./heartbeat-lane.ts";
 import { randomId } from "./ids.ts";
 import { LivePorts } from "./live-ports.ts";
 import { isValidOrigin, webSocketOriginAllowed } from "./origin.ts";
@@ -52,12 +53,24 @@ export class EngineServer implements SessionHost {
   private readonly addressLimits: AddressLimits | undefined;
   /** Handshakes and refusals so far (read by an app's metrics). */
   readonly stats: EngineStats = createEngineStats();
+  readonly heartbeats: SessionHost["heartbeats"];
 
   constructor(
     options: Partial<EngineOptions>,
     private readonly handler: EngineHandler,
   ) {
     this.options = resolveEngineOptions(options);
+    const heartbeatDue = (session: Session) => {
+      try {
+        session.heartbeatDue();
+      } catch (error) {
+        this.reportError(error, "heartbeat");
+      }
+    };
+    this.heartbeats = {
+      ping: new HeartbeatLane(this.options.pingInterval, heartbeatDue),
+      pong: new HeartbeatLane(this.options.pingTimeout, heartbeatDue),
+    };
     this.addressLimits = this.options.addressLimits && new AddressLimits(this.options.addressLimits);
   }
 
@@ -227,6 +240,8 @@ export class EngineServer implements SessionHost {
     }
     const session = new Session(randomId(), data.handshake, this, ws, data.port);
     session.admission = data.admission;
+    // The session holds the admission from here on (ws.data lives as long as the socket).
+    data.admission = undefined;
     data.session = session;
     this.sessions.set(session.id, session);
     this.stats.handshakes.websocket++;

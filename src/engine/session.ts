@@ -2,6 +2,7 @@
 // between them, the v4 heartbeat, inbound dispatch, and exactly one close. How packets travel is
 // the transports' job (polling-transport.ts, websocket-transport.ts, upgrade.ts).
 import type { Admission } from "./address-limits.ts";
+import type { HeartbeatLane } from "./heartbeat-lane.ts";
 import { decodePacket, type EnginePacket } from "./parser.ts";
 import { PollingTransport } from "./polling-transport.ts";
 import type { HttpPort } from "./server.ts";
@@ -21,6 +22,8 @@ import { WebSocketTransport } from "./websocket-transport.ts";
 /** What the session needs of the server that owns it. */
 export interface SessionHost {
   readonly options: EngineOptions;
+  /** Sessions waiting to send their next ping, and sessions waiting for a pong (Session.heartbeatDue runs when a wait ends). */
+  readonly heartbeats: { readonly ping: HeartbeatLane<Session>; readonly pong: HeartbeatLane<Session> };
   /** Gives back a pending session's hold on its address (accepted by the layer above, or closed). */
   releaseAdmission(admission: Admission): void;
   sessionClosed(session: Session): void;
@@ -52,7 +55,9 @@ export class Session implements EngineSession, UpgradeOwner {
   private inbound: EnginePacket[] = NO_PACKETS;
   private inboundNext = 0;
   private draining = false;
-  private heartbeat: Timer | undefined;
+  // Which heartbeat wait the session is in (before its next ping, or for a pong): an entry in one of
+  // the host's two shared lanes, not a timer per session (a timer costs ~250 B of memory).
+  private heartbeat: HeartbeatLane<Session> | undefined;
   private awaitingPong = false;
   private pongRefreshed = false;
   /** Its hold on its address's pending count (address limits), until established or closed. */
@@ -71,7 +76,9 @@ export class Session implements EngineSession, UpgradeOwner {
   }
 
   established(): void {
-    if (this.admission) this.host.releaseAdmission(this.admission);
+    if (!this.admission) return;
+    this.host.releaseAdmission(this.admission);
+    this.admission = undefined;
   }
 
   get transport(): TransportName {
@@ -243,7 +250,7 @@ export class Session implements EngineSession, UpgradeOwner {
   private refreshPongWait(): void {
     if (this.pongRefreshed) return;
     this.pongRefreshed = true;
-    this.armTimer(pongOverdue, this.host.options.pingTimeout);
+    this.wait(this.host.heartbeats.pong);
   }
 
   private deliver(data: MessageData): void {
@@ -259,21 +266,29 @@ export class Session implements EngineSession, UpgradeOwner {
   // ---- heartbeat -----------------------------------------------------------------------------
 
   private schedulePing(): void {
-    this.armTimer(pingDue, this.host.options.pingInterval);
+    this.wait(this.host.heartbeats.ping);
   }
 
-  /** Heartbeat step: the ping is due (called through a shared function, not a per-session closure). */
-  sendPing(): void {
+  /** The heartbeat wait the session was in has ended: time to ping, or the pong is overdue. */
+  heartbeatDue(): void {
+    const ended = this.heartbeat;
+    this.heartbeat = undefined;
+    if (ended === this.host.heartbeats.ping) this.sendPing();
+    else this.close("ping timeout");
+  }
+
+  private sendPing(): void {
     // The pong deadline runs from when the ping is queued, even if no poll is there to carry it.
     this.awaitingPong = true;
     this.pongRefreshed = false;
-    this.armTimer(pongOverdue, this.host.options.pingTimeout);
+    this.wait(this.host.heartbeats.pong);
     if (!this.closed) this.current.sendPacket(PING);
   }
 
-  private armTimer(callback: (session: Session) => void, ms: number): void {
-    clearTimeout(this.heartbeat);
-    this.heartbeat = setTimeout(callback, ms, this);
+  private wait(lane: HeartbeatLane<Session>): void {
+    if (this.heartbeat !== lane) this.heartbeat?.delete(this);
+    this.heartbeat = lane;
+    lane.add(this);
   }
 
   // ---- close ---------------------------------------------------------------------------------
@@ -282,7 +297,7 @@ export class Session implements EngineSession, UpgradeOwner {
     if (this.closed) return;
     this.closed = true;
     this.established();
-    clearTimeout(this.heartbeat);
+    this.heartbeat?.delete(this);
     this.heartbeat = undefined;
     this.upgrade?.abort(true);
     this.inbound = NO_PACKETS;
@@ -306,10 +321,3 @@ export class Session implements EngineSession, UpgradeOwner {
   }
 }
 
-// Shared timer callbacks: one function for every session instead of two closures per session.
-function pingDue(session: Session): void {
-  session.sendPing();
-}
-function pongOverdue(session: Session): void {
-  session.close("ping timeout");
-}

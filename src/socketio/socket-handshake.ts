@@ -18,7 +18,7 @@ export function handshakeView(conn: EngineSession, auth: Record<string, unknown>
   const request = conn.handshake;
   return {
     headers: request.headers,
-    time: new Date(conn.issued).toString(),
+    time: timeText(conn.issued),
     address: request.remoteAddress,
     xdomain: request.headers.origin !== undefined,
     secure: request.secure,
@@ -27,4 +27,13 @@ export function handshakeView(conn: EngineSession, auth: Record<string, unknown>
     query: request.query,
     auth,
   };
+}
+
+// Date#toString has second resolution: the sockets that connect within one second share its text
+// (a connection storm would otherwise keep a ~140 B copy per socket).
+let lastTime = { second: Number.NaN, text: "" };
+function timeText(issued: number): string {
+  const second = Math.floor(issued / 1000);
+  if (second !== lastTime.second) lastTime = { second, text: new Date(issued).toString() };
+  return lastTime.text;
 }

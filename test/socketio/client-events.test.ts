@@ -458,6 +458,27 @@ describe("listeners", () => {
     expect(kept).toEqual([3]);
   });
 
+  test('listeners named "__proto__", "constructor", "toString", "hasOwnProperty" are called and removed like any other', async () => {
+    await using h = startSio(FAST_HEARTBEAT);
+    const { client, socket } = await connectPair(h);
+    const names = ["__proto__", "constructor", "toString", "hasOwnProperty"];
+    expect(names.map((name) => socket.listeners(name).length)).toEqual([0, 0, 0, 0]);
+    const calls: string[] = [];
+    for (const name of names) socket.on(name, (n: number) => calls.push(`${name}:${n}`));
+    expect(names.map((name) => socket.listeners(name).length)).toEqual([1, 1, 1, 1]);
+    for (const name of names) client.emit(name, 1);
+    client.emit("barrier");
+    await waitFor(socket, "barrier");
+    expect(calls).toEqual(["__proto__:1", "constructor:1", "toString:1", "hasOwnProperty:1"]);
+
+    for (const name of names) socket.off(name);
+    expect(names.map((name) => socket.listeners(name).length)).toEqual([0, 0, 0, 0]);
+    for (const name of names) client.emit(name, 2);
+    client.emit("barrier");
+    await waitFor(socket, "barrier");
+    expect(calls).toHaveLength(4);
+  });
+
   test("a once() listener can be removed with off() before it fires", async () => {
     await using h = startSio(FAST_HEARTBEAT);
     const { client, socket } = await connectPair(h);

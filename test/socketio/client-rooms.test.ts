@@ -4,6 +4,7 @@
 // Clients mix transports so both fan-out paths are used: websocket sessions get Bun topic
 // publishes, polling sessions get the same frames from JS.
 import { describe, expect, test } from "bun:test";
+import { roomTopic } from "../../src/adapter/index.ts";
 import type { Socket as ServerSocket } from "../../src/socketio/index.ts";
 import {
   FAST_HEARTBEAT,
@@ -144,6 +145,48 @@ describe("rooms", () => {
     expect([...adapter.rooms.keys()]).toEqual([]);
     expect([...adapter.sids.keys()]).toEqual([]);
     expect(h.io.of("/").sockets.size).toBe(0);
+  });
+
+  test("a room's topic has subscribers only from two members on; at every size a broadcast reaches each member once", async () => {
+    await using h = startSio(FAST_HEARTBEAT);
+    const topic = roomTopic("/", "r");
+    const pair = async () => {
+      const connection = waitFor<[ServerSocket]>(h.io, "connection");
+      const client = await h.connect("/", { transports: ["websocket"] });
+      const [socket] = await connection;
+      return { client, socket, got: record(client, "m") };
+    };
+    const a = await pair();
+    const b = await pair();
+    // Each step's emit is followed by a sentinel to everyone connected, so a late or missing delivery shows.
+    let step = 0;
+    const broadcast = async () => {
+      step++;
+      h.io.to("r").emit("m", step);
+      const sentinels = [a, b].filter(({ client }) => client.connected).map(({ client }) => waitFor(client, "sentinel"));
+      h.io.emit("sentinel");
+      await Promise.all(sentinels);
+    };
+
+    a.socket.join("r");
+    expect(h.server.subscriberCount(topic)).toBe(0);
+    await broadcast();
+    b.socket.join("r");
+    expect(h.server.subscriberCount(topic)).toBe(2);
+    await broadcast();
+    a.socket.leave("r");
+    expect(h.server.subscriberCount(topic)).toBe(0);
+    await broadcast();
+    a.socket.join("r");
+    expect(h.server.subscriberCount(topic)).toBe(2);
+    await broadcast();
+    const bGone = waitFor(b.socket, "disconnect");
+    b.client.disconnect();
+    await bGone;
+    expect(h.server.subscriberCount(topic)).toBe(0);
+    await broadcast();
+    expect(a.got).toEqual([[1], [2], [4], [5]]);
+    expect(b.got).toEqual([[2], [3], [4]]);
   });
 
   test("join after disconnect does not leak a room", async () => {
