@@ -38,4 +38,20 @@ describe(`health endpoints (${testDriver})`, () => {
     const other = await fetch(`${server.url}/healthz`, { headers: { Origin: "http://evil.example" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
+
+  test("every REST answer says Vary: Origin, so a shared cache never serves one origin's CORS answer to another", async () => {
+    await using server = await startTestServer({ FRONTEND_URL: "http://app.example:3000" });
+    const answers = {
+      "allowed origin": await fetch(`${server.url}/healthz`, { headers: { Origin: "http://app.example:3000" } }),
+      "foreign origin": await fetch(`${server.url}/healthz`, { headers: { Origin: "http://evil.example" } }),
+      "no origin": await fetch(`${server.url}/healthz`),
+      preflight: await fetch(`${server.url}/api/auth/login`, {
+        method: "OPTIONS",
+        headers: { Origin: "http://app.example:3000", "Access-Control-Request-Method": "POST" },
+      }),
+      "an error answer": await fetch(`${server.url}/api/nothing-here`, { headers: { Origin: "http://app.example:3000" } }),
+    };
+    const varyOf = (response: Response) => (response.headers.get("vary") ?? "").split(",").map((part) => part.trim().toLowerCase());
+    for (const [label, response] of Object.entries(answers)) expect({ label, varies: varyOf(response).includes("origin") }).toEqual({ label, varies: true });
+  });
 });
