@@ -13,9 +13,9 @@ export abstract class SafeEmitter implements ErrorReporter {
   abstract reportError(error: unknown, context: string): void;
 
   // Created on first use: most sockets of a big server carry few listeners, many carry none. A
-  // null-prototype record, not a Map: a Map's table costs a socket ~0.9 KiB even for one event,
-  // while records with the same event names share one shape. Removal stores undefined instead of
-  // deleting, which would give each such socket a shape of its own.
+  // null-prototype record, not a Map: a Map of one event costs ~310 B against ~120 B (bun:jsc
+  // heapStats), and records with the same event names share one shape. Removal stores undefined
+  // instead of deleting, which would give each such socket a shape of its own.
   private eventListeners: Record<string, Listener[] | undefined> | undefined;
 
   protected addListener(event: string, listener: Listener, prepend = false): void {
