@@ -1,5 +1,5 @@
 // The Engine.IO server: validates every request in the reference's order, opens sessions over
-// polling or WebSocket, routes requests and frames to them, and fans topic broadcasts out.
+// polling or WebSocket, routes requests and frames to them; topic-fanout.ts fans broadcasts out.
 // It never sees Bun directly: the binding (bun-binding.ts) adapts Bun.serve to HttpPort.
 import { AddressLimits, type Admission } from "./address-limits.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
@@ -12,6 +12,7 @@ import { isValidOrigin, webSocketOriginAllowed } from "./origin.ts";
 import { readEngineQuery } from "./query.ts";
 import { Session, type SessionHost } from "./session.ts";
 import { createEngineStats, REASON_OF_CODE, type EngineStats, type RefusalReason } from "./stats.ts";
+import { TopicFanout } from "./topic-fanout.ts";
 import type { WsConnection } from "./transport.ts";
 import {
   resolveEngineOptions,
@@ -47,8 +48,8 @@ export class EngineServer implements SessionHost {
   private readonly sessions = new Map<string, Session>();
   /** Closed polling sessions whose last packets (ending in a close packet) await one more GET. */
   private readonly lingering = new Map<string, { session: Session; timer: Timer }>();
-  private readonly pollingTopics = new Map<string, Set<Session>>();
   private readonly ports = new LivePorts();
+  private readonly topics = new TopicFanout(this.ports);
   private closing = false;
   private readonly addressLimits: AddressLimits | undefined;
   /** Handshakes and refusals so far (read by an app's metrics). */
@@ -268,41 +269,19 @@ export class EngineServer implements SessionHost {
     if (data.kind === "upgrade" || data.kind === "new") data.session?.drained();
   }
 
-  // ---- topics ----------------------------------------------------------------------------------
+  // ---- topics (topic-fanout.ts) --------------------------------------------------------------
 
-  /**
-   * Sends messages to every session subscribed to the topic, except `except`: one native publish
-   * per frame and server for WebSocket sessions, a JS loop over the (few) sessions still on polling.
-   */
+  /** Sends messages to every session subscribed to the topic, except `except`. */
   publish(topic: string, messages: readonly MessageData[], except?: EngineSession): void {
-    const exceptWs = except instanceof Session ? except.websocket : undefined;
-    const exceptPort = exceptWs ? (except as Session).websocketPort : undefined;
-    const ports = this.ports.list;
-    if (ports.length > 0) {
-      for (const message of messages) {
-        const frame = typeof message === "string" ? `4${message}` : message;
-        for (const port of ports) {
-          // ws.publish reaches every subscriber on the sender's server but the sender itself.
-          if (port === exceptPort) exceptWs?.publish(topic, frame);
-          else port.publish(topic, frame);
-        }
-      }
-    }
-    const polling = this.pollingTopics.get(topic);
-    if (polling) for (const session of polling) if (session !== except) session.write(messages);
+    this.topics.publish(topic, messages, except);
   }
 
   pollingSubscribe(session: Session, topic: string): void {
-    let members = this.pollingTopics.get(topic);
-    if (!members) this.pollingTopics.set(topic, (members = new Set()));
-    members.add(session);
+    this.topics.subscribePolling(session, topic);
   }
 
   pollingUnsubscribe(session: Session, topic: string): void {
-    const members = this.pollingTopics.get(topic);
-    if (!members) return;
-    members.delete(session);
-    if (members.size === 0) this.pollingTopics.delete(topic);
+    this.topics.unsubscribePolling(session, topic);
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
