@@ -5,6 +5,8 @@ type Members = string | Set<string>;
 
 const NONE: readonly string[] = Object.freeze([]);
 
+const asSet = (members: Members): ReadonlySet<string> => (typeof members === "string" ? new Set([members]) : members);
+
 export class MemberIndex implements ReadonlyMap<string, ReadonlySet<string>> {
   private readonly byKey = new Map<string, Members>();
 
@@ -77,7 +79,7 @@ export class MemberIndex implements ReadonlyMap<string, ReadonlySet<string>> {
   /** The key's members: the index's own Set, or a new one for a lone member. */
   get(key: string): ReadonlySet<string> | undefined {
     const members = this.byKey.get(key);
-    return typeof members === "string" ? new Set([members]) : members;
+    return members === undefined ? undefined : asSet(members);
   }
 
   keys(): MapIterator<string> {
@@ -85,11 +87,11 @@ export class MemberIndex implements ReadonlyMap<string, ReadonlySet<string>> {
   }
 
   *values(): MapIterator<ReadonlySet<string>> {
-    for (const key of this.byKey.keys()) yield this.get(key) as ReadonlySet<string>;
+    for (const members of this.byKey.values()) yield asSet(members);
   }
 
   *entries(): MapIterator<[string, ReadonlySet<string>]> {
-    for (const key of this.byKey.keys()) yield [key, this.get(key) as ReadonlySet<string>];
+    for (const [key, members] of this.byKey) yield [key, asSet(members)];
   }
 
   [Symbol.iterator](): MapIterator<[string, ReadonlySet<string>]> {
