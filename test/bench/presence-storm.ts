@@ -83,12 +83,15 @@ async function startServer(env: Record<string, string>) {
     stdout: "ignore",
     stderr: "pipe",
   });
-  const stop = async () => {
-    // SIGTERM first, so a profiler asked for through BENCH_BUN_ARGS can write its report.
-    child.kill("SIGTERM");
-    await Promise.race([child.exited, Bun.sleep(5000)]);
-    child.kill("SIGKILL");
-  };
+  // Once: each run stops its server, and the cleanups stop it too when a run fails half way.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // SIGTERM first, so a profiler asked for through BENCH_BUN_ARGS can write its report.
+      child.kill("SIGTERM");
+      await Promise.race([child.exited, Bun.sleep(5000)]);
+      child.kill("SIGKILL");
+    })());
   cleanups.push(stop);
   const decoder = new TextDecoder();
   const reader = child.stderr.getReader();
@@ -201,7 +204,13 @@ async function stormOnce(env: Record<string, string>, issued: { token: string }[
   return result;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? NaN;
+/** The middle value; with an even count, the mean of the two middle ones. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const high = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  const low = sorted[Math.ceil(sorted.length / 2) - 1] ?? NaN;
+  return Math.round(((low + high) / 2) * 10) / 10;
+}
 
 async function main() {
   const { env, userIds } = await prepareDatabase();
