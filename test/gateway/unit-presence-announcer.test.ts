@@ -18,13 +18,13 @@ function fakeIo(online = 10) {
   return { sent, io: io as unknown as GatewayServer };
 }
 
-const window = { quietMs: 10, maxWaitMs: 100, windowFrames: 1_000 };
+const shortWindow = { quietMs: 10, maxWaitMs: 100, windowFrames: 1_000 };
 
 describe("presence announcer", () => {
   test("changes within one window go out together once a quiet gap passes, in order", () => {
     const timers = manualTimers();
     const { sent, io } = fakeIo();
-    const announcer = createPresenceAnnouncer(io, timers, window);
+    const announcer = createPresenceAnnouncer(io, timers, shortWindow);
     announcer.announce("u1", "online");
     timers.advance(5);
     announcer.announce("u2", "online");
@@ -47,7 +47,7 @@ describe("presence announcer", () => {
   test("a burst that never pauses closes its window at the bound, and the next window starts fresh", () => {
     const timers = manualTimers();
     const { sent, io } = fakeIo();
-    const announcer = createPresenceAnnouncer(io, timers, window);
+    const announcer = createPresenceAnnouncer(io, timers, shortWindow);
     // A change every 5 ms (under the 10 ms gap) for 150 ms.
     for (let k = 0; k < 30; k++) {
       announcer.announce(`u${k}`, "online");
@@ -65,7 +65,7 @@ describe("presence announcer", () => {
   test("a window whose changes × sockets online reach the frame budget goes out at once", () => {
     const timers = manualTimers();
     const { sent, io } = fakeIo(250);
-    const announcer = createPresenceAnnouncer(io, timers, window);
+    const announcer = createPresenceAnnouncer(io, timers, shortWindow);
     for (let k = 0; k < 3; k++) announcer.announce(`u${k}`, "online");
     expect(sent).toEqual([]);
     announcer.announce("u3", "online"); // 4 × 250 = 1 000 frames
@@ -80,7 +80,7 @@ describe("presence announcer", () => {
   test("flush sends what is queued at once and leaves no timer behind", () => {
     const timers = manualTimers();
     const { sent, io } = fakeIo();
-    const announcer = createPresenceAnnouncer(io, timers, window);
+    const announcer = createPresenceAnnouncer(io, timers, shortWindow);
     announcer.announce("u1", "offline");
     announcer.flush();
     expect(sent).toEqual(["user:status u1 offline except user:u1"]);
